@@ -1,0 +1,40 @@
+"""symconv: a 1D convolution layer made completely explicit, with SymPy.
+
+The pipeline reads in one screen: a spec (:class:`Conv1d`, or a NumPy/SciPy mode from
+:func:`convolve`/:func:`correlate`) is paired with an input length by ``spec.expand(L)``,
+which computes the taps (integer index triples, kept compact) once; every view is derived
+from them: symbols, explicit equations, the weight-tied sparse matrix, connectivity queries
+and counts, and numeric evaluation.
+
+Examples:
+    >>> import symconv
+    >>> e = symconv.Conv1d(1, 1, 3, bias=False).expand(4)
+    >>> e.z
+    Matrix([[w_0*x_0 + w_1*x_1 + w_2*x_2, w_0*x_1 + w_1*x_2 + w_2*x_3]])
+"""
+
+from symconv.activations import ACTIVATIONS
+from symconv.expansion import Expansion, Substitution
+from symconv.modes import NumpyMode, convolve, correlate
+from symconv.padding import PADDING_MODES, PADDING_NAMES
+from symconv.spec import Conv1d
+from symconv.taps import Counts, KernelMap, Tap, Taps
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ACTIVATIONS",
+    "PADDING_MODES",
+    "PADDING_NAMES",
+    "Conv1d",
+    "Counts",
+    "Expansion",
+    "KernelMap",
+    "NumpyMode",
+    "Substitution",
+    "Tap",
+    "Taps",
+    "__version__",
+    "convolve",
+    "correlate",
+]

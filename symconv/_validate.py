@@ -1,0 +1,54 @@
+"""Argument checks shared by every spec: one place for the wording of errors.
+
+Messages follow one pattern: the parameter in quotes, the rule, and the value given,
+for example ``'stride' must be a positive int (got 0).``
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def as_int(name: str, value: Any, *, minimum: int) -> int:
+    """Return ``value`` as an ``int`` at least ``minimum`` or raise naming ``name``.
+
+    Bools are rejected although they are ints in Python: ``stride=True`` is a bug.
+    """
+    rule = "a positive int" if minimum == 1 else f"an int >= {minimum}"
+    if not _is_int(value):
+        raise TypeError(f"'{name}' must be {rule} (got {value!r} of type {type(value).__name__}).")
+    if value < minimum:
+        raise ValueError(f"'{name}' must be {rule} (got {value!r}).")
+    return int(value)
+
+
+def as_size(name: str, value: Any, *, minimum: int = 1) -> int:
+    """Accept an int or a 1-tuple ``(n,)``, as PyTorch's ``_single`` does."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != 1:
+            raise ValueError(
+                f"'{name}' must be an int or a 1-tuple for a 1D layer (got {tuple(value)!r})."
+            )
+        value = value[0]
+    return as_int(name, value, minimum=minimum)
+
+
+def as_bool(name: str, value: Any) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"'{name}' must be a bool (got {value!r} of type {type(value).__name__}).")
+    return bool(value)
+
+
+def one_of(name: str, value: Any, choices: Iterable[str]) -> str:
+    choices = tuple(choices)
+    if not isinstance(value, str) or value not in choices:
+        listed = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"'{name}' must be one of {listed} (got {value!r}).")
+    return value

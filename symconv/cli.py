@@ -1,0 +1,201 @@
+"""The ``symconv`` command line: ``symconv explain`` (more commands take the same layer options)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import sympy
+
+from symconv.expansion import Expansion
+from symconv.modes import convolve
+from symconv.padding import PADDING_MODES, PADDING_NAMES
+from symconv.spec import Conv1d
+
+MOTIVATING_X, MOTIVATING_W = "1,2,3,4", "5,6,7"
+
+
+def _padding(text: str) -> Any:
+    if text in PADDING_NAMES:
+        return text
+    parts = text.split(",")
+    try:
+        values = [int(p) for p in parts]
+    except ValueError:
+        names = ", ".join(PADDING_NAMES)
+        raise argparse.ArgumentTypeError(f"expected an int, 'left,right' or one of {names}; got {text!r}") from None
+    return values[0] if len(values) == 1 else tuple(values)
+
+
+def _numbers(text: str) -> list[sympy.Rational]:
+    try:
+        return [sympy.Rational(p.strip()) for p in text.split(",") if p.strip()]
+    except (TypeError, ValueError):
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers such as 1,2,3/2; got {text!r}") from None
+
+
+def add_layer_options(parser: argparse.ArgumentParser) -> None:
+    """The options that describe a layer, named after ``torch.nn.Conv1d``'s parameters."""
+    g = parser.add_argument_group("layer (the parameters of torch.nn.Conv1d)")
+    g.add_argument("--in-channels", type=int, default=1, metavar="C", help="input channels (default 1)")
+    g.add_argument("--out-channels", type=int, default=1, metavar="C", help="output channels (default 1)")
+    g.add_argument("--kernel-size", type=int, default=None, metavar="K", help="kernel length (default 3, or len(--w))")
+    g.add_argument("--stride", type=int, default=1, metavar="S", help="step between outputs (default 1)")
+    g.add_argument(
+        "--padding",
+        type=_padding,
+        default=0,
+        metavar="P",
+        help=f"an int, 'left,right', or one of: {', '.join(PADDING_NAMES)} (default 0)",
+    )
+    g.add_argument("--dilation", type=int, default=1, metavar="D", help="spacing between kernel taps (default 1)")
+    g.add_argument("--groups", type=int, default=1, metavar="G", help="channel groups (default 1)")
+    g.add_argument("--padding-mode", choices=PADDING_MODES, default="zeros", help="how the padding is filled")
+    g.add_argument("--no-bias", action="store_true", help="leave out the bias b")
+    g.add_argument("--flip", action="store_true", help="true convolution (kernel flipped) instead of cross-correlation")
+    g.add_argument("--input-length", type=int, default=None, metavar="L", help="input length (default 4, or len(--x))")
+    g.add_argument("--index-base", type=int, choices=(0, 1), default=0, help="subscripts from 0 (default) or 1")
+    n = parser.add_argument_group("numbers (optional, comma-separated, exact: 1,2,3/2)")
+    n.add_argument("--x", type=_numbers, metavar="X", help="input, channel after channel")
+    n.add_argument("--w", type=_numbers, metavar="W", help="weights in the order of shape (C_out, C_in/groups, K)")
+    n.add_argument("--b", type=_numbers, metavar="B", help="one bias per output channel")
+
+
+def layer_from_args(args: argparse.Namespace) -> tuple[Conv1d, Expansion]:
+    """Build the layer and its expansion from parsed options (errors become usage errors)."""
+    motivating = _is_default(args)
+    if motivating:
+        args.x, args.w = _numbers(MOTIVATING_X), _numbers(MOTIVATING_W)
+    c_in = args.in_channels
+    kernel = args.kernel_size
+    if kernel is None:
+        kernel = len(args.w) // (args.out_channels * (c_in // max(args.groups, 1)) or 1) if args.w else 3
+    length = args.input_length or (len(args.x) // c_in if args.x else 4)
+    layer = Conv1d(
+        c_in,
+        args.out_channels,
+        kernel,
+        stride=args.stride,
+        padding=args.padding,
+        dilation=args.dilation,
+        groups=args.groups,
+        bias=not args.no_bias,
+        padding_mode=args.padding_mode,
+        flip=args.flip,
+    )
+    return layer, layer.expand(length, index_base=args.index_base)
+
+
+def _is_default(args: argparse.Namespace) -> bool:
+    defaults = build_parser().parse_args(["explain"])
+    keys = [k for k in vars(defaults) if k != "command"]
+    return all(getattr(args, k) == getattr(defaults, k) for k in keys)
+
+
+def _matrix_block(e: Expansion, max_columns: int) -> str:
+    rows, cols = e.matrix.shape
+    if cols > max_columns:
+        return f"({rows} x {cols}: too wide to print here; see `symconv latex` or Expansion.matrix)"
+    return sympy.pretty(e.matrix, use_unicode=True)
+
+
+def explain_text(e: Expansion, x: Sequence[Any] | None, w: Sequence[Any] | None, b: Sequence[Any] | None) -> str:
+    """The report printed by ``symconv explain``."""
+    spec, (left, right) = e.spec, e.padding
+    out: list[str] = []
+    out.append(f"Layer: {spec.describe()}")
+    out.append(
+        f"Input length L = {e.input_length}, padding (left, right) = ({left}, {right}), output length "
+        f"L_out = floor((L + {left} + {right} - {spec.dilation}*({spec.kernel_size}-1) - 1)/{spec.stride}) + 1 "
+        f"= {e.output_length}"
+    )
+    out.append("\nOne equation per output (z is a vector: one entry per output position and channel):")
+    out += [sympy.pretty(eq, use_unicode=True) for eq in e.equations]
+    out.append("\nThe same layer as a weight-tied matrix, vec(z) = W vec(x) + b:")
+    out.append(_matrix_block(e, 24))
+    out.append("\nWhich weight touches which input (each weight's tying group, as (output, input) pairs):")
+    for flat, wsym in enumerate(e.w._array):  # type: ignore[attr-defined]
+        o, cw, k = np.unravel_index(flat, spec.weight_shape)
+        pairs = e.taps.tying_group(int(o), int(cw), int(k))
+        shown = ", ".join(f"{_name(e, 'z', p[0])}<-{_name(e, 'x', p[1])}" for p in pairs)
+        out.append(f"  {wsym}: {shown}")
+    counts = e.taps.counts()
+    out.append(
+        f"\nCounts: {counts.taps} taps, {counts.parameters} parameters, {counts.nonzeros} non-zero matrix "
+        f"entries; a dense layer of the same shape has {counts.dense_parameters} parameters."
+    )
+    out.append("\nThe nonlinearity is then applied elementwise, h = f(z):")
+    out.append(sympy.pretty(e.activate("sigma"), use_unicode=True))
+    if x is not None and w is not None:
+        out += _numbers_block(e, x, w, b)
+    return "\n".join(out)
+
+
+def _name(e: Expansion, kind: str, pos: tuple[int, int]) -> str:
+    arr = e.z_symbols if kind == "z" else e.x
+    return str(arr[pos])
+
+
+def _numbers_block(e: Expansion, x: Sequence[Any], w: Sequence[Any], b: Sequence[Any] | None) -> list[str]:
+    spec = e.spec
+    xa = np.array(x, dtype=object).reshape(spec.in_channels, e.input_length)
+    wa = np.array(w, dtype=object).reshape(spec.weight_shape)
+    ba = None if b is None else np.array(b, dtype=object)
+    z = e.evaluate(xa, wa, ba)
+    if e.single_channel:
+        xs, ws, z = xa[0], wa.ravel(), z[0]
+    else:
+        xs, ws = xa, wa
+    out = [f"\nWith numbers x = {_fmt(xs)}, w = {_fmt(ws)}" + ("" if b is None else f", b = {_fmt(ba)}") + ":"]
+    what = "true convolution" if spec.flip else "cross-correlation (what PyTorch's Conv1d computes)"
+    out.append(f"  the layer, {what}: z = {_fmt(z)}")
+    if e.single_channel and spec.stride == 1 and spec.dilation == 1:
+        other = Conv1d(1, 1, spec.kernel_size, padding=spec.padding, bias=False, flip=not spec.flip)
+        z2 = other.expand(e.input_length).evaluate(xa[0], wa.ravel())
+        what2 = "true convolution, kernel flipped" if other.flip else "cross-correlation, no flip"
+        out.append(f"  the same padding as {what2}: {_fmt(z2)}")
+        full = convolve(spec.kernel_size, "full").expand(e.input_length).evaluate(xa[0], wa.ravel())
+        out.append(f"  the full convolution (np.convolve(x, w), no cropping): {_fmt(full)}")
+    return out
+
+
+def _fmt(a: Any) -> str:
+    return str(np.asarray(a).tolist()).replace("'", "")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="symconv",
+        description=(
+            "Make a 1D convolution layer explicit: one equation per output, the weight-tied matrix, "
+            "which weight touches which input. With no options, `symconv explain` answers the question "
+            "symconv started from: x = [1, 2, 3, 4], w = [5, 6, 7]."
+        ),
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    explain = sub.add_parser(
+        "explain",
+        help="print the equations, the matrix and the connectivity of a layer",
+        description="Print the equations, the matrix and the connectivity of a Conv1d layer.",
+    )
+    add_layer_options(explain)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        _, e = layer_from_args(args)
+        text = explain_text(e, args.x, args.w, args.b)
+    except (ValueError, TypeError) as exc:
+        parser.error(str(exc))
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

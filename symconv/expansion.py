@@ -1,0 +1,291 @@
+"""The expansion of a layer at one input length: every view, derived from the taps.
+
+Views are built lazily, each once, in time linear in the number of taps: SymPy products
+and sums are put together in canonical order directly (``Mul._from_args`` /
+``Add._from_args``), which gives the very objects ``Mul(...)``/``Add(...)`` would, without
+their flattening cost. Nothing here differentiates or multiplies symbolic matrices.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import sympy
+from sympy.core.basic import _args_sortkey
+
+from symconv.activations import activation
+from symconv.numeric import correlate_taps
+from symconv.spec import Conv1d
+from symconv.symbols import check_names, symbol, symbol_array
+from symconv.taps import Taps
+
+
+def expand(layer: Any, input_length: int, *, index_base: int = 0, names: Mapping[str, str] | None = None) -> Expansion:
+    """The cached :class:`Expansion` of ``layer`` (a spec with ``resolve(L)``) at ``input_length``."""
+    if index_base not in (0, 1) or isinstance(index_base, bool):
+        raise ValueError(f"'index_base' must be 0 or 1 (got {index_base!r}).")
+    merged = check_names(names)
+    return _expand(layer, input_length, index_base, tuple(sorted(merged.items())))
+
+
+@functools.lru_cache(maxsize=64)
+def _expand(layer: Any, input_length: int, index_base: int, names: tuple[tuple[str, str], ...]) -> Expansion:
+    return Expansion(layer, input_length, index_base, dict(names))
+
+
+def product(a: sympy.Basic, b: sympy.Basic) -> sympy.Expr:
+    """``a*b`` for two symbols, in canonical order, without ``Mul``'s flattening."""
+    return sympy.Mul._from_args((a, b) if a.compare(b) < 0 else (b, a))
+
+
+def total(terms: list[sympy.Expr]) -> sympy.Expr:
+    """``Add(*terms)`` for distinct products and symbols, built in canonical order."""
+    if len(terms) > 1:
+        return sympy.Add._from_args(tuple(sorted(terms, key=_args_sortkey)))
+    return terms[0] if terms else sympy.S.Zero
+
+
+@dataclass(frozen=True)
+class Substitution:
+    """The layer with numbers put in for some of ``x``, ``w``, ``b``: exact SymPy values."""
+
+    z: sympy.ImmutableMatrix
+    equations: list[sympy.Eq]
+    matrix: sympy.ImmutableSparseMatrix
+    bias_vector: sympy.ImmutableMatrix
+
+
+class Expansion:
+    """A layer made explicit at one input length.
+
+    Attributes:
+        layer: The spec as given (a :class:`~symconv.Conv1d` or a NumPy/SciPy mode).
+        spec: The :class:`~symconv.Conv1d` that computes it, padding resolved.
+        input_length, output_length: ``L`` and ``L_out``.
+        padding: The resolved ``(left, right)`` padding.
+        taps: The connectivity (:class:`~symconv.taps.Taps`), the source of every view.
+
+    Examples:
+        >>> e = Conv1d(1, 1, 3).expand(4)
+        >>> e.equations
+        [Eq(z_0, b + w_0*x_0 + w_1*x_1 + w_2*x_2), Eq(z_1, b + w_0*x_1 + w_1*x_2 + w_2*x_3)]
+        >>> e.matrix
+        Matrix([
+        [w_0, w_1, w_2,   0],
+        [  0, w_0, w_1, w_2]])
+        >>> e.evaluate([1, 2, 3, 4], [5, 6, 7]).tolist()
+        [38, 56]
+    """
+
+    def __init__(self, layer: Any, input_length: int, index_base: int, names: dict[str, str]) -> None:
+        self.layer = layer
+        self.spec: Conv1d = layer.resolve(input_length) if hasattr(layer, "resolve") else layer
+        self.input_length = input_length
+        self.output_length = self.spec.output_length(input_length)
+        self.padding = self.spec.resolve_padding(input_length)
+        self.index_base = index_base
+        self.names = names
+        self.taps = Taps(self.spec, input_length, self.output_length, self.padding)
+
+    # -- symbols ---------------------------------------------------------------------------
+    @property
+    def single_channel(self) -> bool:
+        return self.spec.in_channels == 1 and self.spec.out_channels == 1
+
+    @cached_property
+    def x(self) -> sympy.Array:
+        """Input symbols, shape ``(C_in, L)``."""
+        shape = (self.spec.in_channels, self.input_length)
+        return symbol_array(self.names["x"], shape, (not self.single_channel, True), self.index_base)
+
+    @cached_property
+    def w(self) -> sympy.Array:
+        """Weight symbols, shape ``(C_out, C_in/groups, K)``."""
+        multi = not self.single_channel
+        return symbol_array(self.names["w"], self.spec.weight_shape, (multi, multi, True), self.index_base)
+
+    @cached_property
+    def b(self) -> sympy.Array | None:
+        """Bias symbols, shape ``(C_out,)``, or None without bias."""
+        if not self.spec.bias:
+            return None
+        return symbol_array(self.names["b"], (self.spec.out_channels,), (not self.single_channel,), self.index_base)
+
+    @cached_property
+    def z_symbols(self) -> sympy.Array:
+        """Names of the outputs, shape ``(C_out, L_out)``: the left-hand sides of :attr:`equations`."""
+        shape = (self.spec.out_channels, self.output_length)
+        return symbol_array(self.names["z"], shape, (not self.single_channel, True), self.index_base)
+
+    @cached_property
+    def vec_x(self) -> sympy.ImmutableMatrix:
+        """``vec(x)``, channel-major, as a column."""
+        return sympy.ImmutableMatrix(list(self.x._array))  # type: ignore[attr-defined]
+
+    @cached_property
+    def bias_vector(self) -> sympy.ImmutableMatrix:
+        """The bias of every output, channel-major: ``b_o`` repeated ``L_out`` times (zeros without bias)."""
+        n = self.output_length
+        if self.b is None:
+            return sympy.ImmutableMatrix.zeros(self.spec.out_channels * n, 1)
+        return sympy.ImmutableMatrix([bo for bo in self.b for _ in range(n)])
+
+    # -- views -----------------------------------------------------------------------------
+    @cached_property
+    def z(self) -> sympy.ImmutableMatrix:
+        """The pre-activations, shape ``(C_out, L_out)``, one explicit expression each."""
+        rows, cols, weights = self.taps.triples()
+        order = np.argsort(rows, kind="stable")
+        x_flat, w_flat = list(self.x._array), list(self.w._array)  # type: ignore[attr-defined]
+        terms = [product(w_flat[k], x_flat[c]) for c, k in zip(cols[order].tolist(), weights[order].tolist())]
+        n_out = self.output_length
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=self.spec.out_channels * n_out))])
+        bias = self.bias_vector
+        entries = []
+        for r in range(self.spec.out_channels * n_out):
+            own = terms[bounds[r] : bounds[r + 1]]
+            entries.append(total(own + [bias[r]] if self.b is not None else own))
+        return sympy.ImmutableMatrix(self.spec.out_channels, n_out, entries)
+
+    @cached_property
+    def equations(self) -> list[sympy.Eq]:
+        """One ``Eq(z_{o,i}, expression)`` per output, channel-major."""
+        lhs = list(self.z_symbols._array)  # type: ignore[attr-defined]
+        return [sympy.Eq(s, e, evaluate=False) for s, e in zip(lhs, self.z)]
+
+    @cached_property
+    def _matrix(self) -> sympy.ImmutableSparseMatrix:
+        rows, cols, weights = self.taps.triples()
+        key = rows * (self.spec.in_channels * self.input_length) + cols
+        order = np.argsort(key, kind="stable")
+        key, weights = key[order], weights[order]
+        w_flat = list(self.w._array)  # type: ignore[attr-defined]
+        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        ends = np.r_[starts[1:], key.size]
+        ncols = self.spec.in_channels * self.input_length
+        entries = {}
+        for start, end in zip(starts.tolist(), ends.tolist()):
+            r, c = divmod(int(key[start]), ncols)
+            ws = [w_flat[k] for k in weights[start:end].tolist()]
+            entries[(r, c)] = ws[0] if len(ws) == 1 else sympy.Add(*ws)
+        return sympy.ImmutableSparseMatrix(self.spec.out_channels * self.output_length, ncols, entries)
+
+    @property
+    def matrix(self) -> sympy.SparseMatrix:
+        """The weight-tied matrix: ``vec(z) = matrix * vec(x) + bias_vector`` (layout in :mod:`symconv.taps`).
+
+        Under reflect, replicate or circular padding an entry can be a sum of weights. A fresh
+        mutable ``SparseMatrix`` on each access; the immutable one is cached.
+        """
+        return self._matrix.as_mutable()
+
+    def activate(self, f: Any = None) -> sympy.ImmutableMatrix:
+        """``h = f(z)`` elementwise; ``f`` a SymPy function, a callable, or ``'relu'``, ``'tanh'``,
+        ``'sigmoid'``, ``'softplus'``, ``'identity'``; an undefined ``sigma`` by default.
+
+        Examples:
+            >>> Conv1d(1, 1, 2, bias=False).expand(3).activate("relu")
+            Matrix([[Max(0, w_0*x_0 + w_1*x_1), Max(0, w_0*x_1 + w_1*x_2)]])
+        """
+        _, fn = activation(f)
+        return self.z.applyfunc(fn)
+
+    # -- numbers -----------------------------------------------------------------------------
+    def evaluate(self, x: Any, w: Any, b: Any = None) -> np.ndarray:
+        """Evaluate the layer on numbers, from the taps (vectorised, exact on ints and objects).
+
+        Args:
+            x: ``(N, C_in, L)``, ``(C_in, L)``, or ``(L,)`` for a single-channel layer.
+            w: ``(C_out, C_in/groups, K)``, or ``(K,)`` for a single-channel layer.
+            b: ``(C_out,)``; ``None`` (the default) adds no bias, as ``F.conv1d`` does.
+
+        Returns:
+            ``(N, C_out, L_out)``, ``(C_out, L_out)`` or ``(L_out,)``, following ``x``.
+        """
+        xa, unbatch = self._input_array(x)
+        out = correlate_taps(self.taps, xa, self._weight_array(w), self._bias_array(b))
+        return out[0, 0] if unbatch == 2 else (out[0] if unbatch == 1 else out)
+
+    def _input_array(self, x: Any) -> tuple[np.ndarray, int]:
+        xa = np.asarray(x)
+        c, n = self.spec.in_channels, self.input_length
+        if xa.ndim == 3 and xa.shape[1:] == (c, n):
+            return xa, 0
+        if xa.shape == (c, n):
+            return xa[None], 1
+        if self.single_channel and xa.shape == (n,):
+            return xa[None, None], 2
+        plain = f" or ({n},)" if self.single_channel else ""
+        raise ValueError(f"'x' must have shape (N, {c}, {n}) or ({c}, {n}){plain} (got {xa.shape}).")
+
+    def _weight_array(self, w: Any) -> np.ndarray:
+        wa = np.asarray(w)
+        shape = self.spec.weight_shape
+        if wa.shape == shape:
+            return wa
+        if self.single_channel and wa.shape == (shape[2],):
+            return wa.reshape(shape)
+        plain = f" or ({shape[2]},)" if self.single_channel else ""
+        raise ValueError(f"'w' must have shape {shape}{plain} (got {wa.shape}).")
+
+    def _bias_array(self, b: Any) -> np.ndarray | None:
+        if b is None:
+            return None
+        ba = np.asarray(b)
+        c = self.spec.out_channels
+        if ba.shape == (c,) or (c == 1 and ba.shape == ()):
+            return ba.reshape(c)
+        raise ValueError(f"'b' must have shape ({c},) or be None (got {ba.shape}).")
+
+    def subs(self, x: Any = None, w: Any = None, b: Any = None) -> Substitution:
+        """The equations and matrix with numbers put in for ``x``, ``w`` and/or ``b`` (exact).
+
+        Examples:
+            >>> Conv1d(1, 1, 3).expand(4).subs(x=[1, 2, 3, 4], w=[5, 6, 7], b=[0]).z
+            Matrix([[38, 56]])
+        """
+        values: dict[sympy.Basic, sympy.Basic] = {}
+        if x is not None:
+            xa = self._input_array(x)[0]
+            if xa.shape[0] != 1:
+                raise ValueError(f"'x' must be one sample for subs, not a batch (got shape {xa.shape}).")
+            values.update(zip(self.x._array, xa.ravel().tolist()))  # type: ignore[attr-defined]
+        if w is not None:
+            values.update(zip(self.w._array, self._weight_array(w).ravel().tolist()))  # type: ignore[attr-defined]
+        if b is not None:
+            if self.b is None:
+                raise ValueError("'b' was given but the layer has bias=False.")
+            values.update(zip(self.b._array, self._bias_array(b).ravel().tolist()))  # type: ignore[attr-defined]
+        exact = {k: sympy.sympify(v) for k, v in values.items()}
+        z = self.z.xreplace(exact)
+        lhs = list(self.z_symbols._array)  # type: ignore[attr-defined]
+        return Substitution(
+            z=z,
+            equations=[sympy.Eq(s, e, evaluate=False) for s, e in zip(lhs, z)],
+            matrix=self._matrix.xreplace(exact),
+            bias_vector=self.bias_vector.xreplace(exact),
+        )
+
+    # -- display -----------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        return (
+            f"<Expansion of {self.layer!r} on L={self.input_length}: L_out={self.output_length}, "
+            f"padding={self.padding}, {len(self.taps)} taps>"
+        )
+
+    def __str__(self) -> str:
+        return "\n".join(f"{eq.lhs} = {eq.rhs}" for eq in self.equations)
+
+    def _repr_latex_(self, max_rows: int = 12) -> str:
+        eqs = self.equations
+        shown = eqs if len(eqs) <= max_rows else eqs[: max_rows - 1]
+        lines = [f"{sympy.latex(e.lhs)} &= {sympy.latex(e.rhs)}" for e in shown]
+        if len(shown) < len(eqs):
+            lines += [r"&\;\;\vdots", f"{sympy.latex(eqs[-1].lhs)} &= {sympy.latex(eqs[-1].rhs)}"]
+        return "$\\displaystyle \\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}$"
+

@@ -1,0 +1,58 @@
+"""Symbol names: the one module that names every SymPy symbol symconv makes.
+
+Single channel: ``x_0 … x_{L-1}``, ``w_0 … w_{K-1}``, ``b``; several channels:
+``x_{c,t}``, ``w_{o,c,k}``, ``b_o``. With ``index_base=1`` the subscripts count from one
+(textbook style); array positions stay 0-based. Symbols are plain ``sympy.Symbol``: they
+print with ``sympy.latex``, work with ``lambdify`` and pickle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import sympy
+
+DEFAULT_NAMES: dict[str, str] = {"x": "x", "w": "w", "b": "b", "z": "z", "delta": "delta"}
+
+
+def check_names(names: Mapping[str, str] | None) -> dict[str, str]:
+    """Merge user names over the defaults; names must be distinct identifiers."""
+    merged = dict(DEFAULT_NAMES)
+    for key, value in (names or {}).items():
+        if key not in DEFAULT_NAMES:
+            raise ValueError(f"'names' keys must be among {sorted(DEFAULT_NAMES)} (got {key!r}).")
+        if not isinstance(value, str) or not value.isidentifier():
+            raise ValueError(f"'names[{key!r}]' must be an identifier such as 'a' (got {value!r}).")
+        merged[key] = value
+    if len(set(merged.values())) != len(merged):
+        raise ValueError(f"'names' must give different symbols different names (got {merged}).")
+    return merged
+
+
+def symbol(name: str, index: Sequence[int], base: int) -> sympy.Symbol:
+    """``symbol('x', (2, 5), 1)`` is ``x_{3,6}``; an empty index gives the bare name."""
+    if not index:
+        return sympy.Symbol(name)
+    return sympy.Symbol(f"{name}_{','.join(str(i + base) for i in index)}")
+
+
+def symbol_array(name: str, shape: tuple[int, ...], keep: Sequence[bool], base: int) -> sympy.Array:
+    """An ``ImmutableDenseNDimArray`` of symbols, subscripted only on the axes where ``keep`` is true.
+
+    Examples:
+        >>> symbol_array("x", (1, 3), (False, True), 0)
+        [[x_0, x_1, x_2]]
+        >>> symbol_array("w", (2, 1, 2), (True, True, True), 1)
+        [[[w_1,1,1, w_1,1,2]], [[w_2,1,1, w_2,1,2]]]
+    """
+    flat = []
+    for position in _positions(shape):
+        flat.append(symbol(name, [p for p, k in zip(position, keep) if k], base))
+    return sympy.ImmutableDenseNDimArray(flat, shape)
+
+
+def _positions(shape: tuple[int, ...]) -> list[tuple[int, ...]]:
+    out: list[tuple[int, ...]] = [()]
+    for size in shape:
+        out = [p + (i,) for p in out for i in range(size)]
+    return out

@@ -1,0 +1,213 @@
+"""Taps: the one source of truth. Every view of a layer is derived from them.
+
+A tap is an integer triple (output, input, weight): output position ``(o, i)`` reads input
+position ``(c, t)`` through weight ``w[o, c', k]``. A layer with many channels and a long
+input has hundreds of millions of taps, so they are kept compact: one affine map per kernel
+position (``t = stride*i + offset`` on an interior range of outputs) plus the padding fold
+(the few taps near the edges that land on reflected, replicated or wrapped inputs). The
+spatial taps are the same for every channel pair; the channel pairs multiply them out only
+when :meth:`Taps.triples` is asked for.
+
+Layout (used by every view): rows of the layer's matrix are ``vec(z)``, channel-major
+(``o*L_out + i``); columns are ``vec(x)``, channel-major (``c*L + t``); the flat weight index
+is ``(o*(C_in/groups) + c')*K + k``, the C-order position in ``w`` of shape
+``(C_out, C_in/groups, K)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
+
+from symconv.padding import fold
+
+if TYPE_CHECKING:
+    from symconv.spec import Conv1d
+
+
+@dataclass(frozen=True, eq=False)
+class KernelMap:
+    """The taps of one kernel position.
+
+    Outputs ``i`` in ``[lo, hi)`` read input ``stride*i + offset`` directly; ``edge_out[j]``
+    reads ``edge_in[j]`` through the padding fold. ``k`` is the weight index (for true
+    convolution, the flipped position).
+    """
+
+    k: int
+    offset: int
+    lo: int
+    hi: int
+    edge_out: np.ndarray
+    edge_in: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return self.hi - self.lo + self.edge_out.size
+
+
+class Tap(NamedTuple):
+    """One tap: ``z[output] += w[weight] * x[input]``; output ``(o, i)``, input ``(c, t)``, weight ``(o, c', k)``."""
+
+    output: tuple[int, int]
+    input: tuple[int, int]
+    weight: tuple[int, int, int]
+
+
+class Counts(NamedTuple):
+    """Sizes of a layer at one input length (T25)."""
+
+    taps: int
+    parameters: int
+    nonzeros: int
+    dense_parameters: int
+
+
+def kernel_maps(spec: Conv1d, input_length: int, output_length: int, padding: tuple[int, int]) -> tuple[KernelMap, ...]:
+    """The compact taps of ``spec`` on ``input_length`` inputs: one :class:`KernelMap` per kernel position."""
+    s, d, size, n = spec.stride, spec.dilation, spec.kernel_size, input_length
+    outputs = np.arange(output_length, dtype=np.int64)
+    maps = []
+    for j in range(size):
+        offset = d * j - padding[0]
+        lo = min(max(0, -(offset // s)), output_length)
+        hi = max(lo, min(output_length, (n - 1 - offset) // s + 1))
+        outside = np.concatenate([outputs[:lo], outputs[hi:]])
+        folded = fold(spec.padding_mode, s * outside + offset, n)
+        keep = folded >= 0
+        k = size - 1 - j if spec.flip else j
+        maps.append(KernelMap(k, offset, lo, hi, outside[keep], folded[keep]))
+    return tuple(maps)
+
+
+class Taps:
+    """The connectivity of a layer at one input length, with queries.
+
+    Indices passed to and returned by the queries are 0-based array positions, whatever
+    ``index_base`` the symbols use.
+
+    Examples:
+        >>> from symconv import Conv1d
+        >>> taps = Conv1d(1, 1, 3).expand(5).taps
+        >>> [tap.input for tap in taps.feeding(0, 1)]
+        [(0, 1), (0, 2), (0, 3)]
+        >>> taps.tying_group(0, 0, 2)
+        [((0, 0), (0, 2)), ((0, 1), (0, 3)), ((0, 2), (0, 4))]
+        >>> taps.counts()
+        Counts(taps=9, parameters=4, nonzeros=9, dense_parameters=18)
+    """
+
+    def __init__(self, spec: Conv1d, input_length: int, output_length: int, padding: tuple[int, int]) -> None:
+        self.spec = spec
+        self.input_length = input_length
+        self.output_length = output_length
+        self.padding = padding
+        self.maps = kernel_maps(spec, input_length, output_length, padding)
+
+    @property
+    def in_per_group(self) -> int:
+        return self.spec.in_channels // self.spec.groups
+
+    @property
+    def out_per_group(self) -> int:
+        return self.spec.out_channels // self.spec.groups
+
+    def __len__(self) -> int:
+        return sum(m.size for m in self.maps) * self.spec.out_channels * self.in_per_group
+
+    def __repr__(self) -> str:
+        return f"<Taps of {self.spec!r} on L={self.input_length}: {len(self)} taps>"
+
+    @cached_property
+    def spatial(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Output position, input position and kernel index of every spatial tap (one channel pair)."""
+        outs, ins, ks = [], [], []
+        for m in self.maps:
+            interior = np.arange(m.lo, m.hi, dtype=np.int64)
+            outs += [interior, m.edge_out]
+            ins += [self.spec.stride * interior + m.offset, m.edge_in]
+            ks.append(np.full(m.size, m.k, dtype=np.int64))
+        if not outs:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty
+        return np.concatenate(outs), np.concatenate(ins), np.concatenate(ks)
+
+    def channel_pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every ``(o, c, c')``: output channel, input channel and its index within o's group."""
+        o = np.repeat(np.arange(self.spec.out_channels, dtype=np.int64), self.in_per_group)
+        cw = np.tile(np.arange(self.in_per_group, dtype=np.int64), self.spec.out_channels)
+        return o, (o // self.out_per_group) * self.in_per_group + cw, cw
+
+    def triples(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """All taps as flat ``(row, column, weight)`` int64 arrays (layout in the module docstring).
+
+        Materialised on request: this is ``len(self)`` entries each.
+        """
+        i, t, k = self.spatial
+        o, c, cw = self.channel_pairs()
+        size = self.spec.kernel_size
+        rows = (o[:, None] * self.output_length + i[None, :]).ravel()
+        cols = (c[:, None] * self.input_length + t[None, :]).ravel()
+        weights = ((o * self.in_per_group + cw)[:, None] * size + k[None, :]).ravel()
+        return rows, cols, weights
+
+    def _pairs_for_group(self, o: int) -> range:
+        first = (o // self.out_per_group) * self.in_per_group
+        return range(first, first + self.in_per_group)
+
+    def feeding(self, o: int, i: int) -> list[Tap]:
+        """The taps into output ``(o, i)``: which inputs, through which weights."""
+        self._check_position("output", o, i, self.spec.out_channels, self.output_length)
+        si, st, sk = self.spatial
+        hit = np.flatnonzero(si == i)
+        first = self._pairs_for_group(o).start
+        return sorted(
+            Tap((o, i), (c, int(st[j])), (o, c - first, int(sk[j]))) for c in self._pairs_for_group(o) for j in hit
+        )
+
+    def fed_by(self, c: int, t: int) -> list[Tap]:
+        """The taps out of input ``(c, t)``: which outputs it reaches, through which weights."""
+        self._check_position("input", c, t, self.spec.in_channels, self.input_length)
+        si, st, sk = self.spatial
+        hit = np.flatnonzero(st == t)
+        group = c // self.in_per_group
+        cw = c - group * self.in_per_group
+        outs = range(group * self.out_per_group, (group + 1) * self.out_per_group)
+        return sorted(Tap((o, int(si[j])), (c, t), (o, cw, int(sk[j]))) for o in outs for j in hit)
+
+    def tying_group(self, o: int, cw: int, k: int) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+        """Every ``((o, i), (c, t))`` pair that weight ``w[o, cw, k]`` connects: the matrix entries it appears in."""
+        shape = self.spec.weight_shape
+        for name, value, bound in zip(("o", "c'", "k"), (o, cw, k), shape):
+            if not 0 <= value < bound:
+                raise ValueError(f"weight index '{name}' must be in [0, {bound}) (got {value}).")
+        si, st, sk = self.spatial
+        c = self._pairs_for_group(o).start + cw
+        hit = np.flatnonzero(sk == k)
+        return sorted(((o, int(si[j])), (c, int(st[j]))) for j in hit)
+
+    def receptive_field(self, o: int, i: int) -> list[tuple[int, int]]:
+        """The distinct inputs ``(c, t)`` that output ``(o, i)`` depends on, sorted."""
+        return sorted({tap.input for tap in self.feeding(o, i)})
+
+    def nonzeros(self) -> int:
+        """Structurally non-zero entries of the matrix (folded taps can share an entry)."""
+        i, t, _ = self.spatial
+        distinct = np.unique(i * self.input_length + t).size
+        return distinct * self.spec.out_channels * self.in_per_group
+
+    def counts(self) -> Counts:
+        """Taps, parameters, matrix non-zeros, and the parameters of the equivalent dense layer."""
+        n_out = self.spec.out_channels * self.output_length
+        dense = n_out * self.spec.in_channels * self.input_length + (n_out if self.spec.bias else 0)
+        return Counts(len(self), self.spec.num_parameters, self.nonzeros(), dense)
+
+    def _check_position(self, what: str, channel: int, pos: int, channels: int, length: int) -> None:
+        if not (0 <= channel < channels and 0 <= pos < length):
+            raise ValueError(
+                f"{what} position must have channel in [0, {channels}) and index in [0, {length}) "
+                f"(got ({channel}, {pos}))."
+            )
