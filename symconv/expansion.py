@@ -19,7 +19,6 @@ import sympy
 from sympy.core.basic import _args_sortkey
 
 from symconv.activations import activation
-from symconv.numeric import correlate_taps
 from symconv.spec import Conv1d
 from symconv.symbols import check_names, symbol, symbol_array
 from symconv.taps import Taps
@@ -86,11 +85,11 @@ class Expansion:
         self.layer = layer
         self.spec: Conv1d = layer.resolve(input_length) if hasattr(layer, "resolve") else layer
         self.input_length = input_length
-        self.output_length = self.spec.output_length(input_length)
-        self.padding = self.spec.resolve_padding(input_length)
         self.index_base = index_base
         self.names = names
-        self.taps = Taps(self.spec, input_length, self.output_length, self.padding)
+        self.taps: Taps = self.spec.make_taps(input_length)
+        self.output_length: int = self.taps.output_length
+        self.padding: tuple[int, int] = self.taps.padding
 
     # -- symbols ---------------------------------------------------------------------------
     @property
@@ -208,7 +207,7 @@ class Expansion:
             ``(N, C_out, L_out)``, ``(C_out, L_out)`` or ``(L_out,)``, following ``x``.
         """
         xa, unbatch = self._input_array(x)
-        out = correlate_taps(self.taps, xa, self._weight_array(w), self._bias_array(b))
+        out = self.taps.apply(xa, self._weight_array(w), self._bias_array(b))
         return out[0, 0] if unbatch == 2 else (out[0] if unbatch == 1 else out)
 
     def _input_array(self, x: Any) -> tuple[np.ndarray, int]:

@@ -100,6 +100,6 @@ def correlate(kernel_size: int, mode: str = "valid", convention: str = "numpy") 
 
     Examples:
         >>> correlate(3, "same").expand(3).evaluate([1, 2, 3], [0, 1, 2]).tolist()
-        [8, 11, 3]
+        [5, 8, 3]
     """
     return NumpyMode("correlate", kernel_size, mode, convention)

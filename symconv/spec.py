@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from symconv.expansion import Expansion
+    from symconv.taps import Taps
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,12 @@ class Conv1d:
                 f"{padded}, shorter than the dilated kernel extent dilation*(kernel_size-1)+1 = {extent}."
             )
         return (padded - extent) // self.stride + 1
+
+    def make_taps(self, input_length: int) -> Taps:
+        """The connectivity of this layer on ``input_length`` inputs (validated)."""
+        from symconv.taps import Taps
+
+        return Taps(self, input_length, self.output_length(input_length), self.resolve_padding(input_length))
 
     def expand(self, input_length: int, *, index_base: int = 0, names: Mapping[str, str] | None = None) -> Expansion:
         """Pair the layer with an input length: equations, matrix, connectivity, numbers.

@@ -115,6 +115,12 @@ class Taps:
     def out_per_group(self) -> int:
         return self.spec.out_channels // self.spec.groups
 
+    def apply(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+        """The layer on numbers: ``x`` ``(N, C_in, L)`` to ``(N, C_out, L_out)`` (see :mod:`symconv.numeric`)."""
+        from symconv.numeric import correlate_taps
+
+        return correlate_taps(self, x, w, b)
+
     def __len__(self) -> int:
         return sum(m.size for m in self.maps) * self.spec.out_channels * self.in_per_group
 
