@@ -118,8 +118,16 @@ class Expansion:
     @cached_property
     def z_symbols(self) -> sympy.Array:
         """Names of the outputs, shape ``(C_out, L_out)``: the left-hand sides of :attr:`equations`."""
+        return self.output_symbols("z")
+
+    def output_symbols(self, role: str) -> sympy.Array:
+        """Symbols shaped like the output, ``(C_out, L_out)``, for a role of ``names``.
+
+        Roles: ``'z'`` (pre-activations), ``'a'`` (activations), ``'delta'`` (``dL/dz``),
+        ``'g'`` (``dL/da``), ``'y'`` (loss targets).
+        """
         shape = (self.spec.out_channels, self.output_length)
-        return symbol_array(self.names["z"], shape, (not self.single_channel, True), self.index_base)
+        return symbol_array(self.names[role], shape, (not self.single_channel, True), self.index_base)
 
     @cached_property
     def vec_x(self) -> sympy.ImmutableMatrix:
@@ -287,4 +295,3 @@ class Expansion:
         if len(shown) < len(eqs):
             lines += [r"&\;\;\vdots", f"{sympy.latex(eqs[-1].lhs)} &= {sympy.latex(eqs[-1].rhs)}"]
         return "$\\displaystyle \\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}$"
-

@@ -12,7 +12,19 @@ from collections.abc import Mapping, Sequence
 
 import sympy
 
-DEFAULT_NAMES: dict[str, str] = {"x": "x", "w": "w", "b": "b", "z": "z", "delta": "delta"}
+#: Roles and their default names: input, weight, bias, pre-activation, activation output,
+#: ``dL/dz`` (``delta``), ``dL/da`` (``g``, the upstream gradient through an activation) and
+#: loss targets (``y``).
+DEFAULT_NAMES: dict[str, str] = {
+    "x": "x",
+    "w": "w",
+    "b": "b",
+    "z": "z",
+    "a": "a",
+    "delta": "delta",
+    "g": "g",
+    "y": "y",
+}
 
 
 def check_names(names: Mapping[str, str] | None) -> dict[str, str]:
