@@ -9,7 +9,7 @@ their flattening cost. Nothing here differentiates or multiplies symbolic matric
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -20,7 +20,7 @@ from sympy.core.basic import _args_sortkey
 
 from symconv.activations import activation
 from symconv.spec import Conv1d
-from symconv.symbols import check_names, symbol, symbol_array
+from symconv.symbols import check_names, symbol_array
 from symconv.taps import Taps
 
 
@@ -156,7 +156,7 @@ class Expansion:
         entries = []
         for r in range(self.spec.out_channels * n_out):
             own = terms[bounds[r] : bounds[r + 1]]
-            entries.append(total(own + [bias[r]] if self.b is not None else own))
+            entries.append(total([*own, bias[r]] if self.b is not None else own))
         return sympy.ImmutableMatrix(self.spec.out_channels, n_out, entries)
 
     @cached_property

@@ -89,8 +89,9 @@ def convolve(kernel_size: int, mode: str = "full", convention: str = "numpy") ->
     Examples:
         >>> convolve(3).expand(4).evaluate([1, 2, 3, 4], [5, 6, 7]).tolist()
         [5, 16, 34, 52, 45, 28]
-        >>> convolve(3, "valid").resolve(4)
-        Conv1d(in_channels=1, out_channels=1, kernel_size=3, stride=1, padding=(0, 0), dilation=1, groups=1, bias=False, padding_mode='zeros', flip=True)
+        >>> layer = convolve(3, "valid").resolve(4)
+        >>> layer.padding, layer.flip, layer.bias
+        ((0, 0), True, False)
     """
     return NumpyMode("convolve", kernel_size, mode, convention)
 

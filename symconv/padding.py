@@ -44,14 +44,14 @@ def normalize_padding(value: Any) -> Padding:
             return (p, p)
         if len(value) == 2:
             return (as_int("padding", value[0], minimum=0), as_int("padding", value[1], minimum=0))
-        raise ValueError(
-            f"'padding' must be an int, a 1-tuple (p,) or a (left, right) pair (got {tuple(value)!r})."
-        )
+        raise ValueError(f"'padding' must be an int, a 1-tuple (p,) or a (left, right) pair (got {tuple(value)!r}).")
     p = as_int("padding", value, minimum=0)
     return (p, p)
 
 
-def resolve_padding(padding: Padding, *, kernel_size: int, stride: int, dilation: int, input_length: int) -> tuple[int, int]:
+def resolve_padding(
+    padding: Padding, *, kernel_size: int, stride: int, dilation: int, input_length: int
+) -> tuple[int, int]:
     """Resolve a normalised padding to an explicit ``(left, right)`` pair.
 
     Examples:

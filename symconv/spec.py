@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from symconv._validate import as_bool, as_int, as_size, one_of
 from symconv.padding import PADDING_MODES, Padding, check_padding_fits, normalize_padding, resolve_padding
@@ -160,5 +160,3 @@ class Conv1d:
         """A one-line statement of what the layer computes."""
         what = "true convolution (kernel flipped)" if self.flip else "cross-correlation (no flip, as PyTorch)"
         return f"{self!r}: {what}, padding_mode={self.padding_mode!r}"
-
-

@@ -66,5 +66,5 @@ def symbol_array(name: str, shape: tuple[int, ...], keep: Sequence[bool], base: 
 def _positions(shape: tuple[int, ...]) -> list[tuple[int, ...]]:
     out: list[tuple[int, ...]] = [()]
     for size in shape:
-        out = [p + (i,) for p in out for i in range(size)]
+        out = [(*p, i) for p in out for i in range(size)]
     return out
