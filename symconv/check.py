@@ -1,0 +1,423 @@
+"""Check numeric convolution code against the exact layer, and say what it computes instead.
+
+:func:`check` calls the user's function on inputs it chooses (small integers first, so that
+a mismatch is certain and locatable, then random floats with a tolerance derived from the
+dtype and the number of terms), compares with the layer evaluated from its taps, and on a
+mismatch searches :mod:`symconv.variants` for the misreading the code actually computes.
+
+Examples:
+    >>> import numpy as np
+    >>> from symconv import Conv1d
+    >>> check(lambda x, w: np.correlate(x, w, "valid"), Conv1d(1, 1, 3, bias=False)).passed
+    True
+    >>> result = check(lambda x, w: np.convolve(x, w, "valid"), Conv1d(1, 1, 3, bias=False))
+    >>> result.passed, result.matches[0].name
+    (False, 'kernel flipped')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import sympy
+
+from symconv.adapters import adapt
+from symconv.expansion import Expansion, product, total
+from symconv.modes import NumpyMode
+from symconv.symbols import symbol
+from symconv.variants import Variant, variants
+
+DTYPES = ("float64", "float32")
+
+
+class MismatchError(AssertionError):
+    """Raised by :func:`assert_matches` when the code disagrees with the layer; ``.result`` holds the details."""
+
+    def __init__(self, result: CheckResult) -> None:
+        super().__init__(result.report())
+        self.result = result
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """The first output that differs, with its equation next to the value the code returned."""
+
+    sample: int
+    channel: int
+    position: int
+    expected: float
+    returned: float
+    equation: sympy.Eq
+    numbers: str
+
+    def __str__(self) -> str:
+        return (
+            f"First differing output: sample {self.sample}, channel {self.channel}, position {self.position}\n"
+            f"  {self.equation.lhs} = {self.equation.rhs}\n"
+            f"  {' ' * len(str(self.equation.lhs))} = {self.numbers} = {_num(self.expected)}\n"
+            f"  your code returned {_num(self.returned)}"
+        )
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What :func:`check` found.
+
+    Attributes:
+        passed: Whether the code matched on every probe.
+        probe: The probe that decided: ``'integer'`` or ``'float'``.
+        max_error: The largest absolute difference on that probe (``inf`` for a wrong shape).
+        tolerance: The largest tolerance allowed on that probe.
+        wrong: How many outputs differ.
+        first_mismatch: The first differing output, or None (passed, or the shape is wrong).
+        matches: The variants the code matches exactly on the integer probe, best first.
+        pattern: Where the wrong outputs are, when the shapes agree.
+        header: The layer and the probe settings, for the report.
+        problem: A failure that is not a wrong value: a wrong shape or an exception.
+    """
+
+    passed: bool
+    probe: str
+    max_error: float
+    tolerance: float
+    wrong: int = 0
+    first_mismatch: Mismatch | None = None
+    matches: tuple[Variant, ...] = ()
+    pattern: str = ""
+    header: str = ""
+    problem: str = ""
+    closest: str = field(default="", repr=False)
+
+    @property
+    def diagnosis(self) -> str:
+        """One sentence: which variant the code computes, or that it matches none."""
+        if self.passed:
+            return "matches the layer"
+        if self.matches:
+            also = [v.name for v in self.matches[1:]]
+            text = f"your code computes {self.matches[0].description}"
+            return text + (f" (indistinguishable here from: {', '.join(also)})" if also else "")
+        return "matches no known variant" + (f"; {self.closest}" if self.closest else "")
+
+    def report(self) -> str:
+        """The full text printed by ``symconv check``."""
+        if self.passed:
+            return f"symconv check: PASSED\n{self.header}\nLargest error {self.max_error:.3g} on the float probe."
+        lines = [f"symconv check: FAILED on the {self.probe} probe", self.header]
+        if self.problem:
+            lines.append(self.problem)
+        else:
+            lines.append(
+                f"{self.wrong} outputs differ; largest error {_num(self.max_error)} (tolerance {self.tolerance:.3g})."
+            )
+        if self.first_mismatch is not None:
+            lines.append(str(self.first_mismatch))
+        if self.pattern:
+            lines.append(f"Wrong outputs: {self.pattern}")
+        lines.append(f"Diagnosis: {self.diagnosis}.")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.report()
+
+
+def check(
+    fn: Any,
+    layer: Any,
+    input_length: int | None = None,
+    *,
+    batch: int = 2,
+    seed: int = 0,
+    dtype: str = "float64",
+    convention: str = "auto",
+) -> CheckResult:
+    """Run ``fn`` on integer then float probes and compare with ``layer`` evaluated from its taps.
+
+    Args:
+        fn: The code to check: ``fn(x, w, b)`` on NumPy arrays of PyTorch's shapes, a 1-D
+            ``fn(x, w)``, a ``torch.nn.Conv1d`` module, or a ``torch.nn.functional.conv1d``-like
+            callable (see :func:`symconv.adapters.adapt` for ``convention``).
+        layer: A :class:`~symconv.Conv1d` or a NumPy/SciPy mode (:func:`symconv.correlate`).
+        input_length: ``L``; by default one long enough to show both edges and an interior.
+        batch: Samples per probe (``N``).
+        seed: Seed of the random probes.
+        dtype: ``'float64'`` or ``'float32'``: the dtype of the arrays given to ``fn``.
+        convention: ``'auto'``, ``'numpy'``, ``'single'``, ``'torch'``, ``'torch_module'`` or ``'jax'``.
+
+    Returns:
+        A :class:`CheckResult`; ``str(result)`` is the report.
+
+    Examples:
+        >>> from symconv import Conv1d, correlate
+        >>> check(lambda x, w: np.correlate(x, w, "same"), correlate(4, "same")).passed
+        True
+        >>> wrong = check(lambda x, w: np.correlate(x, w, "same"), Conv1d(1, 1, 4, padding="same", bias=False))
+        >>> wrong.matches[0].name
+        'padding (2, 1)'
+        >>> print(wrong.matches[0].description)
+        padding (left, right) = (2, 1) = 'jax_same_lower' or NumPy/SciPy 'same' (extra zero on the left) ...
+    """
+    _check_options(batch, seed, dtype)
+    e = layer.expand(input_length if input_length is not None else default_length(layer))
+    call = adapt(fn, e, convention, dtype)
+    rng = np.random.default_rng(seed)
+    header = _header(e, batch, seed, dtype)
+    result: CheckResult | None = None
+    for probe in ("integer", "float"):
+        x, w, b = (integer_probe if probe == "integer" else float_probe)(e, batch, rng, dtype)
+        result = _run_probe(call, e, probe, (x, w, b), header)
+        if not result.passed:
+            return result
+    assert result is not None
+    return result
+
+
+def assert_matches(fn: Any, layer: Any, input_length: int | None = None, **options: Any) -> CheckResult:
+    """:func:`check`, raising :class:`MismatchError` (an ``AssertionError``) with the report on a mismatch.
+
+    Examples:
+        >>> from symconv import Conv1d
+        >>> assert_matches(lambda x, w: np.convolve(x, w, "valid"), Conv1d(1, 1, 3, bias=False))
+        Traceback (most recent call last):
+        ...
+        symconv.check.MismatchError: symconv check: FAILED on the integer probe ...
+    """
+    result = check(fn, layer, input_length, **options)
+    if not result.passed:
+        raise MismatchError(result)
+    return result
+
+
+def default_length(layer: Any) -> int:
+    """An input length that shows both edges and an interior, and is not a multiple of the stride.
+
+    Examples:
+        >>> from symconv import Conv1d
+        >>> default_length(Conv1d(1, 1, 3)), default_length(Conv1d(1, 1, 3, stride=2, dilation=2))
+        (11, 19)
+    """
+    stride = getattr(layer, "stride", 1)
+    extent = getattr(layer, "dilation", 1) * (layer.kernel_size - 1) + 1
+    length = 2 * extent + 3 * stride + 2
+    return length + 1 if stride > 1 and length % stride == 0 else length
+
+
+def _check_options(batch: int, seed: int, dtype: str) -> None:
+    if isinstance(batch, bool) or not isinstance(batch, (int, np.integer)) or batch < 1:
+        raise ValueError(f"'batch' must be a positive int (got {batch!r}).")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"'seed' must be an int (got {seed!r} of type {type(seed).__name__}).")
+    if dtype not in DTYPES:
+        raise ValueError(f"'dtype' must be one of {', '.join(map(repr, DTYPES))} (got {dtype!r}).")
+
+
+def _header(e: Expansion, batch: int, seed: int, dtype: str) -> str:
+    what = e.spec.describe() if not isinstance(e.layer, NumpyMode) else f"{e.layer!r} = {e.spec.describe()}"
+    return (
+        f"Layer: {what}\nProbes: batch {batch}, input length {e.input_length} (padding {e.padding}, "
+        f"output length {e.output_length}), dtype {dtype}, seed {seed}"
+    )
+
+
+# -- probes -----------------------------------------------------------------------------------
+def _terms(e: Expansion) -> int:
+    return e.spec.in_channels // e.spec.groups * e.spec.kernel_size
+
+
+def integer_probe(e: Expansion, batch: int, rng: np.random.Generator, dtype: str) -> tuple[Any, Any, Any]:
+    """Small non-zero integers; the weights of each kernel row distinct, so a flip always shows.
+
+    The ranges shrink so that every partial sum stays exact in ``dtype``.
+    """
+    spec = e.spec
+    size, rows = spec.kernel_size, spec.out_channels * spec.in_channels // spec.groups
+    reach = max(4, (size + 1) // 2)
+    limit = 2.0 ** (np.finfo(dtype).nmant + 1)
+    top = int(max(1, min(9, (limit - 10) // (_terms(e) * reach))))
+    pool = np.r_[-reach:0, 1 : reach + 1]
+    w = rng.permuted(np.tile(pool, (rows, 1)), axis=1)[:, :size].reshape(spec.weight_shape)
+    values = np.r_[-top:0, 1 : top + 1]
+    x = rng.choice(values, size=(batch, spec.in_channels, e.input_length))
+    b = rng.choice(np.r_[-9:0, 1:10], size=spec.out_channels) if spec.bias else None
+    return x.astype(dtype), w.astype(dtype), None if b is None else b.astype(dtype)
+
+
+def float_probe(e: Expansion, batch: int, rng: np.random.Generator, dtype: str) -> tuple[Any, Any, Any]:
+    """Uniform random floats in ``[-1, 1)``, rounded to ``dtype``."""
+    spec = e.spec
+    x = rng.uniform(-1, 1, size=(batch, spec.in_channels, e.input_length)).astype(dtype)
+    w = rng.uniform(-1, 1, size=spec.weight_shape).astype(dtype)
+    b = rng.uniform(-1, 1, size=spec.out_channels).astype(dtype) if spec.bias else None
+    return x, w, b
+
+
+def tolerance(e: Expansion, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, eps: float) -> np.ndarray:
+    """Per output channel: ``(terms + 2) * eps * (max|x| * sum|w[o]| + |b[o]|)``, a bound on summation error.
+
+    It holds for any order of summation (FFT-based code included) and for code that rounds its
+    inputs to ``eps`` first.
+    """
+    scale = float(np.abs(x).max()) * np.abs(w).reshape(w.shape[0], -1).sum(axis=1, dtype=np.float64)
+    if b is not None:
+        scale = scale + np.abs(b.astype(np.float64))
+    return (_terms(e) + 2) * eps * scale
+
+
+# -- one probe --------------------------------------------------------------------------------
+def _run_probe(
+    call: Callable[..., Any], e: Expansion, probe: str, arrays: tuple[Any, Any, Any], header: str
+) -> CheckResult:
+    x, w, b = arrays
+    try:
+        got = call(x, w, b)
+    except Exception as exc:  # the user's code failing is a finding, not a crash of the checker
+        problem = f"Your code raised {type(exc).__name__}: {exc}"
+        return CheckResult(False, probe, float("inf"), 0.0, header=header, problem=problem)
+    eps = np.finfo(dtype_of(got, x.dtype)).eps
+    got = np.asarray(got, dtype=np.float64)
+    x64, w64 = x.astype(np.float64), w.astype(np.float64)
+    b64 = None if b is None else b.astype(np.float64)
+    want = e.taps.apply(x64, w64, b64)
+    tol = tolerance(e, x64, w64, b64, float(eps))
+    if probe == "integer":
+        tol = np.minimum(tol, 0.25)
+    if got.shape != want.shape:
+        return _failed(e, probe, (x64, w64, b64), got, want, tol, header)
+    err = np.abs(got - want)
+    bad = ~(err <= tol[None, :, None])
+    if not bad.any():
+        return CheckResult(True, probe, float(err.max(initial=0.0)), float(tol.max(initial=0.0)), header=header)
+    return _failed(e, probe, (x64, w64, b64), got, want, tol, header, bad)
+
+
+def dtype_of(got: Any, fallback: np.dtype[Any]) -> np.dtype[Any]:
+    """The float dtype of the code's result (the lower precision of it and the input's)."""
+    kind = np.asarray(got).dtype
+    if kind.kind != "f" or np.finfo(kind).eps < np.finfo(fallback).eps:
+        return fallback
+    return kind
+
+
+def _failed(
+    e: Expansion,
+    probe: str,
+    arrays: tuple[np.ndarray, np.ndarray, np.ndarray | None],
+    got: np.ndarray,
+    want: np.ndarray,
+    tol: np.ndarray,
+    header: str,
+    bad: np.ndarray | None = None,
+) -> CheckResult:
+    matches, closest = diagnose(e, arrays, got, tol)
+    if bad is None:
+        problem = f"Your code returned shape {got.shape}; the layer gives {want.shape} (N, C_out, L_out)."
+        return CheckResult(
+            False,
+            probe,
+            float("inf"),
+            float(tol.max()),
+            matches=matches,
+            header=header,
+            problem=problem,
+            closest=closest,
+        )
+    err = np.where(np.isnan(got), np.inf, np.abs(got - want))
+    n, o, i = (int(v) for v in np.argwhere(bad)[0])
+    first = Mismatch(n, o, i, float(want[n, o, i]), float(got[n, o, i]), *_equation(e, arrays, n, o, i))
+    return CheckResult(
+        False,
+        probe,
+        float(err.max()),
+        float(tol.max()),
+        wrong=int(bad.sum()),
+        first_mismatch=first,
+        matches=matches,
+        pattern=pattern(e, bad, got - want),
+        header=header,
+        closest=closest,
+    )
+
+
+# -- diagnosis --------------------------------------------------------------------------------
+def diagnose(
+    e: Expansion, arrays: tuple[np.ndarray, np.ndarray, np.ndarray | None], got: np.ndarray, tol: np.ndarray
+) -> tuple[tuple[Variant, ...], str]:
+    """The variants that ``got`` matches on ``arrays``, and a note on the closest one if none does."""
+    matches: list[Variant] = []
+    best: tuple[float, str] = (1.0, "")
+    for variant in variants(e.layer, e.input_length):
+        out = variant.compute(*arrays)
+        if out is None or out.shape != got.shape:
+            continue
+        wrong = float(np.mean(~(np.abs(out - got) <= tol[None, :, None])))
+        if wrong == 0.0:
+            matches.append(variant)
+        elif wrong < best[0]:
+            best = (wrong, f"closest: {variant.name}, which still differs at {wrong:.0%} of the outputs")
+    return tuple(matches), best[1] if best[0] < 0.5 else ""
+
+
+def pattern(e: Expansion, bad: np.ndarray, diff: np.ndarray) -> str:
+    """Where the wrong outputs are: samples, channels, positions, and what that suggests."""
+    samples = np.flatnonzero(bad.any(axis=(1, 2)))
+    channels = np.flatnonzero(bad.any(axis=(0, 2)))
+    positions = np.flatnonzero(bad.any(axis=(0, 1)))
+    parts = [f"samples {_ranges(samples)}", f"channels {_ranges(channels)}", f"positions {_ranges(positions)}"]
+    lo = max((m.lo for m in e.taps.maps), default=0)
+    hi = min((m.hi for m in e.taps.maps), default=e.output_length)
+    hints = []
+    if positions.size and all(p < lo or p >= hi for p in positions.tolist()):
+        hints.append("only outputs whose window overlaps the padding differ: look at the padding")
+    offsets = np.where(bad, diff, np.nan)
+    if bad.all() and np.allclose(np.nanmax(offsets, axis=(0, 2)), np.nanmin(offsets, axis=(0, 2))):
+        hints.append("a constant offset per output channel: look at the bias")
+    if samples.size and samples[0] > 0:
+        hints.append("the first sample is right: look at the batch handling")
+    return (
+        f"{bad.sum()} of {bad.size} outputs, in " + "; ".join(parts) + ("" if not hints else f" ({'; '.join(hints)})")
+    )
+
+
+def _ranges(values: np.ndarray) -> str:
+    """``[0, 1, 2, 5]`` as ``'0-2, 5'``."""
+    if values.size == 0:
+        return "none"
+    cuts = np.flatnonzero(np.diff(values) != 1) + 1
+    runs = np.split(values, cuts)
+    return ", ".join(f"{r[0]}" if r.size == 1 else f"{r[0]}-{r[-1]}" for r in runs)
+
+
+def _equation(
+    e: Expansion, arrays: tuple[np.ndarray, np.ndarray, np.ndarray | None], n: int, o: int, i: int
+) -> tuple[sympy.Eq, str]:
+    """The symbolic equation of output ``(o, i)`` (built from its taps only) and the sum with the probe's numbers."""
+    x, w, b = arrays
+    multi, base, names = not e.single_channel, e.index_base, e.names
+    taps = e.taps.feeding(o, i)
+    terms = [
+        product(
+            symbol(names["w"], t.weight if multi else t.weight[2:], base),
+            symbol(names["x"], t.input if multi else t.input[1:], base),
+        )
+        for t in taps
+    ]
+    numbers = [f"{_factor(w[t.weight])}*{_factor(x[(n, *t.input)])}" for t in taps]
+    if e.spec.bias:
+        terms.append(symbol(names["b"], (o,) if multi else (), base))
+        numbers.append(_num(b[o]) if b is not None else "0")
+    shown = " + ".join(numbers[:12]) + (" + ..." if len(numbers) > 12 else "")
+    lhs = symbol(names["z"], (o, i) if multi else (i,), base)
+    return sympy.Eq(lhs, total(terms), evaluate=False), shown or "0"
+
+
+def _num(value: Any) -> str:
+    v = float(value)
+    return str(int(v)) if v.is_integer() and abs(v) < 2**53 else f"{v:.17g}"
+
+
+def _factor(value: Any) -> str:
+    text = _num(value)
+    return f"({text})" if text.startswith("-") else text
