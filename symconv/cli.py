@@ -182,12 +182,19 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print the equations, the matrix and the connectivity of a Conv1d layer.",
     )
     add_layer_options(explain)
+    from symconv.check_command import add_check_command
+
+    add_check_command(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "check":
+        from symconv.check_command import run_check_command
+
+        return run_check_command(args, parser)
     try:
         _, e = layer_from_args(args)
         text = explain_text(e, args.x, args.w, args.b)
