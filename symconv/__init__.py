@@ -14,27 +14,43 @@ Examples:
 """
 
 from symconv.activations import ACTIVATIONS
+from symconv.arithmetic import conv_input_lengths, conv_output_length, transposed_output_length
 from symconv.expansion import Expansion, Substitution
+from symconv.gradient_forms import Identity
+from symconv.gradients import LOSSES, Gradients, gradients
 from symconv.modes import NumpyMode, convolve, correlate
 from symconv.padding import PADDING_MODES, PADDING_NAMES
 from symconv.spec import Conv1d
 from symconv.taps import Counts, KernelMap, Tap, Taps
+from symconv.transposed import ConvTranspose1d, TransposedTaps
+from symconv.verification import Check, Verification
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ACTIVATIONS",
+    "LOSSES",
     "PADDING_MODES",
     "PADDING_NAMES",
+    "Check",
     "Conv1d",
+    "conv_input_lengths",
+    "conv_output_length",
+    "convolve",
+    "ConvTranspose1d",
+    "correlate",
     "Counts",
     "Expansion",
+    "Gradients",
+    "gradients",
+    "Identity",
     "KernelMap",
     "NumpyMode",
     "Substitution",
     "Tap",
     "Taps",
+    "transposed_output_length",
+    "TransposedTaps",
+    "Verification",
     "__version__",
-    "convolve",
-    "correlate",
 ]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import sympy
 
-from symconv.adjoint import bias_grad, input_grad, weight_grad
+from symconv.adjoint import bias_grad
 
 if TYPE_CHECKING:
     from symconv.gradients import Gradients
@@ -62,10 +62,10 @@ def numeric_gradients(g: Gradients, x: Any, w: Any, b: Any, delta: Any, target: 
     out, slope = (z, None) if g.activation is None else activation_numbers(*g.activation, z)
     upstream = _upstream(g, out, shape, unbatch, delta, target)
     dz = upstream if slope is None else upstream * slope
-    dx = input_grad(e.taps, dz, wa)
+    dx = e.taps.input_grad(dz, wa)
     result = {
         "dx": dx[0, 0] if unbatch == 2 else (dx[0] if unbatch == 1 else dx),
-        "dw": weight_grad(e.taps, xa, dz) if unbatch != 2 else weight_grad(e.taps, xa, dz).reshape(-1),
+        "dw": e.taps.weight_grad(xa, dz) if unbatch != 2 else e.taps.weight_grad(xa, dz).reshape(-1),
         "db": bias_grad(dz) if e.b is not None else None,
         "delta": dz[0, 0] if unbatch == 2 else (dz[0] if unbatch == 1 else dz),
     }

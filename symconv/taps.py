@@ -121,6 +121,18 @@ class Taps:
 
         return correlate_taps(self, x, w, b)
 
+    def input_grad(self, delta: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """``W^T vec(delta)`` on numbers (see :mod:`symconv.adjoint`)."""
+        from symconv.adjoint import input_grad
+
+        return input_grad(self, delta, w)
+
+    def weight_grad(self, x: np.ndarray, delta: np.ndarray) -> np.ndarray:
+        """``dL/dw`` on numbers, summed over the batch (see :mod:`symconv.adjoint`)."""
+        from symconv.adjoint import weight_grad
+
+        return weight_grad(self, x, delta)
+
     def __len__(self) -> int:
         return sum(m.size for m in self.maps) * self.spec.out_channels * self.in_per_group
 

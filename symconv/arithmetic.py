@@ -1,0 +1,63 @@
+"""Output-length arithmetic of convolution and transposed convolution (Dumoulin & Visin).
+
+Examples:
+    >>> conv_output_length(50, 3, stride=2)
+    24
+    >>> transposed_output_length(128, 4, stride=4)
+    512
+    >>> conv_input_lengths(3, 3, stride=2, padding=1)
+    range(5, 7)
+"""
+
+from __future__ import annotations
+
+from symconv._validate import as_int
+
+
+def conv_output_length(
+    input_length: int, kernel_size: int, stride: int = 1, padding: int = 0, dilation: int = 1
+) -> int:
+    """``floor((L + 2p - d*(K-1) - 1)/s) + 1`` for symmetric padding ``p``."""
+    length, size = as_int("input_length", input_length, minimum=1), as_int("kernel_size", kernel_size, minimum=1)
+    s, p, d = (
+        as_int("stride", stride, minimum=1),
+        as_int("padding", padding, minimum=0),
+        as_int("dilation", dilation, minimum=1),
+    )
+    padded, extent = length + 2 * p, d * (size - 1) + 1
+    if padded < extent:
+        raise ValueError(
+            f"'input_length' {length} padded to {padded} is shorter than the dilated kernel extent {extent}."
+        )
+    return (padded - extent) // s + 1
+
+
+def transposed_output_length(
+    input_length: int, kernel_size: int, stride: int = 1, padding: int = 0, output_padding: int = 0, dilation: int = 1
+) -> int:
+    """``(L-1)*s - 2p + d*(K-1) + output_padding + 1``, as ``torch.nn.ConvTranspose1d``."""
+    length, size = as_int("input_length", input_length, minimum=1), as_int("kernel_size", kernel_size, minimum=1)
+    s, p, d = (
+        as_int("stride", stride, minimum=1),
+        as_int("padding", padding, minimum=0),
+        as_int("dilation", dilation, minimum=1),
+    )
+    op = as_int("output_padding", output_padding, minimum=0)
+    out = (length - 1) * s - 2 * p + d * (size - 1) + op + 1
+    if out < 1:
+        raise ValueError(
+            f"the transposed convolution of {length} inputs would have {out} outputs (padding {p} too large)."
+        )
+    return out
+
+
+def conv_input_lengths(
+    output_length: int, kernel_size: int, stride: int = 1, padding: int = 0, dilation: int = 1
+) -> range:
+    """Every input length a ``Conv1d`` maps to ``output_length``: the stride ambiguity.
+
+    From ``min = (O-1)*s - 2p + d*(K-1) + 1`` to ``min + s - 1`` (PyTorch's ``_grad_input_padding``);
+    ``output_padding`` of a transposed convolution picks one of them.
+    """
+    low = transposed_output_length(output_length, kernel_size, stride, padding, 0, dilation)
+    return range(low, low + stride)
