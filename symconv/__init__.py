@@ -18,8 +18,10 @@ from symconv.arithmetic import conv_input_lengths, conv_output_length, transpose
 from symconv.expansion import Expansion, Substitution
 from symconv.gradient_forms import Identity
 from symconv.gradients import LOSSES, Gradients, gradients
+from symconv.layers import Activation, AvgPool1d, Flatten, Linear, MaxPool1d
 from symconv.modes import NumpyMode, convolve, correlate
 from symconv.padding import PADDING_MODES, PADDING_NAMES
+from symconv.sequential import Sequential, StackExpansion, StackGradients
 from symconv.spec import Conv1d
 from symconv.taps import Counts, KernelMap, Tap, Taps
 from symconv.transposed import ConvTranspose1d, TransposedTaps
@@ -32,6 +34,8 @@ __all__ = [
     "LOSSES",
     "PADDING_MODES",
     "PADDING_NAMES",
+    "Activation",
+    "AvgPool1d",
     "Check",
     "Conv1d",
     "conv_input_lengths",
@@ -41,11 +45,17 @@ __all__ = [
     "correlate",
     "Counts",
     "Expansion",
-    "Gradients",
+    "Flatten",
     "gradients",
+    "Gradients",
     "Identity",
     "KernelMap",
+    "Linear",
+    "MaxPool1d",
     "NumpyMode",
+    "Sequential",
+    "StackExpansion",
+    "StackGradients",
     "Substitution",
     "Tap",
     "Taps",

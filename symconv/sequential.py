@@ -1,0 +1,266 @@
+"""Stacks of layers: each layer's equations in terms of the previous layer's outputs, the
+composed expression, receptive fields through the stack, and backprop with every delta.
+
+Stage ``l`` reads ``h^(l-1)`` (``h0 = x``) and writes ``h^(l)``, named ``h{l}``; convolution
+parameters are ``w{l}``, ``b{l}``; dense parameters ``W{l}``, ``c{l}``. Each layer's rules
+are local (in its own input symbols); composition substitutes the previous stage's
+expressions. Convolution stages reuse the layer's expansion and gradients (from its taps).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import sympy
+
+from symconv.gradients import gradients
+from symconv.layers import Activation, AvgPool1d, Flatten, Linear, MaxPool1d
+from symconv.spec import Conv1d
+from symconv.symbols import symbol_array
+from symconv.transposed import ConvTranspose1d
+from symconv.verification import Check, Verification, same
+
+Matrix = sympy.ImmutableMatrix
+LAYERS = (Conv1d, ConvTranspose1d, Activation, AvgPool1d, MaxPool1d, Flatten, Linear)
+
+
+def _flat(m: Any) -> list[Any]:
+    return list(sympy.flatten(m.tolist())) if hasattr(m, "tolist") else list(m)
+
+
+@dataclass(frozen=True)
+class Sequential:
+    """A stack of layers, applied in order (``torch.nn.Sequential``).
+
+    Examples:
+        >>> from symconv import Conv1d
+        >>> net = Sequential(Conv1d(1, 1, 2, bias=False), Activation("relu"), MaxPool1d(2))
+        >>> s = net.expand(3)
+        >>> s.stages[2].local
+        Matrix([[Max(h2_0, h2_1)]])
+        >>> s.output
+        Matrix([[Max(0, w1_0*x_0 + w1_1*x_1, w1_0*x_1 + w1_1*x_2)]])
+        >>> s.receptive_field(0, 0)
+        [(0, 0), (0, 1), (0, 2)]
+    """
+
+    layers: tuple[Any, ...]
+
+    def __init__(self, *layers: Any) -> None:
+        for j, layer in enumerate(layers):
+            if not isinstance(layer, LAYERS):
+                names = ", ".join(t.__name__ for t in LAYERS)
+                raise TypeError(f"layer {j} of Sequential must be one of {names} (got {type(layer).__name__}).")
+        if not layers:
+            raise ValueError("Sequential needs at least one layer (got none).")
+        object.__setattr__(self, "layers", tuple(layers))
+
+    def expand(self, input_length: int, in_channels: int | None = None) -> StackExpansion:
+        """The stack on ``(in_channels, input_length)`` inputs (channels from the first conv by default)."""
+        if in_channels is None:
+            first = next((la for la in self.layers if isinstance(la, (Conv1d, ConvTranspose1d))), None)
+            in_channels = first.in_channels if first is not None else 1
+        return StackExpansion(self, in_channels, input_length)
+
+
+@dataclass
+class Stage:
+    """One layer of an expanded stack: its input and output symbols, parameters, local equations."""
+
+    index: int
+    layer: Any
+    inputs: Matrix
+    outputs: Matrix
+    params: dict[str, Matrix]
+    local: Matrix
+    expansion: Any = None
+
+
+class StackExpansion:
+    """A :class:`Sequential` made explicit at one input shape."""
+
+    def __init__(self, net: Sequential, in_channels: int, input_length: int) -> None:
+        self.net = net
+        x = symbol_array("x", (in_channels, input_length), (in_channels > 1, True), 0)
+        self.x = Matrix(x.tolist())
+        self.stages: list[Stage] = []
+        h = self.x
+        for j, layer in enumerate(net.layers, start=1):
+            stage = self._stage(j, layer, h)
+            self.stages.append(stage)
+            h = stage.outputs
+
+    def _stage(self, j: int, layer: Any, h: Matrix) -> Stage:
+        if isinstance(layer, (Conv1d, ConvTranspose1d)):
+            if h.shape[0] != layer.in_channels:
+                raise ValueError(f"layer {j} expects {layer.in_channels} channels but the stack gives {h.shape[0]}.")
+            e = layer.expand(h.shape[1], names={"x": "u", "w": f"w{j}", "b": f"b{j}", "z": f"h{j}"})
+            local = e.z.xreplace(dict(zip(_flat(e.x), _flat(h))))
+            params = {"w": e.w} if e.b is None else {"w": e.w, "b": e.b}
+            return Stage(j, layer, h, Matrix(e.z_symbols.tolist()), params, local, e)
+        params = layer.parameters(str(j)) if isinstance(layer, Linear) else {}
+        shape = layer.output_shape(h.shape)
+        outputs = Matrix(symbol_array(f"h{j}", shape, (shape[0] > 1, True), 0).tolist())
+        return Stage(j, layer, h, outputs, params, layer.forward(h, params))
+
+    @property
+    def output_symbols(self) -> Matrix:
+        return self.stages[-1].outputs
+
+    @cached_property
+    def composed(self) -> list[Matrix]:
+        """Every stage's output in terms of ``x`` and the parameters (the composed expressions)."""
+        out, values = [], {}
+        for stage in self.stages:
+            expr = stage.local.xreplace(values)
+            values.update(zip(_flat(stage.outputs), _flat(expr)))
+            out.append(expr)
+        return out
+
+    @property
+    def output(self) -> Matrix:
+        """The stack's output as one expression per entry, in ``x`` and every parameter."""
+        return self.composed[-1]
+
+    @cached_property
+    def _dependency(self) -> np.ndarray:
+        dep = np.eye(len(_flat(self.x)), dtype=bool)
+        for stage in self.stages:
+            index = {s: j for j, s in enumerate(_flat(stage.inputs))}
+            local = np.zeros((len(_flat(stage.local)), len(index)), dtype=bool)
+            for r, expr in enumerate(_flat(stage.local)):
+                for s in expr.free_symbols & index.keys():
+                    local[r, index[s]] = True
+            dep = (local.astype(np.int64) @ dep.astype(np.int64)) > 0
+        return dep
+
+    def receptive_field(self, channel: int, position: int) -> list[tuple[int, int]]:
+        """The inputs ``(c, t)`` that output ``(channel, position)`` of the stack depends on."""
+        shape = self.output_symbols.shape
+        if not (0 <= channel < shape[0] and 0 <= position < shape[1]):
+            raise ValueError(f"output position must be within {shape} (got ({channel}, {position})).")
+        row = self._dependency[channel * shape[1] + position]
+        length = self.x.shape[1]
+        return [(int(j) // length, int(j) % length) for j in np.flatnonzero(row)]
+
+    def gradients(self, loss: Any = None) -> StackGradients:
+        """Backprop through the stack (generic upstream symbols ``g_j``, ``'sum'``, or ``'mse'``)."""
+        return StackGradients(self, loss)
+
+
+class StackGradients:
+    """Every intermediate delta and every parameter gradient of a stack, and their proof.
+
+    ``deltas[l]`` is ``dL/dh^(l)`` (``deltas[0]`` is ``dL/dx``), in the local symbols.
+    """
+
+    def __init__(self, stack: StackExpansion, loss: Any = None) -> None:
+        if loss not in (None, "sum", "mse"):
+            raise ValueError(f"'loss' must be None, 'sum' or 'mse' for a stack (got {loss!r}).")
+        self.stack, self.loss = stack, loss
+        out = stack.output_symbols
+        if loss is None:
+            self.upstream = Matrix(symbol_array("g", out.shape, (out.shape[0] > 1, True), 0).tolist())
+        elif loss == "sum":
+            self.upstream = Matrix.ones(*out.shape)
+        else:
+            y = Matrix(symbol_array("y", out.shape, (out.shape[0] > 1, True), 0).tolist())
+            self.upstream = (2 * (out - y) / len(out)).as_immutable()
+        self.deltas: list[Matrix] = [self.upstream]
+        self.params: dict[tuple[int, str], Any] = {}
+        delta = self.upstream
+        for stage in reversed(stack.stages):
+            delta = self._back(stage, delta)
+            self.deltas.insert(0, delta)
+
+    def _back(self, stage: Stage, delta: Matrix) -> Matrix:
+        if stage.expansion is not None:
+            g = gradients(stage.expansion)
+            e = stage.expansion
+            values = dict(zip(_flat(e.output_symbols("delta")), _flat(delta)))
+            values.update(zip(_flat(e.x), _flat(stage.inputs)))
+            self.params[(stage.index, "w")] = g.dw.xreplace(values)
+            if g.db is not None:
+                self.params[(stage.index, "b")] = g.db.xreplace(values)
+            return Matrix(g.dx.tolist()).xreplace(values)
+        back, grads = stage.layer.backward(stage.inputs, delta, stage.params)
+        for name, value in grads.items():
+            self.params[(stage.index, name)] = value
+        return back
+
+    @cached_property
+    def loss_expression(self) -> sympy.Expr:
+        out = _flat(self.stack.output)
+        if self.loss is None:
+            return sympy.Add(*[g * o for g, o in zip(_flat(self.upstream), out)])
+        if self.loss == "sum":
+            return sympy.Add(*out)
+        y = _flat(symbol_array("y", self.stack.output_symbols.shape, (self.stack.output_symbols.shape[0] > 1, True), 0))
+        return sympy.Add(*[(o - t) ** 2 for o, t in zip(out, y)]) / len(out)
+
+    def _values(self) -> dict[Any, Any]:
+        values: dict[Any, Any] = {}
+        for stage, expr in zip(self.stack.stages, self.stack.composed):
+            values.update(zip(_flat(stage.outputs), _flat(expr)))
+        return values
+
+    def composed_gradients(self) -> dict[tuple[int, str], list[Any]]:
+        """Every parameter gradient (and ``(0, 'x')``) in terms of ``x`` and the parameters."""
+        values = self._values()
+        out = {key: [v.xreplace(values) for v in _flat(g)] for key, g in self.params.items()}
+        out[(0, "x")] = [v.xreplace(values) for v in _flat(self.deltas[0])]
+        return out
+
+    def _symbols(self) -> dict[tuple[int, str], list[Any]]:
+        out = {(s.index, k): _flat(v) for s in self.stack.stages for k, v in s.params.items()}
+        out[(0, "x")] = _flat(self.stack.x)
+        return out
+
+    def verify(self, points: int = 3, seed: int = 0) -> Verification:
+        """Compare every gradient with ``sympy.diff`` of the composed loss.
+
+        A proof (symbolic equality) for stacks without max pooling. With max pooling the
+        gradient is a ``Piecewise`` that equals SymPy's derivative wherever the window has no
+        tie, so it is checked exactly at ``points`` random integer points without ties.
+        """
+        loss, grads, symbols = self.loss_expression, self.composed_gradients(), self._symbols()
+        has_max = any(isinstance(s.layer, MaxPool1d) for s in self.stack.stages)
+        checks = []
+        for key, values in grads.items():
+            name = f"dL/d{key[1]}{'' if key[0] == 0 else key[0]} = sympy.diff"
+            expected = [sympy.diff(loss, s) for s in symbols[key]]
+            checks.append(
+                _pointwise(name, values, expected, loss.free_symbols, points, seed)
+                if has_max
+                else Check.entrywise(name, values, expected)
+            )
+        return Verification(tuple(checks))
+
+    def evaluate(self, values: dict[Any, Any]) -> dict[tuple[int, str], list[Any]]:
+        """Exact numbers for every gradient, given numbers for every free symbol (``x``, parameters, ``g``/``y``).
+
+        Computed stage by stage from the local rules, so nothing is composed.
+        """
+        numbers = {sympy.sympify(k): sympy.sympify(v) for k, v in values.items()}
+        for stage in self.stack.stages:
+            numbers.update(zip(_flat(stage.outputs), [e.xreplace(numbers) for e in _flat(stage.local)]))
+        out = {key: [v.xreplace(numbers) for v in _flat(g)] for key, g in self.params.items()}
+        out[(0, "x")] = [v.xreplace(numbers) for v in _flat(self.deltas[0])]
+        return out
+
+
+def _pointwise(name: str, values: list[Any], expected: list[Any], free: set[Any], points: int, seed: int) -> Check:
+    rng = random.Random(seed)
+    symbols = sorted(free, key=str)
+    for p in range(points):
+        point = dict(zip(symbols, rng.sample(range(-10 * len(symbols) - 10, 10 * len(symbols) + 10), len(symbols))))
+        for j, (a, b) in enumerate(zip(values, expected)):
+            left = a.xreplace(point)
+            right = b.xreplace(point).doit()
+            if not same(left, right):
+                return Check(name, False, f"entry {j} differs at point {p}: {left} != {right}")
+    return Check(name, True, f"{len(values)} entries, exactly at {points} integer points (max pooling: no ties)")
