@@ -15,7 +15,9 @@ Examples:
 
 from symconv.activations import ACTIVATIONS
 from symconv.arithmetic import conv_input_lengths, conv_output_length, transposed_output_length
+from symconv.check import CheckResult, MismatchError, assert_matches, check
 from symconv.expansion import Expansion, Substitution
+from symconv.gradcheck import GradientCheckResult, check_gradients
 from symconv.gradient_forms import Identity
 from symconv.gradients import LOSSES, Gradients, gradients
 from symconv.layers import Activation, AvgPool1d, Flatten, Linear, MaxPool1d
@@ -37,21 +39,19 @@ __all__ = [
     "Activation",
     "AvgPool1d",
     "Check",
+    "CheckResult",
     "Conv1d",
-    "conv_input_lengths",
-    "conv_output_length",
-    "convolve",
     "ConvTranspose1d",
-    "correlate",
     "Counts",
     "Expansion",
     "Flatten",
-    "gradients",
+    "GradientCheckResult",
     "Gradients",
     "Identity",
     "KernelMap",
     "Linear",
     "MaxPool1d",
+    "MismatchError",
     "NumpyMode",
     "Sequential",
     "StackExpansion",
@@ -59,8 +59,16 @@ __all__ = [
     "Substitution",
     "Tap",
     "Taps",
-    "transposed_output_length",
     "TransposedTaps",
     "Verification",
     "__version__",
+    "assert_matches",
+    "check",
+    "check_gradients",
+    "conv_input_lengths",
+    "conv_output_length",
+    "convolve",
+    "correlate",
+    "gradients",
+    "transposed_output_length",
 ]
