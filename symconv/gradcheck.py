@@ -125,7 +125,7 @@ def _run(call: Any, e: Expansion, probe: str, arrays: tuple[Any, ...]) -> Gradie
     except Exception as exc:  # the user's code failing is a finding
         return GradientCheckResult(False, probe, {}, problem=f"Your code raised {type(exc).__name__}: {exc}")
     as64 = [None if a is None else a.astype(np.float64) for a in arrays]
-    want = gradients(e).evaluate(*as64[:3], delta=as64[3])
+    want = gradients(e).evaluate(as64[0], as64[1], as64[2], delta=as64[3])
     tols = _tolerances(e, *as64, eps=float(np.finfo(x.dtype).eps), exact=probe == "integer")
     errors: dict[str, float] = {}
     first: dict[str, tuple[tuple[int, ...], float, float]] = {}
