@@ -1,0 +1,31 @@
+"""Shared test set-up: a bounded Hypothesis profile that writes no database; torch warning control."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import torch
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "symconv",
+    max_examples=120,
+    deadline=None,
+    database=None,
+    derandomize=False,
+    suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
+)
+settings.load_profile("symconv")
+
+
+@pytest.fixture
+def torch_warn_always() -> Iterator[None]:
+    """Make PyTorch's warn-once warnings fire every time, so a test can assert one reliably."""
+    before = torch.is_warn_always_enabled()
+    torch.set_warn_always(True)
+    try:
+        yield
+    finally:
+        torch.set_warn_always(before)
