@@ -1,0 +1,185 @@
+"""Stacks: local equations, composition, receptive fields, and backprop against SymPy and PyTorch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy
+import torch
+import torch.nn.functional as F
+
+from symconv import (
+    Activation,
+    AvgPool1d,
+    Conv1d,
+    ConvTranspose1d,
+    Flatten,
+    Linear,
+    MaxPool1d,
+    Sequential,
+)
+
+
+def _flat(m):
+    return list(sympy.flatten(m.tolist()))
+
+
+def test_two_convolutions_compose_receptive_fields():
+    s = Sequential(Conv1d(1, 1, 3, bias=False), Conv1d(1, 1, 3, bias=False)).expand(7)
+    assert s.output_symbols.shape == (1, 3)
+    for i in range(3):
+        assert s.receptive_field(0, i) == [(0, t) for t in range(i, i + 5)]
+    # the composed output is the correlation with the full convolution of the two kernels
+    x, w1, w2 = s.x, s.stages[0].params["w"], s.stages[1].params["w"]
+    expected = sum(w2[0, 0, a] * w1[0, 0, b] * x[0, a + b] for a in range(3) for b in range(3))
+    assert sympy.expand(s.output[0, 0] - expected) == 0
+
+
+def test_local_equations_read_the_previous_stage():
+    s = Sequential(Conv1d(1, 2, 2), Activation("tanh"), AvgPool1d(2)).expand(5)
+    assert s.stages[1].local == s.stages[0].outputs.applyfunc(sympy.tanh)
+    h2 = s.stages[1].outputs
+    assert s.stages[2].local[1, 0] == (h2[1, 0] + h2[1, 1]) / 2
+
+
+STACKS = [
+    (
+        Sequential(
+            Conv1d(1, 2, 3, padding=1), Activation("tanh"), AvgPool1d(2), Conv1d(2, 1, 2), Flatten(), Linear(2, 2)
+        ),
+        6,
+    ),
+    (Sequential(Conv1d(2, 2, 2, groups=2, padding_mode="reflect", padding=1), Activation("sigmoid")), 4),
+    (Sequential(ConvTranspose1d(1, 2, 2, stride=2), Activation("relu"), Conv1d(2, 1, 3, stride=2)), 3),
+]
+
+
+@pytest.mark.parametrize(("net", "length"), STACKS)
+def test_stack_gradients_are_proven_against_sympy_diff(net, length):
+    v = net.expand(length).gradients().verify()
+    assert v.ok, str(v)
+    assert all("exactly" in c.detail for c in v.checks)
+
+
+def test_stack_with_max_pooling_is_checked_at_points():
+    net = Sequential(Conv1d(1, 2, 2), Activation("relu"), MaxPool1d(2, stride=1), ConvTranspose1d(2, 1, 2, stride=2))
+    v = net.expand(4).gradients("mse").verify()
+    assert v.ok, str(v)
+    assert all("integer points" in c.detail for c in v.checks)
+
+
+def test_max_pool_gradient_goes_to_the_first_maximum_like_torch():
+    s = Sequential(MaxPool1d(3, stride=1)).expand(5, in_channels=1)
+    g = s.gradients()
+    x = [2, 7, 7, 1, 7]
+    upstream = {sym: 1 for sym in _flat(g.upstream)}
+    dx = g.evaluate({**dict(zip(_flat(s.x), x)), **upstream})[(0, "x")]
+    xt = torch.tensor([[x]], dtype=torch.float64, requires_grad=True)
+    F.max_pool1d(xt, 3, stride=1).sum().backward()
+    assert [int(v) for v in dx] == xt.grad.ravel().tolist() == [0, 2, 1, 0, 0]
+
+
+def _torch_stack(net, params, x):
+    h = x
+    for j, layer in enumerate(net.layers, start=1):
+        if isinstance(layer, Conv1d):
+            left, right = layer.resolve_padding(h.shape[-1])
+            mode = "constant" if layer.padding_mode == "zeros" else layer.padding_mode
+            h = F.conv1d(
+                F.pad(h, (left, right), mode=mode),
+                params[(j, "w")],
+                params.get((j, "b")),
+                stride=layer.stride,
+                dilation=layer.dilation,
+                groups=layer.groups,
+            )
+        elif isinstance(layer, ConvTranspose1d):
+            h = F.conv_transpose1d(
+                h,
+                params[(j, "w")],
+                params.get((j, "b")),
+                stride=layer.stride,
+                padding=layer.padding,
+                output_padding=layer.output_padding,
+                groups=layer.groups,
+                dilation=layer.dilation,
+            )
+        elif isinstance(layer, Activation):
+            h = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid}[layer.name](h)
+        elif isinstance(layer, AvgPool1d):
+            h = F.avg_pool1d(
+                h, layer.kernel_size, layer.stride, layer.padding, layer.ceil_mode, layer.count_include_pad
+            )
+        elif isinstance(layer, MaxPool1d):
+            h = F.max_pool1d(h, layer.kernel_size, layer.stride, layer.padding, layer.dilation, layer.ceil_mode)
+        elif isinstance(layer, Flatten):
+            h = h.flatten(1)
+        else:
+            h = F.linear(h, params[(j, "w")], params.get((j, "b")))
+    return h
+
+
+@pytest.mark.parametrize(
+    ("net", "length"), [*STACKS, (Sequential(Conv1d(1, 2, 2), Activation("relu"), MaxPool1d(2)), 5)]
+)
+def test_stack_gradients_equal_torch_autograd(net, length):
+    rng = np.random.default_rng(7)
+    s = net.expand(length)
+    g = s.gradients()
+    values, tparams = {}, {}
+    x = rng.integers(-3, 4, s.x.shape)
+    values.update(zip(_flat(s.x), x.ravel().tolist()))
+    for stage in s.stages:
+        for name, symbols in stage.params.items():
+            arr = np.array(symbols.tolist())
+            nums = rng.integers(-3, 4, arr.shape)
+            values.update(zip(_flat(symbols), nums.ravel().tolist()))
+            tparams[(stage.index, name)] = torch.tensor(
+                nums.reshape((-1,) if name == "b" else arr.shape), dtype=torch.float64, requires_grad=True
+            )
+    up = rng.integers(-3, 4, s.output_symbols.shape)
+    values.update(zip(_flat(g.upstream), up.ravel().tolist()))
+    ours = g.evaluate(values)
+    xt = torch.tensor(x[None], dtype=torch.float64, requires_grad=True)
+    out = _torch_stack(net, tparams, xt)
+    (out.reshape(up.shape) * torch.tensor(up, dtype=torch.float64)).sum().backward()
+    np.testing.assert_allclose([float(v) for v in ours[(0, "x")]], xt.grad.ravel().numpy(), rtol=1e-12, atol=1e-12)
+    for key, tensor in tparams.items():
+        np.testing.assert_allclose([float(v) for v in ours[key]], tensor.grad.ravel().numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "pool",
+    [
+        AvgPool1d(3, 2, 1),
+        AvgPool1d(3, 2, 1, ceil_mode=True),
+        AvgPool1d(3, 2, 1, count_include_pad=False),
+        AvgPool1d(2, ceil_mode=True),
+        MaxPool1d(3, 2, 1, dilation=2),
+        MaxPool1d(2, ceil_mode=True),
+    ],
+)
+@pytest.mark.parametrize("length", [4, 5, 7])
+def test_pooling_forward_equals_torch(pool, length):
+    s = Sequential(pool).expand(length, in_channels=1)
+    x = np.arange(1, length + 1) * np.array([1, -2, 3, -1, 2, 5, -4])[:length]
+    ours = [e.xreplace(dict(zip(_flat(s.x), x.tolist()))) for e in _flat(s.output)]
+    xt = torch.tensor(x[None, None], dtype=torch.float64)
+    if isinstance(pool, AvgPool1d):
+        ref = F.avg_pool1d(xt, pool.kernel_size, pool.stride, pool.padding, pool.ceil_mode, pool.count_include_pad)
+    else:
+        ref = F.max_pool1d(xt, pool.kernel_size, pool.stride, pool.padding, pool.dilation, pool.ceil_mode)
+    assert [float(v) for v in ours] == ref.ravel().tolist()
+
+
+def test_bad_stacks_are_rejected_with_clear_errors():
+    with pytest.raises(TypeError, match="layer 1 of Sequential must be one of"):
+        Sequential(Conv1d(1, 1, 2), "relu")
+    with pytest.raises(ValueError, match="Linear expects 3 input features but the stack gives 2"):
+        Sequential(Conv1d(1, 1, 2), Flatten(), Linear(3, 1)).expand(3)
+    with pytest.raises(ValueError, match="layer 2 expects 2 channels but the stack gives 1"):
+        Sequential(Conv1d(1, 1, 2), Conv1d(2, 1, 2)).expand(4)
+    with pytest.raises(ValueError, match=r"'padding' must be at most half of the \(dilated\) kernel size 2"):
+        MaxPool1d(2, padding=2)
+    with pytest.raises(ValueError, match="'loss' must be None, 'sum' or 'mse' for a stack"):
+        Sequential(Conv1d(1, 1, 2)).expand(3).gradients("l1")
