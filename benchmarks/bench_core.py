@@ -18,7 +18,10 @@ Numeric part: ``evaluate`` of ``Conv1d(16, 16, 9)`` against ``torch.nn.functiona
 from __future__ import annotations
 
 import numpy as np
+import scipy.signal
 import sympy
+import torch
+import torch.nn.functional as F
 from run import Context, Row
 from sympy.core.cache import clear_cache
 
@@ -50,8 +53,6 @@ def _ratio(a: float, b: float) -> float:
 
 
 def symbolic(ctx: Context) -> list[Row]:
-    import scipy.signal
-
     sizes = (8, 12, 16, 24) if ctx.quick else (256, 1024, 4096, 16384)
     naive_sizes = sizes[:2]
     layer = symconv.Conv1d(1, 1, KERNEL)
@@ -130,9 +131,6 @@ def symbolic(ctx: Context) -> list[Row]:
 
 
 def numeric(ctx: Context) -> list[Row]:
-    import torch
-    import torch.nn.functional as F
-
     channels, size = 16, 9
     length = 256 if ctx.quick else 65536
     rng = np.random.default_rng(0)

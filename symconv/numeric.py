@@ -27,8 +27,8 @@ from symconv.taps import Taps
 
 _INT64_MAX = np.iinfo(np.int64).max
 _FLOAT_EXACT = 2**53
-_BLOCK_ELEMENTS = 1 << 20
-"""Size of one im2col block in elements (8 MiB of float64): large enough for BLAS, small enough for the caches."""
+_BLOCK_ELEMENTS = 1 << 18
+"""Elements in one im2col block: 2 MiB of float64, the fastest of 2**16..2**20 measured on Conv1d(16, 16, 9)."""
 
 
 def int_bound(*arrays: np.ndarray, terms: int) -> int:
