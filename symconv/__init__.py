@@ -17,9 +17,11 @@ from symconv.activations import ACTIVATIONS
 from symconv.arithmetic import conv_input_lengths, conv_output_length, transposed_output_length
 from symconv.check import CheckResult, MismatchError, assert_matches, check
 from symconv.expansion import Expansion, Substitution
+from symconv.figures import ConnectivityDiagram, MatrixPicture, connectivity_diagram, matrix_picture
 from symconv.gradcheck import GradientCheckResult, check_gradients
 from symconv.gradient_forms import Identity
 from symconv.gradients import LOSSES, Gradients, gradients
+from symconv.latex import Derivation, VerificationError, derivation
 from symconv.layers import Activation, AvgPool1d, Flatten, Linear, MaxPool1d
 from symconv.modes import NumpyMode, convolve, correlate
 from symconv.padding import PADDING_MODES, PADDING_NAMES
@@ -40,9 +42,11 @@ __all__ = [
     "AvgPool1d",
     "Check",
     "CheckResult",
+    "ConnectivityDiagram",
     "Conv1d",
     "ConvTranspose1d",
     "Counts",
+    "Derivation",
     "Expansion",
     "Flatten",
     "GradientCheckResult",
@@ -50,6 +54,7 @@ __all__ = [
     "Identity",
     "KernelMap",
     "Linear",
+    "MatrixPicture",
     "MaxPool1d",
     "MismatchError",
     "NumpyMode",
@@ -61,14 +66,18 @@ __all__ = [
     "Taps",
     "TransposedTaps",
     "Verification",
+    "VerificationError",
     "__version__",
     "assert_matches",
     "check",
     "check_gradients",
+    "connectivity_diagram",
     "conv_input_lengths",
     "conv_output_length",
     "convolve",
     "correlate",
+    "derivation",
     "gradients",
+    "matrix_picture",
     "transposed_output_length",
 ]

@@ -185,6 +185,9 @@ def build_parser() -> argparse.ArgumentParser:
     from symconv.check_command import add_check_command
 
     add_check_command(sub)
+    from symconv.latex.command import add_latex_commands
+
+    add_latex_commands(sub)
     return parser
 
 
@@ -195,6 +198,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from symconv.check_command import run_check_command
 
         return run_check_command(args, parser)
+    if args.command in ("latex", "diagram"):
+        from symconv.latex.command import run_diagram_command, run_latex_command
+
+        return (run_latex_command if args.command == "latex" else run_diagram_command)(args, parser)
     try:
         _, e = layer_from_args(args)
         text = explain_text(e, args.x, args.w, args.b)

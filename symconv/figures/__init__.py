@@ -1,0 +1,129 @@
+"""Figures of a layer: the connectivity diagram and the matrix picture, as TikZ, SVG or PNG.
+
+Both are computed once from the taps (:mod:`symconv.figures.layout`) and drawn by TikZ
+(:mod:`~symconv.figures.tikz`, inside a derivation or as a standalone document) or by
+matplotlib (:mod:`~symconv.figures.raster`). In Jupyter they display themselves
+(``_repr_svg_``).
+
+Examples:
+    >>> import symconv
+    >>> fig = symconv.connectivity_diagram(symconv.Conv1d(1, 1, 3), 4)
+    >>> len(fig.layout.edges), fig.tikz().splitlines()[0][:19]
+    (6, '\\\\begin{tikzpicture}')
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from symconv.expansion import Expansion
+from symconv.figures import layout, raster, tikz
+
+FORMATS = (".svg", ".png", ".tex")
+
+
+def _expansion(layer: Any, input_length: int | None) -> Expansion:
+    if isinstance(layer, Expansion):
+        if input_length is not None:
+            raise ValueError(f"'input_length' must be left out when 'layer' is an Expansion (got {input_length!r}).")
+        return layer
+    if not hasattr(layer, "expand"):
+        raise TypeError(f"'layer' must be a layer spec such as Conv1d, or an Expansion (got {type(layer).__name__}).")
+    if input_length is None:
+        raise ValueError("'input_length' is required when 'layer' is a spec (got None).")
+    return layer.expand(input_length)  # type: ignore[no-any-return]
+
+
+class Figure:
+    """A figure with TikZ, SVG and PNG renderings; subclasses set how to draw."""
+
+    width_cm: float = 16.0
+    height_cm: float = 8.0
+
+    def tikz(self, standalone: bool = False) -> str:
+        """The ``tikzpicture``; with ``standalone=True`` a one-page document around it."""
+        picture = self._tikz()
+        return tikz.standalone(picture, self.width_cm, self.height_cm) if standalone else picture
+
+    def svg(self) -> str:
+        """The matplotlib drawing as SVG text (deterministic)."""
+        return raster.render(self._draw(), "svg").decode("utf-8")
+
+    def png(self) -> bytes:
+        """The matplotlib drawing as PNG bytes (deterministic)."""
+        return raster.render(self._draw(), "png")
+
+    def save(self, path: str | Path) -> Path:
+        """Write to ``path``; the suffix chooses the format: ``.svg``, ``.png`` or ``.tex`` (standalone TikZ)."""
+        path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix == ".svg":
+            path.write_text(self.svg(), encoding="utf-8")
+        elif suffix == ".png":
+            path.write_bytes(self.png())
+        elif suffix == ".tex":
+            path.write_text(self.tikz(standalone=True), encoding="utf-8")
+        else:
+            raise ValueError(f"'path' must end in one of {', '.join(FORMATS)} (got {path.name!r}).")
+        return path
+
+    def _repr_svg_(self) -> str:
+        return self.svg()
+
+    def _tikz(self) -> str:
+        raise NotImplementedError
+
+    def _draw(self) -> Any:
+        raise NotImplementedError
+
+
+class ConnectivityDiagram(Figure):
+    """Inputs below, outputs above, one edge per tap, coloured and labelled by weight, padding marked."""
+
+    def __init__(self, expansion: Expansion) -> None:
+        self.expansion = expansion
+        self.layout = layout.connectivity(expansion)
+        scale = tikz.connectivity_scale(self.layout)
+        self.width_cm = max(tikz.UNIT * (self.layout.width + 1), 10.5) * scale + 1.2
+        self.height_cm = (self.layout.height + 3.0) * scale + 1
+
+    def _tikz(self) -> str:
+        return tikz.connectivity_tikz(self.layout)
+
+    def _draw(self) -> Any:
+        return raster.draw_connectivity(self.layout)
+
+
+class MatrixPicture(Figure):
+    """The weight-tied matrix ``W``, one colour per weight: the band, stride and dilation made visible."""
+
+    def __init__(self, expansion: Expansion) -> None:
+        self.expansion = expansion
+        self.cells, self.shape = layout.matrix_cells(expansion)
+        self.weights = tuple(layout._label(w) for w in expansion.w._array)  # type: ignore[attr-defined]
+        self.row_labels = [layout._label(z) for z in expansion.z_symbols._array]  # type: ignore[attr-defined]
+        self.col_labels = [layout._label(x) for x in expansion.x._array]  # type: ignore[attr-defined]
+        rows, cols = self.shape
+        scale = min(1.0, tikz.MAX_WIDTH_CM / (0.8 * cols + 2))
+        self.width_cm = (0.8 * cols + 2.5) * scale + 1
+        self.height_cm = (0.8 * rows + 1.5) * scale + 1
+
+    def _tikz(self) -> str:
+        return tikz.matrix_tikz(self.cells, self.shape, self.weights, self.row_labels, self.col_labels)
+
+    def _draw(self) -> Any:
+        return raster.draw_matrix(self.cells, self.shape, self.row_labels, self.col_labels)
+
+
+def connectivity_diagram(layer: Any, input_length: int | None = None) -> ConnectivityDiagram:
+    """The connectivity diagram of ``layer`` on ``input_length`` inputs (or of an Expansion)."""
+    return ConnectivityDiagram(_expansion(layer, input_length))
+
+
+def matrix_picture(layer: Any, input_length: int | None = None) -> MatrixPicture:
+    """The picture of the weight-tied matrix of ``layer`` on ``input_length`` inputs (or of an Expansion)."""
+    return MatrixPicture(_expansion(layer, input_length))
+
+
+__all__ = ["ConnectivityDiagram", "Figure", "MatrixPicture", "connectivity_diagram", "matrix_picture"]

@@ -1,0 +1,148 @@
+"""Geometry of the figures, computed once from the taps and drawn by both TikZ and matplotlib.
+
+Connectivity diagram: the padded input along the bottom (padding positions marked), the
+outputs along the top, each output above the centre of its window, and one edge per
+kernel position from each output down to the padded position it reads. An edge is a tap
+(``kind='tap'``) when it reads a real input, directly or through the padding fold, and a
+zero pad (``kind='zero'``) otherwise, which contributes nothing. Channels sit side by side.
+
+Matrix picture: one cell per non-zero entry of ``W``, coloured by the weight(s) it holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sympy
+
+from symconv.padding import fold
+
+#: One colour per weight (flat index modulo the length), colour-blind friendly (Okabe-Ito, then Tableau).
+PALETTE: tuple[str, ...] = (
+    "0072B2",
+    "D55E00",
+    "009E73",
+    "CC79A7",
+    "E69F00",
+    "56B4E9",
+    "8C564B",
+    "7F7F7F",
+    "BCBD22",
+    "000000",
+)
+
+GAP = 1.0  # horizontal space between channel blocks
+HEIGHT = 3.0  # vertical distance between the input and the output rows
+
+
+@dataclass(frozen=True)
+class Node:
+    """A circle (input or output) or a square (padding position) at ``(x, y)`` with a LaTeX label."""
+
+    x: float
+    y: float
+    label: str
+    kind: str  # 'input', 'pad' (folded copy of an input), 'zero' (zero pad) or 'output'
+
+
+@dataclass(frozen=True)
+class Edge:
+    """An edge from input node ``source`` to output node ``target`` through weight ``weight`` (flat index)."""
+
+    source: int
+    target: int
+    weight: int
+    label: str
+    kind: str  # 'tap' or 'zero'
+    position: float  # where along the edge (from the input) the label sits
+
+
+@dataclass(frozen=True)
+class Diagram:
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...]
+    weights: tuple[str, ...]  # LaTeX label of each weight, by flat index
+    width: float
+    height: float
+
+
+def _label(symbol: Any) -> str:
+    return sympy.latex(symbol)
+
+
+def connectivity(e: Any) -> Diagram:
+    """The connectivity diagram of an expansion."""
+    spec, n = e.spec, e.input_length
+    left, right = e.padding
+    width = n + left + right
+    nodes: list[Node] = []
+    inputs: dict[tuple[int, int], int] = {}
+    for c in range(spec.in_channels):
+        base = c * (width + GAP)
+        source = fold(spec.padding_mode, np.arange(-left, n + right), n).tolist()
+        for j, t in enumerate(source):
+            kind = "input" if 0 <= j - left < n else ("zero" if t < 0 else "pad")
+            label = "0" if t < 0 else _label(e.x[c, t])
+            inputs[(c, j)] = len(nodes)
+            nodes.append(Node(base + j, 0.0, label, kind))
+    outputs: dict[tuple[int, int], int] = {}
+    centre = spec.dilation * (spec.kernel_size - 1) / 2
+    for o in range(spec.out_channels):
+        base = o * (width + GAP) + _shift(spec, width)
+        for i in range(e.output_length):
+            outputs[(o, i)] = len(nodes)
+            nodes.append(Node(base + spec.stride * i + centre, HEIGHT, _label(e.z_symbols[o, i]), "output"))
+    edges = _edges(e, inputs, outputs, nodes)
+    total = max(spec.in_channels, spec.out_channels) * (width + GAP) - GAP
+    return Diagram(tuple(nodes), tuple(edges), tuple(_label(w) for w in e.w._array), total, HEIGHT)
+
+
+def _shift(spec: Any, width: int) -> float:
+    """Centre the output blocks over the input blocks when the channel counts differ."""
+    return (spec.in_channels - spec.out_channels) * (width + GAP) / 2
+
+
+def _edges(e: Any, inputs: dict[Any, int], outputs: dict[Any, int], nodes: list[Node]) -> list[Edge]:
+    spec, taps = e.spec, e.taps
+    size, per = spec.kernel_size, taps.in_per_group
+    w_labels = [_label(w) for w in e.w._array]
+    edges = []
+    for o in range(spec.out_channels):
+        first = (o // taps.out_per_group) * per
+        for cw in range(per):
+            for j, m in enumerate(taps.maps):
+                flat = (o * per + cw) * size + m.k
+                place = 0.2 + 0.6 * j / (size - 1) if size > 1 else 0.5
+                for i in range(e.output_length):
+                    padded = spec.stride * i + m.offset + e.padding[0]
+                    source = inputs[(first + cw, padded)]
+                    kind = "zero" if nodes[source].kind == "zero" else "tap"
+                    edges.append(Edge(source, outputs[(o, i)], flat, w_labels[flat], kind, place))
+    return edges
+
+
+@dataclass(frozen=True)
+class Cell:
+    row: int
+    col: int
+    weights: tuple[int, ...]  # flat weight indices (several under reflect/replicate/circular folds)
+    label: str
+
+
+def matrix_cells(e: Any) -> tuple[list[Cell], tuple[int, int]]:
+    """The non-zero entries of ``W``, each with the weights it holds, and the shape."""
+    rows, cols, weights = e.taps.triples()
+    ncols = e.spec.in_channels * e.input_length
+    held: dict[tuple[int, int], list[int]] = {}
+    for r, c, k in zip(rows.tolist(), cols.tolist(), weights.tolist()):
+        held.setdefault((r, c), []).append(k)
+    matrix = e._matrix
+    cells = [Cell(r, c, tuple(ks), sympy.latex(matrix[r, c])) for (r, c), ks in sorted(held.items())]
+    return cells, (e.spec.out_channels * e.output_length, ncols)
+
+
+def colour(flat: int) -> str:
+    """The hex colour of weight ``flat``."""
+    return PALETTE[flat % len(PALETTE)]

@@ -1,0 +1,130 @@
+"""matplotlib drawings of the figures, saved as deterministic SVG or PNG.
+
+matplotlib is imported only here, lazily, with the non-interactive Agg backend. SVG output
+has a fixed hash salt and no date, PNG output no software tag, so the same layer always
+gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from symconv.figures.layout import Cell, Diagram, colour
+
+LABELLED_EDGES = 80
+LABELLED_CELLS = 400
+
+
+def _pyplot() -> Any:
+    try:
+        import matplotlib
+    except ImportError as exc:
+        raise ImportError(
+            "SVG and PNG figures need matplotlib, which is not installed; `pip install symconv[figures]`, "
+            "or use the TikZ output."
+        ) from exc
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams["svg.hashsalt"] = "symconv"
+    return plt
+
+
+def draw_connectivity(d: Diagram) -> Any:
+    """A matplotlib ``Figure`` of the connectivity diagram."""
+    plt = _pyplot()
+    scale = 0.75 if d.width < 24 else 18 / d.width
+    fig, ax = plt.subplots(figsize=(max(4.0, (d.width + 2) * scale), 3.6))
+    label = len(d.edges) <= LABELLED_EDGES
+    for edge in d.edges:
+        a, b = d.nodes[edge.source], d.nodes[edge.target]
+        col = "#" + colour(edge.weight)
+        if edge.kind == "zero":
+            ax.plot([a.x, b.x], [a.y, b.y], color=col, lw=1, ls=":", alpha=0.5, zorder=1)
+            continue
+        ax.plot([a.x, b.x], [a.y, b.y], color=col, lw=1.6, zorder=1)
+        if label:
+            p = edge.position
+            x, y = a.x + p * (b.x - a.x), a.y + p * (b.y - a.y)
+            ax.text(
+                x,
+                y,
+                f"${edge.label}$",
+                fontsize=8,
+                ha="center",
+                va="center",
+                color=col,
+                zorder=3,
+                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none"},
+            )
+    for node in d.nodes:
+        square = node.kind in ("pad", "zero")
+        ax.scatter(
+            [node.x],
+            [node.y],
+            s=520,
+            marker="s" if square else "o",
+            zorder=2,
+            facecolors="#eeeeee" if square else "white",
+            edgecolors="black",
+            linestyles="dashed" if square else "solid",
+            linewidths=1.2,
+        )
+        ax.text(node.x, node.y, f"${node.label}$", fontsize=9, ha="center", va="center", zorder=4)
+    handles = [plt.Line2D([], [], color="#" + colour(j), lw=2.5, label=f"${w}$") for j, w in enumerate(d.weights[:12])]
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.02),
+        ncol=min(len(handles), 8),
+        frameon=False,
+        fontsize=9,
+        title="dashed squares: padding; dotted edges: zero pad",
+        title_fontsize=8,
+    )
+    ax.set_xlim(-0.8, d.width - 0.2)
+    ax.set_ylim(-0.6, d.height + 0.6)
+    ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+def draw_matrix(cells: list[Cell], shape: tuple[int, int], row_labels: list[str], col_labels: list[str]) -> Any:
+    """A matplotlib ``Figure`` of the weight-tied matrix, one colour per weight."""
+    plt = _pyplot()
+    rows, cols = shape
+    size = 0.45 if cols <= 30 else 14 / cols
+    fig, ax = plt.subplots(figsize=(max(3.0, cols * size + 1.2), max(2.0, rows * size + 1.0)))
+    for cell in cells:
+        n = len(cell.weights)
+        for j, flat in enumerate(cell.weights):
+            ax.add_patch(plt.Rectangle((cell.col + j / n, cell.row), 1 / n, 1, color="#" + colour(flat), alpha=0.55))
+        if rows * cols <= LABELLED_CELLS:
+            ax.text(cell.col + 0.5, cell.row + 0.5, f"${cell.label}$", ha="center", va="center", fontsize=7)
+    labelled = rows * cols <= LABELLED_CELLS
+    ax.set_xticks([c + 0.5 for c in range(cols)] if labelled else [])
+    ax.set_xticklabels([f"${s}$" for s in col_labels] if labelled else [], fontsize=8)
+    ax.set_yticks([r + 0.5 for r in range(rows)] if labelled else [])
+    ax.set_yticklabels([f"${s}$" for s in row_labels] if labelled else [], fontsize=8)
+    ax.xaxis.tick_top()
+    ax.set_xlim(0, cols)
+    ax.set_ylim(rows, 0)
+    ax.set_aspect("equal")
+    ax.tick_params(length=0)
+    for r in range(rows + 1):
+        ax.axhline(r, color="#dddddd", lw=0.5, zorder=0)
+    for c in range(cols + 1):
+        ax.axvline(c, color="#dddddd", lw=0.5, zorder=0)
+    fig.tight_layout()
+    return fig
+
+
+def render(fig: Any, fmt: str) -> bytes:
+    """The figure as SVG or PNG bytes (deterministic), closing it."""
+    plt = _pyplot()
+    buffer = io.BytesIO()
+    metadata = {"Date": None} if fmt == "svg" else {"Software": None}
+    fig.savefig(buffer, format=fmt, dpi=100, metadata=metadata)
+    plt.close(fig)
+    return buffer.getvalue()

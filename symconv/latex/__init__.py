@@ -1,0 +1,158 @@
+"""LaTeX derivations of a layer, every equality checked by SymPy before it is printed.
+
+:func:`derivation` reads like the pipeline: expand the layer, build each requested section
+(each step verified as it is built: a false step raises :class:`VerificationError`), and
+assemble them into a :class:`Derivation` that prints a complete document or a fragment.
+
+Examples:
+    >>> import symconv
+    >>> d = symconv.derivation(symconv.Conv1d(1, 1, 3), 4, x=[1, 2, 3, 4], w=[5, 6, 7])
+    >>> [s.key for s in d.sections][:5]
+    ['setting', 'equations', 'index', 'matrix', 'activation']
+    >>> print(d.section("equations").steps[0].math)
+    z_{0} &= b + w_{0} x_{0} + w_{1} x_{1} + w_{2} x_{2} \\\\
+    z_{1} &= b + w_{0} x_{1} + w_{1} x_{2} + w_{2} x_{3}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import fields
+from typing import Any
+
+from symconv._validate import as_int
+from symconv.expansion import Expansion
+from symconv.latex.compile import LatexError, compile_pdf
+from symconv.latex.context import Context, Options
+from symconv.latex.document import Derivation
+from symconv.latex.forms import index_form, matrix_form, nonlinearity
+from symconv.latex.sections import equations, setting
+from symconv.latex.steps import Block, Claim, Section, Step, VerificationError
+from symconv.latex.theorems import theorems
+from symconv.spec import Conv1d
+
+Builder = Callable[[Context], Section]
+
+SECTIONS: dict[str, Builder] = {
+    "setting": setting,
+    "equations": equations,
+    "index": index_form,
+    "matrix": matrix_form,
+    "activation": nonlinearity,
+    "theorems": theorems,
+}
+
+
+def derivation(
+    layer: Any,
+    input_length: int | None = None,
+    *,
+    sections: Sequence[str | int] | None = None,
+    index_base: int = 0,
+    names: Mapping[str, str] | None = None,
+    max_size: int = 8,
+    activation: Any = None,
+    x: Sequence[Any] | None = None,
+    w: Sequence[Any] | None = None,
+    b: Sequence[Any] | None = None,
+    listing: bool = True,
+    figures: bool = True,
+) -> Derivation:
+    """A textbook-style derivation of ``layer`` on ``input_length`` inputs, verified step by step.
+
+    Args:
+        layer: A :class:`~symconv.Conv1d` (or any spec with ``expand``), or an
+            :class:`~symconv.Expansion` (then leave ``input_length`` out).
+        input_length: ``L``.
+        sections: Keys of :data:`SECTIONS` or their numbers (1-based, in the order of the
+            issue: setting, equations, index, matrix, activation, backprop, theorems); all by default.
+        index_base: 0 or 1, for the subscripts.
+        names: Symbol names (keys ``'x'``, ``'w'``, ``'b'``, ``'z'``).
+        max_size: Matrices and lists longer than this are elided with dots (at least 3).
+        activation: The nonlinearity (a name, a SymPy function or None for ``sigma``).
+        x, w, b: Optional numbers to work through (flat, in the order of the symbol arrays).
+        listing: Include the reference function rendered by latexify-py.
+        figures: Include the TikZ figures.
+
+    Raises:
+        VerificationError: If a step fails its check (a bug: nothing unverified is printed).
+        ValueError: Bad options, naming the parameter, the rule and the value.
+    """
+    e = _expansion(layer, input_length, index_base, names)
+    size = as_int("max_size", max_size, minimum=3)
+    options = Options(size, activation, _flat(x), _flat(w), _flat(b), bool(listing), bool(figures))
+    ctx = Context(e, options)
+    built = [SECTIONS[key](ctx) for key in section_keys(sections)]
+    title = f"The layer \\texttt{{{_title(e)}}} made explicit"
+    return Derivation(title, e, built, size + 1)
+
+
+def available_sections() -> list[str]:
+    """The section keys in document order (``'backprop'`` once gradients are available)."""
+    order = ["setting", "equations", "index", "matrix", "activation", "backprop", "theorems"]
+    return [key for key in order if key in SECTIONS]
+
+
+def section_keys(sections: Sequence[str | int] | None) -> list[str]:
+    """Validate ``sections`` (keys or 1-based numbers) and return keys in document order."""
+    order = ["setting", "equations", "index", "matrix", "activation", "backprop", "theorems"]
+    if sections is None:
+        return available_sections()
+    if isinstance(sections, (str, int)):
+        sections = [sections]
+    keys = []
+    for item in sections:
+        key = order[item - 1] if isinstance(item, int) and not isinstance(item, bool) and 1 <= item <= 7 else item
+        if key not in SECTIONS:
+            raise ValueError(f"'sections' entries must be among {available_sections()} or 1-7 (got {item!r}).")
+        keys.append(str(key))
+    return [key for key in order if key in keys]
+
+
+def _expansion(layer: Any, input_length: int | None, index_base: int, names: Mapping[str, str] | None) -> Expansion:
+    if isinstance(layer, Expansion):
+        if input_length is not None:
+            raise ValueError(f"'input_length' must be left out when 'layer' is an Expansion (got {input_length!r}).")
+        return layer
+    if not hasattr(layer, "expand"):
+        raise TypeError(f"'layer' must be a layer spec such as Conv1d, or an Expansion (got {type(layer).__name__}).")
+    if input_length is None:
+        raise ValueError("'input_length' is required when 'layer' is a spec (got None).")
+    return layer.expand(input_length, index_base=index_base, names=names)  # type: ignore[no-any-return]
+
+
+def _flat(values: Sequence[Any] | None) -> tuple[Any, ...] | None:
+    if values is None:
+        return None
+    import numpy as np
+
+    return tuple(np.asarray(values, dtype=object).ravel().tolist())
+
+
+def _title(e: Expansion) -> str:
+    """A short name: ``Conv1d(1, 1, 3, stride=2)`` (non-default parameters only), or the NumPy call."""
+    layer = e.layer
+    if not isinstance(layer, Conv1d):
+        return repr(layer).replace("_", r"\_").replace("'", "")
+    defaults = Conv1d(1, 1, 1)
+    extra = [
+        f"{f.name}={getattr(layer, f.name)!r}"
+        for f in fields(layer)[3:]
+        if getattr(layer, f.name) != getattr(defaults, f.name)
+    ]
+    args = ", ".join([str(layer.in_channels), str(layer.out_channels), str(layer.kernel_size), *extra])
+    return f"Conv1d({args})".replace("_", r"\_").replace("'", "")
+
+
+__all__ = [
+    "SECTIONS",
+    "Block",
+    "Claim",
+    "Derivation",
+    "LatexError",
+    "Section",
+    "Step",
+    "VerificationError",
+    "compile_pdf",
+    "derivation",
+]

@@ -1,0 +1,105 @@
+"""What every section builder needs: the expansion, the caller's options, and a few shared views."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import sympy
+
+from symconv.expansion import Expansion
+from symconv.latex.listing import padded_input
+
+
+@dataclass(frozen=True)
+class Options:
+    """The caller's choices for a derivation.
+
+    Attributes:
+        max_size: Matrices and lists longer than this are elided with dots (at least 3).
+        activation: The nonlinearity ``f`` (a name, a SymPy function or ``None`` for ``sigma``).
+        x, w, b: Optional numbers to put in (flat, in the order of the symbol arrays).
+        listing: Include the reference function rendered by latexify-py.
+        figures: Include the TikZ figures.
+    """
+
+    max_size: int = 8
+    activation: Any = None
+    x: tuple[Any, ...] | None = None
+    w: tuple[Any, ...] | None = None
+    b: tuple[Any, ...] | None = None
+    listing: bool = True
+    figures: bool = True
+
+
+class Context:
+    """An expansion with its options, and the views the sections share."""
+
+    def __init__(self, e: Expansion, options: Options) -> None:
+        self.e = e
+        self.options = options
+        self.spec = e.spec
+        self.base = e.index_base
+
+    @property
+    def max_size(self) -> int:
+        return self.options.max_size
+
+    @cached_property
+    def xpad(self) -> list[list[Any]]:
+        return padded_input(self.e)
+
+    @cached_property
+    def flat_x(self) -> list[sympy.Symbol]:
+        return list(self.e.x._array)  # type: ignore[attr-defined]
+
+    @cached_property
+    def flat_w(self) -> list[sympy.Symbol]:
+        return list(self.e.w._array)  # type: ignore[attr-defined]
+
+    @cached_property
+    def vec_z(self) -> list[sympy.Expr]:
+        return list(self.e.z)
+
+    @cached_property
+    def vec_z_symbols(self) -> list[sympy.Symbol]:
+        return list(self.e.z_symbols._array)  # type: ignore[attr-defined]
+
+    def matvec(self, m: Any, v: list[Any]) -> list[sympy.Expr]:
+        """``m * v`` from the non-zero entries of a sparse matrix, in time linear in them."""
+        out: list[Any] = [sympy.S.Zero] * m.shape[0]
+        for (r, c), value in m.todok().items():
+            out[r] += value * v[c]
+        return [sympy.expand(entry) for entry in out]
+
+    def numbers(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
+        """The caller's ``x``, ``w``, ``b`` as object arrays shaped like the symbols, or None."""
+        o = self.options
+        if o.x is None or o.w is None:
+            return None
+        x = _shaped("x", o.x, self.e.x.shape)
+        w = _shaped("w", o.w, self.spec.weight_shape)
+        if o.b is not None and not self.spec.bias:
+            raise ValueError("'b' was given but the layer has bias=False.")
+        b = None if o.b is None else _shaped("b", o.b, (self.spec.out_channels,))
+        return x, w, b
+
+    def sub(self, kind: str, *index: int) -> str:
+        """The LaTeX subscript of a position, in the chosen index base."""
+        return ",".join(str(i + self.base) for i in index)
+
+
+def numeric(a: Any) -> Any:
+    """``a`` for NumPy evaluation: int64 when every entry is an integer (exact), else the object array."""
+    if a is None or not all(getattr(v, "is_Integer", False) for v in a.ravel()):
+        return a
+    return np.array(a.tolist(), dtype=np.int64)
+
+
+def _shaped(name: str, values: tuple[Any, ...], shape: tuple[int, ...]) -> np.ndarray:
+    flat = np.array([sympy.nsimplify(v) for v in values], dtype=object)
+    if flat.size != int(np.prod(shape)):
+        raise ValueError(f"'{name}' must have {int(np.prod(shape))} numbers for shape {shape} (got {flat.size}).")
+    return flat.reshape(shape)

@@ -1,0 +1,280 @@
+"""Sections 1-3 of a derivation: the setting, the explicit equations, the general index form.
+
+Each builder takes a :class:`~symconv.latex.context.Context` and returns a
+:class:`~symconv.latex.steps.Section` whose steps were checked by SymPy as they were built.
+Every check compares two routes: the expansion (built from the taps) against the reference
+function on the padded input, SymPy's ``Sum(...).doit()``, NumPy numbers or
+``sympy.convolution``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import sympy
+
+from symconv.latex.context import Context, numeric
+from symconv.latex.listing import listing_latex, reference_outputs, reference_source
+from symconv.latex.printing import equation_lines, kept, matrix_tex, row_tex, tex
+from symconv.latex.steps import Block, Claim, Section, Step, aligned, claims
+from symconv.padding import PADDING_NAMES
+
+CHECK = r"\hfill$\checkmark$"
+
+
+def operation(flip: bool) -> str:
+    return "true convolution (the kernel flipped)" if flip else "cross-correlation (no flip, as PyTorch's Conv1d)"
+
+
+def setting(ctx: Context) -> Section:
+    """Section 1: the symbols, the parameters, the padding and the output length."""
+    section = Section("setting", "Setting")
+    section.add(Block(_parameters(ctx)))
+    section.add(_symbols_step(ctx))
+    section.add(_padded_step(ctx))
+    section.add(_length_step(ctx))
+    return section
+
+
+def _parameters(ctx: Context) -> str:
+    s, (left, right) = ctx.spec, ctx.e.padding
+    named = getattr(ctx.e.layer, "padding", None)
+    padding = f"\\texttt{{'{named}'}}: {PADDING_NAMES[named]}" if isinstance(named, str) else f"${tuple(s.padding)}$"
+    rows = [
+        ("input channels $C_{\\mathrm{in}}$", s.in_channels),
+        ("output channels $C_{\\mathrm{out}}$", s.out_channels),
+        ("kernel size $K$", s.kernel_size),
+        ("stride $s$", s.stride),
+        ("dilation $d$", s.dilation),
+        ("groups $G$", s.groups),
+        ("padding", padding.replace("_", r"\_")),
+        ("resolved padding $(p_\\ell, p_r)$", f"$({left}, {right})$"),
+        ("padding mode", f"\\texttt{{{s.padding_mode}}}"),
+        ("bias", "yes" if s.bias else "no"),
+        ("input length $L$", ctx.e.input_length),
+        ("subscripts start at", ctx.base),
+    ]
+    body = " \\\\\n".join(f"{name} & {value}" for name, value in rows)
+    what = operation(s.flip)
+    layer = ctx.e.layer
+    source = ""
+    if hasattr(layer, "operation"):
+        source = (
+            f"This is \\texttt{{{layer.convention}}}'s \\texttt{{{layer.operation}(x, w, mode='{layer.mode}')}}, "
+            "resolved for this input length to the layer below. "
+        )
+    return (
+        f"{source}The layer computes {what}. Its parameters, named as in \\texttt{{torch.nn.Conv1d}}:\n\n"
+        f"\\begin{{center}}\n\\begin{{tabular}}{{ll}}\n{body}\n\\end{{tabular}}\n\\end{{center}}"
+    )
+
+
+def _symbols_step(ctx: Context) -> Step:
+    e, m = ctx.e, ctx.max_size
+    lines = [("x", matrix_tex(sympy.Matrix(e.x.tolist()), m) if not e.single_channel else row_tex(ctx.flat_x, m))]
+    if e.single_channel:
+        lines.append(("w", row_tex(ctx.flat_w, m)))
+    else:
+        for o in range(ctx.spec.out_channels):
+            lines.append((f"w_{{{ctx.sub('w', o)},\\cdot,\\cdot}}", matrix_tex(sympy.Matrix(e.w[o].tolist()), m)))
+    if e.b is not None and not e.single_channel:
+        lines.append(("b", row_tex(list(e.b), m)))
+    n_in, n_w = ctx.spec.in_channels * e.input_length, len(ctx.flat_w)
+    checks = [Claim(len(set(ctx.flat_x)), n_in), Claim(len(set(ctx.flat_w)), n_w)]
+    shape = "one row per input channel" if not e.single_channel else "one channel"
+    if e.b is not None and e.single_channel:
+        shape += f", bias ${tex(e.b[0])}$"
+    return Step(
+        "symbols",
+        f"The input, the weights and the bias are SymPy symbols ({shape}; weights of shape "
+        f"$(C_{{\\mathrm{{out}}}}, C_{{\\mathrm{{in}}}}/G, K) = {ctx.spec.weight_shape}$):",
+        aligned(lines),
+        f"Distinct symbols: {n_in} inputs and {n_w} weights. {CHECK}",
+        tuple(checks),
+    )
+
+
+def _padded_step(ctx: Context) -> Step:
+    e, (left, right) = ctx.e, ctx.e.padding
+    mode = ctx.spec.padding_mode
+    rows = [r"\mathrm{xpad}" + ("" if e.single_channel else f"_{{{ctx.sub('x', c)}}}") for c in range(len(ctx.xpad))]
+    lines = [(name, row_tex(values, ctx.max_size + left + right)) for name, values in zip(rows, ctx.xpad)]
+    fill = {
+        "zeros": "zeros",
+        "reflect": "the input reflected about its first and last entries",
+        "replicate": "copies of the first and last entries",
+        "circular": "the input wrapped around",
+    }[mode]
+    return Step(
+        "padded input",
+        f"The padded input adds ${left}$ position(s) on the left and ${right}$ on the right, filled with {fill} "
+        f"(\\texttt{{padding\\_mode='{mode}'}}):",
+        aligned(lines),
+        f"Its length is $L + p_\\ell + p_r = {e.input_length + left + right}$. {CHECK}",
+        tuple(Claim(len(row), e.input_length + left + right) for row in ctx.xpad),
+    )
+
+
+def _length_step(ctx: Context) -> Step:
+    s, e, (left, right) = ctx.spec, ctx.e, ctx.e.padding
+    n, pl, pr, d, k, st = sympy.symbols("L p_l p_r d K s", integer=True)
+    formula = sympy.floor((n + pl + pr - d * (k - 1) - 1) / st) + 1
+    values = {n: e.input_length, pl: left, pr: right, d: s.dilation, k: s.kernel_size, st: s.stride}
+    numerator = e.input_length + left + right - s.dilation * (s.kernel_size - 1) - 1
+    general = r"\left\lfloor \frac{L + p_\ell + p_r - d(K-1) - 1}{s} \right\rfloor + 1"
+    numbers = (
+        f"\\left\\lfloor \\frac{{{e.input_length} + {left} + {right} - {s.dilation}\\cdot({s.kernel_size}-1) - 1}}"
+        f"{{{s.stride}}} \\right\\rfloor + 1 = \\left\\lfloor \\frac{{{numerator}}}{{{s.stride}}} \\right\\rfloor + 1"
+    )
+    lines = [("L_{\\mathrm{out}}", general), ("", numbers), ("", str(e.output_length))]
+    return Step(
+        "output length",
+        "The output length: the number of positions at which the dilated kernel fits in the padded input, "
+        "every $s$-th one:",
+        aligned(lines),
+        f"So $z$ is a vector of ${e.output_length}$ entries per output channel. {CHECK}",
+        claims([(formula.subs(values), e.output_length), (e.z.shape[1], e.output_length)]),
+    )
+
+
+def equations(ctx: Context) -> Section:
+    """Section 2: one equation per output, the listing, the flip identity and the numbers."""
+    section = Section("equations", "The layer as explicit equations")
+    e = ctx.e
+    pairs = list(zip(ctx.vec_z_symbols, ctx.vec_z))
+    section.add(
+        Step(
+            "equations",
+            f"Each output is {'the bias plus ' if ctx.spec.bias else ''}a weighted sum of the inputs under the "
+            f"kernel: {operation(ctx.spec.flip)}. One equation per output:",
+            aligned(equation_lines(pairs, ctx.max_size)),
+            "The layer's defining formula, run as a Python function on the symbols of the padded input"
+            f"{' (the listing below)' if ctx.options.listing else ''}, gives the same {len(pairs)} expressions. "
+            + CHECK,
+            (Claim(e.z, reference_outputs(e)),),
+        )
+    )
+    if ctx.options.listing:
+        section.add(Block(_listing(ctx)))
+    section.add(_flip_step(ctx))
+    if ctx.numbers() is not None:
+        for step in _number_steps(ctx):
+            section.add(step)
+    return section
+
+
+def _listing(ctx: Context) -> str:
+    source = reference_source(ctx.spec)
+    return (
+        "\\begin{listing}[The defining code]\nThe layer as one Python function "
+        "(\\texttt{xpad} is the padded input, indexed from 0):\n"
+        f"\\begin{{verbatim}}\n{source}\\end{{verbatim}}\n"
+        f"rendered by latexify-py:\n\\[\n{listing_latex(ctx.spec)}\n\\]\n\\end{{listing}}"
+    )
+
+
+def _flip_step(ctx: Context) -> Step:
+    e, spec = ctx.e, ctx.spec
+    other = replace(spec, flip=not spec.flip).expand(e.input_length, index_base=ctx.base, names={"w": "v"})
+    size = spec.kernel_size
+    v = list(other.w._array)  # type: ignore[attr-defined]
+    flipped = {v[j]: ctx.flat_w[(j // size) * size + size - 1 - j % size] for j in range(len(v))}
+    swapped = other.z.xreplace(flipped)
+    pairs = list(zip(other.z_symbols._array, other.z))  # type: ignore[attr-defined]
+    v_tex = (
+        row_tex([flipped[s] for s in v], ctx.max_size)
+        if e.single_channel
+        else r"(w_{o,c,K-1-k})_{o,c,k}".replace("K-1", f"{size - 1 + 2 * ctx.base}")
+    )
+    first, second = (
+        ("cross-correlation", "true convolution") if not spec.flip else ("true convolution", "cross-correlation")
+    )
+    return Step(
+        "flip identity",
+        f"The same layer written as {second} with a kernel $v$: "
+        f"$\\mathrm{{xcorr}}(x, w) = \\mathrm{{conv}}(x, \\mathrm{{flip}}(w))$. As {second}:",
+        aligned(equation_lines(pairs, ctx.max_size))
+        + f" \\\\\n\\text{{and with }} v &= \\mathrm{{flip}}(w) = {v_tex}"
+        + f" \\text{{ these are the {first} equations above.}}",
+        f"Substituting $v_k = w_{{K-1-k}}$ in every equation gives exactly the expressions of the layer. {CHECK}",
+        (Claim(swapped, e.z),),
+    )
+
+
+def _number_steps(ctx: Context) -> list[Step]:
+    e = ctx.e
+    numbers = ctx.numbers()
+    assert numbers is not None
+    x, w, b = numbers
+    sub = e.subs(x=x, w=w, b=b)
+    values = e.evaluate(numeric(x), numeric(w), numeric(b))
+    bias = [sympy.S.Zero] * len(ctx.vec_z) if b is not None or e.b is None else list(e.bias_vector)
+    direct = [sympy.sympify(v) + extra for v, extra in zip(values.ravel().tolist(), bias)]
+    lines = [(tex(s), _worked(ctx, r, x, w, b, value)) for r, (s, value) in enumerate(zip(ctx.vec_z_symbols, sub.z))]
+    shown = [lines[i] if i is not None else (r"\vdots\;", "") for i in kept(len(lines), ctx.max_size)]
+    words = f"With numbers, $x = {_vector(x)}$, $w = {_vector(w)}$" + ("" if b is None else f", $b = {_vector(b)}$")
+    steps = [
+        Step(
+            "numbers",
+            words + ":",
+            aligned(shown),
+            f"Substituting into the equations agrees with the numeric evaluation from the taps. {CHECK}",
+            (Claim(list(sub.z), direct),),
+        )
+    ]
+    if _plain(ctx):
+        steps.append(_contrast_step(ctx, x, w))
+    return steps
+
+
+def _plain(ctx: Context) -> bool:
+    s = ctx.spec
+    return ctx.e.single_channel and s.stride == 1 and s.dilation == 1 and s.padding_mode == "zeros"
+
+
+def _contrast_step(ctx: Context, x: Any, w: Any) -> Step:
+    from symconv.modes import convolve
+
+    e, spec = ctx.e, ctx.spec
+    xs, ws = numeric(x).ravel().tolist(), numeric(w).ravel().tolist()
+    mine = e.evaluate(xs, ws).tolist()
+    other = replace(spec, bias=False, flip=not spec.flip).expand(e.input_length).evaluate(xs, ws).tolist()
+    flipped = replace(spec, bias=False, flip=not spec.flip).expand(e.input_length).evaluate(xs, ws[::-1]).tolist()
+    full = convolve(spec.kernel_size, "full").expand(e.input_length).evaluate(xs, ws).tolist()
+    reference = sympy.convolution(xs, ws)
+    label = "true convolution" if not spec.flip else "cross-correlation"
+    lines = [
+        (r"\text{this layer (without } b)", row_tex(mine, 99)),
+        (rf"\text{{{label} with the same }} w", row_tex(other, 99)),
+        (rf"\text{{{label} with }} \mathrm{{flip}}(w)", row_tex(flipped, 99)),
+        (r"\text{full convolution } x * w", row_tex(full, 99)),
+    ]
+    return Step(
+        "contrast",
+        "The same numbers through the other conventions: the flip matters, and the full convolution "
+        "(\\texttt{np.convolve(x, w)}) keeps every overlap instead of cropping the edges:",
+        aligned(lines),
+        f"The flipped kernel reproduces this layer exactly; the full convolution agrees with "
+        f"\\texttt{{sympy.convolution}}. {CHECK}",
+        claims([(flipped, mine), (full, list(reference))]),
+    )
+
+
+def _worked(ctx: Context, row: int, x: Any, w: Any, b: Any, value: Any) -> str:
+    """``w_0 x_0 + ...`` with the numbers in, then the value: ``5 \\cdot 1 + 6 \\cdot 2 + 7 \\cdot 3 = 38``."""
+    e = ctx.e
+    o, i = divmod(row, e.output_length)
+    terms = [sympy.Mul(w[t.weight], x[t.input], evaluate=False) for t in e.taps.feeding(o, i)]
+    if e.b is not None:
+        terms.append(b[o] if b is not None else e.b[o])
+    if len(terms) > 6:
+        return tex(value)
+    expr = sympy.Add(*terms, evaluate=False) if len(terms) > 1 else (terms[0] if terms else sympy.S.Zero)
+    return sympy.latex(expr, order="none") + " = " + tex(value)
+
+
+def _vector(a: Any) -> str:
+    if a.ndim == 2 and a.shape[0] > 1:
+        return matrix_tex(sympy.Matrix(a.tolist()), 8)
+    return row_tex(a.ravel().tolist(), 12)

@@ -1,0 +1,152 @@
+"""Section 7 of a derivation: theorems with proofs, each instance checked by SymPy.
+
+* Translation equivariance: exact for circular padding at stride 1 (``z(S^r x) = S^r z(x)``),
+  otherwise only away from the borders and for shifts by the stride.
+* The transposed matrix is not an inverse: ``W^T W != I``.
+* The stride ambiguity: with ``s > 1`` several input lengths give the same output length.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy
+
+from symconv.latex.context import Context
+from symconv.latex.printing import matrix_tex, tex
+from symconv.latex.sections import CHECK
+from symconv.latex.steps import Claim, Section, Step
+
+PRODUCT_LIMIT = 40_000  # rows * cols * cols of W above which W^T W is not formed
+
+
+def theorems(ctx: Context) -> Section:
+    """Section 7: equivariance, W^T W != I, and the stride ambiguity of output lengths."""
+    section = Section("theorems", "Theorems")
+    section.add(_equivariance(ctx))
+    rows, cols = ctx.e.matrix.shape
+    if rows * cols * cols <= PRODUCT_LIMIT:
+        section.add(_not_inverse(ctx))
+    section.add(_stride_ambiguity(ctx))
+    return section
+
+
+def _shifted(ctx: Context, r: int, wrap: bool) -> sympy.ImmutableMatrix:
+    """``z`` with the input shifted left by ``r``: ``x_t -> x_{t+r}`` (wrapped, or 0 past the end)."""
+    e, n = ctx.e, ctx.e.input_length
+    moved: dict[Any, Any] = {}
+    for c in range(ctx.spec.in_channels):
+        for t in range(n):
+            u = (t + r) % n if wrap else t + r
+            moved[e.x[c, t]] = e.x[c, u] if u < n else sympy.S.Zero
+    return e.z.xreplace(moved)
+
+
+def _equivariance(ctx: Context) -> Step:
+    e, spec = ctx.e, ctx.spec
+    n, n_out = e.input_length, e.output_length
+    if spec.padding_mode == "circular" and spec.stride == 1 and n_out == n:
+        return _circular(ctx)
+    s, (left, _) = spec.stride, e.padding
+    extent = spec.dilation * (spec.kernel_size - 1)
+    inner = [i for i in range(n_out - 1) if s * i - left >= 0 and s * (i + 1) + extent - left <= n - 1]
+    z, moved = e.z, _shifted(ctx, s, wrap=False)
+    checks = [Claim(moved[o, i], z[o, i + 1]) for o in range(spec.out_channels) for i in inner]
+    border = [i for i in range(n_out - 1) if i not in inner and sympy.expand(moved[0, i] - z[0, i + 1]) != 0]
+    checks += [Claim(moved[0, i], z[0, i + 1], "!=") for i in border[:1]]
+    base = ctx.base
+    where = ", ".join(str(i + base) for i in inner) if inner else r"\text{none at this length}"
+    fails = f" It fails at the border, e.g. at $i = {border[0] + base}$." if border else ""
+    return Step(
+        "translation equivariance",
+        f"Let $(S x)_t = x_{{t+{s}}}$ (the input moved left by the stride $s = {s}$, zeros past the end). Then "
+        f"$z_i(S x) = z_{{i+1}}(x)$ for every output whose window, and the next one, lie inside the input "
+        f"($s i \\ge p_\\ell$ and $s(i+1) + d(K-1) - p_\\ell \\le L - 1$):",
+        f"z_i(S x) &= z_{{i+1}}(x) \\quad \\text{{for }} i \\in \\{{{where}\\}}",
+        f"Output $i$ reads $x_{{s i + d k - p_\\ell}}$, so on $S x$ it reads $x_{{s(i+1) + d k - p_\\ell}}$, "
+        f"which output $i+1$ reads on $x$, as long as no padding is involved.{fails} Checked for every "
+        f"such $i$ and channel. {CHECK}",
+        tuple(checks),
+        kind="theorem",
+    )
+
+
+def _circular(ctx: Context) -> Step:
+    e, n = ctx.e, ctx.e.input_length
+    shifts = range(1, n) if n <= 12 else (1,)
+    z = e.z
+    checks = []
+    for r in shifts:
+        moved = _shifted(ctx, r, wrap=True)
+        rolled = sympy.Matrix(z.shape[0], n, [z[o, (i + r) % n] for o in range(z.shape[0]) for i in range(n)])
+        checks.append(Claim(moved, rolled))
+    return Step(
+        "translation equivariance",
+        "With circular padding and stride $1$ the layer commutes with every cyclic shift "
+        "$(S^r x)_t = x_{(t + r) \\bmod L}$:",
+        "z(S^r x) &= S^r z(x) \\quad \\text{for all } r",
+        "Output $i$ reads $x_{(i + d k - p_\\ell) \\bmod L}$; "
+        "on $S^r x$ it reads $x_{(i + r + d k - p_\\ell) \\bmod L}$, "
+        f"which output $(i + r) \\bmod L$ reads on $x$. Checked for $r = {', '.join(map(str, shifts))}$. {CHECK}",
+        tuple(checks),
+        kind="theorem",
+    )
+
+
+def _not_inverse(ctx: Context) -> Step:
+    w_matrix = ctx.e.matrix
+    gram = w_matrix.T * w_matrix
+    by_rows = sympy.zeros(*gram.shape)
+    entries = w_matrix.todok()
+    for (r, c), value in entries.items():
+        for (r2, c2), value2 in entries.items():
+            if r2 == r:
+                by_rows[c, c2] += value * value2
+    identity = sympy.eye(gram.shape[0])
+    return Step(
+        "transposed convolution is not an inverse",
+        "$W^{\\top}$ maps an output-sized vector back to an input-sized one (the transposed convolution), "
+        "but it does not undo the layer:",
+        f"W^{{\\top}} W &= {matrix_tex(gram, ctx.max_size)} \\neq I",
+        "Entry $(j, j')$ of $W^{\\top} W$ is $\\sum_r W_{r j} W_{r j'}$, a sum of products of weights, which is not "
+        f"the identity for general weights (here it differs from $I$ as a polynomial). {CHECK}",
+        (Claim(gram, by_rows), Claim(gram, identity, "!=")),
+        kind="theorem",
+    )
+
+
+def _stride_ambiguity(ctx: Context) -> Step:
+    spec, e = ctx.spec, ctx.e
+    left, right = e.padding
+    s, extent = spec.stride, spec.dilation * (spec.kernel_size - 1)
+    n, out = sympy.Symbol("L", integer=True, positive=True), e.output_length
+
+    def length_out(m: int) -> Any:
+        return (sympy.floor((n + left + right - extent - 1) / s) + 1).subs(n, m)
+
+    low = (out - 1) * s - left - right + extent + 1
+    lengths = list(range(max(low, 1), low + s))
+    checks = [Claim(length_out(m), out) for m in lengths]
+    checks += [Claim(length_out(low + s), out + 1, "=")]
+    if low - 1 >= 1:
+        checks.append(Claim(length_out(low - 1), out - 1))
+    checks.append(Claim(length_out(e.input_length), out))
+    shown = ", ".join(map(str, lengths))
+    verdict = (
+        "so the output length does not determine the input length (the transposed convolution needs "
+        "\\texttt{output\\_padding} to choose)"
+        if len(lengths) > 1
+        else "so at stride $1$ the input length is determined"
+    )
+    return Step(
+        "stride ambiguity",
+        f"With the same padding $({left}, {right})$, every input length $L' \\in \\{{{shown}\\}}$ gives "
+        f"$L_{{\\mathrm{{out}}}} = {out}$, {verdict}:",
+        f"L_{{\\mathrm{{out}}}}(L') &= {tex(out)} \\quad \\text{{for }} {low} \\le L' \\le {low + s - 1}",
+        f"The floor in $L_{{\\mathrm{{out}}}} = \\lfloor (L' + p_\\ell + p_r - d(K-1) - 1)/s \\rfloor + 1$ maps "
+        f"$s$ consecutive lengths to one value; $L' = {low + s}$ gives ${out + 1}$"
+        + (f" and $L' = {low - 1}$ gives ${out - 1}$" if low - 1 >= 1 else "")
+        + f". {CHECK}",
+        tuple(checks),
+        kind="theorem",
+    )
