@@ -18,6 +18,7 @@ import numpy as np
 import sympy
 from sympy.core.basic import _args_sortkey
 
+from symconv._validate import _is_int, as_int
 from symconv.activations import activation
 from symconv.spec import Conv1d
 from symconv.symbols import check_names, symbol_array
@@ -26,8 +27,10 @@ from symconv.taps import Taps
 
 def expand(layer: Any, input_length: int, *, index_base: int = 0, names: Mapping[str, str] | None = None) -> Expansion:
     """The cached :class:`Expansion` of ``layer`` (a spec with ``resolve(L)``) at ``input_length``."""
-    if index_base not in (0, 1) or isinstance(index_base, bool):
+    if not (_is_int(index_base) and index_base in (0, 1)):
         raise ValueError(f"'index_base' must be 0 or 1 (got {index_base!r}).")
+    # Validate before the cache: True == 1.0 == 1 hash alike and would hit another entry.
+    index_base, input_length = int(index_base), as_int("input_length", input_length, minimum=1)
     merged = check_names(names)
     return _expand(layer, input_length, index_base, tuple(sorted(merged.items())))
 
@@ -172,7 +175,7 @@ class Expansion:
         order = np.argsort(key, kind="stable")
         key, weights = key[order], weights[order]
         w_flat = list(self.w._array)  # type: ignore[attr-defined]
-        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        starts = np.flatnonzero(np.r_[key.size > 0, key[1:] != key[:-1]])  # no taps: no entries
         ends = np.r_[starts[1:], key.size]
         ncols = self.spec.in_channels * self.input_length
         entries = {}
