@@ -296,3 +296,38 @@ def test_cli_diagram_bad_suffix(tmp_path: Path, capsys: pytest.CaptureFixture[st
     with pytest.raises(SystemExit):
         main(["diagram", "-o", str(tmp_path / "conn.jpg")])
     assert "'path' must end in one of .svg, .png, .tex" in capsys.readouterr().err
+
+
+# -- backprop ----------------------------------------------------------------------------------------
+
+
+def test_backprop_section() -> None:
+    d = derivation(Conv1d(1, 1, 3, padding=1, stride=2), 5, sections=[6])
+    names = [s.name for s in d.steps]
+    assert names == ["chain rule through f", "bias gradient", "weight gradient", "input gradient"]
+    text = d.fragment()
+    assert r"\frac{\partial L}{\partial w_{1}} &= \delta_{0} x_{0} + \delta_{1} x_{2} + \delta_{2} x_{4}" in text
+    assert r"W^{\top} \operatorname{vec}(\delta) = \begin{bmatrix}w_{1} & 0 & 0\\" in text
+    assert d.section("backprop").steps[3].verified == 3  # closed form, sympy.diff, W^T delta
+
+
+def test_backprop_relu_chain_rule() -> None:
+    d = derivation(Conv1d(1, 1, 2, bias=False), 3, sections=["backprop"], activation="relu")
+    assert r"\delta_{0} &= g_{0} \theta\left(z_{0}, 0\right)" in d.fragment()
+
+
+def test_false_gradient_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    backprop = sys.modules["symconv.latex.backprop"]
+    real = backprop.gradients
+
+    def wrong(e: symconv.Expansion, **kwargs: object) -> object:
+        g = real(e, **kwargs)  # type: ignore[arg-type]
+        forms = list(g.identities)
+        bad = forms[1]
+        forms[1] = type(bad)(bad.name, bad.statement, bad.formula, bad.explicit, (0, *bad.closed[1:]), bad.shape)
+        g.__dict__["identities"] = tuple(forms)
+        return g
+
+    monkeypatch.setattr(backprop, "gradients", wrong)
+    with pytest.raises(VerificationError, match="step 'weight gradient' failed verification"):
+        derivation(Conv1d(1, 1, 3), 4, sections=["backprop"])

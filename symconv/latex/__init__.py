@@ -22,13 +22,14 @@ from typing import Any
 
 from symconv._validate import as_int
 from symconv.expansion import Expansion
+from symconv.latex.backprop import backprop_section
 from symconv.latex.compile import LatexError, compile_pdf
 from symconv.latex.context import Context, Options
 from symconv.latex.document import Derivation
 from symconv.latex.forms import index_form, matrix_form, nonlinearity
 from symconv.latex.sections import equations, setting
 from symconv.latex.steps import Block, Claim, Section, Step, VerificationError
-from symconv.latex.theorems import theorems
+from symconv.latex.theorems import theorem_section
 from symconv.spec import Conv1d
 
 Builder = Callable[[Context], Section]
@@ -39,7 +40,8 @@ SECTIONS: dict[str, Builder] = {
     "index": index_form,
     "matrix": matrix_form,
     "activation": nonlinearity,
-    "theorems": theorems,
+    "backprop": backprop_section,
+    "theorems": theorem_section,
 }
 
 

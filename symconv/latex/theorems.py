@@ -20,7 +20,7 @@ from symconv.latex.steps import Claim, Section, Step
 PRODUCT_LIMIT = 40_000  # rows * cols * cols of W above which W^T W is not formed
 
 
-def theorems(ctx: Context) -> Section:
+def theorem_section(ctx: Context) -> Section:
     """Section 7: equivariance, W^T W != I, and the stride ambiguity of output lengths."""
     section = Section("theorems", "Theorems")
     section.add(_equivariance(ctx))

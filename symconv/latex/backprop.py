@@ -1,0 +1,129 @@
+"""Section 6 of a derivation: backpropagation, each closed form shown equal to the explicit sum.
+
+The gradients come from :func:`symconv.gradients` (explicit sums read off the taps, and the
+closed forms built by a second route). Each step here checks the closed form against the
+explicit gradient, and, for layers up to :data:`DIFF_LIMIT` taps, both against ``sympy.diff``
+of the loss; the input gradient is also checked against ``W^T delta``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sympy
+
+from symconv.activations import activation, derivative
+from symconv.gradients import gradients
+from symconv.latex.context import Context
+from symconv.latex.printing import column_tex, equation_lines, matrix_tex, tex
+from symconv.latex.sections import CHECK
+from symconv.latex.steps import Claim, Section, Step, aligned
+
+DIFF_LIMIT = 3000  # layers with at most this many taps are also checked against sympy.diff of the loss
+
+ROLES = {"bias gradient": "b", "weight gradient": "w", "input gradient": "x"}
+
+
+def backprop_section(ctx: Context) -> Section:
+    """Section 6: ``delta`` through ``f``, then ``dL/db``, ``dL/dw`` and ``dL/dx = W^T delta``."""
+    section = Section("backprop", "Backpropagation")
+    section.add(_chain_step(ctx))
+    g = gradients(ctx.e)
+    for identity in g.identities:
+        section.add(_identity_step(ctx, g, identity))
+    return section
+
+
+def _chain_step(ctx: Context) -> Step:
+    e = ctx.e
+    chosen = ctx.options.activation if ctx.options.activation is not None else "sigma"
+    name, fn = activation(chosen)
+    ga = gradients(e, activation=chosen)
+    upstream = list(e.output_symbols("g")._array)  # type: ignore[attr-defined]
+    deltas = list(e.output_symbols("delta")._array)  # type: ignore[attr-defined]
+    shown = [derivative(name, fn, z) * u for z, u in zip(ctx.vec_z_symbols, upstream)]
+    values = dict(zip(ctx.vec_z_symbols, ctx.vec_z))
+    pairs = list(zip(deltas, shown))
+    return Step(
+        "chain rule through f",
+        f"Let $L$ be any loss computed from $h = f(z)$, and ${tex(upstream[0])}, \\dots$ its gradient "
+        "$\\partial L / \\partial h$. Each $h_i$ depends on $z_i$ alone, so the error signal "
+        "$\\delta = \\partial L / \\partial z$ is elementwise:",
+        aligned(equation_lines(pairs, ctx.max_size)),
+        f"The chain rule with $f'$ taken exactly (\\texttt{{{name}}}){_note(name)}; it equals the layer's "
+        f"$\\delta$ with $z$ expanded. From here on $\\delta$ is the upstream gradient, whatever the loss. {CHECK}",
+        (Claim([s.subs(values) for s in shown], list(ga.delta)),),
+    )
+
+
+def _note(name: str) -> str:
+    if name == "relu":
+        return r", with $\theta(z, 0)$ the step function that is $0$ at $0$, as PyTorch's autograd takes it"
+    return ""
+
+
+def _identity_step(ctx: Context, g: Any, identity: Any) -> Step:
+    e = ctx.e
+    role = ROLES.get(identity.name, "x")
+    symbols = _flat(getattr(e, role))
+    explicit = list(identity.explicit)
+    checks = [Claim(explicit, list(identity.closed))]
+    if len(e.taps) <= DIFF_LIMIT:
+        loss = g.loss_expression
+        checks.append(Claim(explicit, [sympy.diff(loss, s) for s in symbols]))
+    lhs = [sympy.Symbol(f"\\frac{{\\partial L}}{{\\partial {tex(s)}}}") for s in symbols]
+    lines = equation_lines(list(zip(lhs, explicit)), ctx.max_size)
+    formula = identity.formula
+    general = f"\\frac{{\\partial L}}{{\\partial {_formula_tex(formula.lhs.variables[0])}}}"
+    lines.insert(0, (general, _formula_tex(formula.rhs)))
+    if role == "x":
+        w_t = e.matrix.T
+        delta = list(g.delta)
+        checks.append(Claim(explicit, ctx.matvec(w_t, delta)))
+        lines.insert(1, (r"\operatorname{vec}\Big(\frac{\partial L}{\partial x}\Big)", _wt_delta(ctx, w_t, delta)))
+    via = " and against \\texttt{sympy.diff} of the loss" if len(checks) > 1 else ""
+    return Step(
+        identity.name,
+        f"{_sentence(identity.statement)} In general (array indices from 0), then entry by entry:",
+        aligned(lines),
+        f"The closed form is checked against the explicit sum read off the taps{via}"
+        + (", and $W^{\\top}\\delta$ is multiplied out" if role == "x" else "")
+        + f". {CHECK}",
+        tuple(checks),
+    )
+
+
+def _wt_delta(ctx: Context, w_t: Any, delta: list[Any]) -> str:
+    product = f"{matrix_tex(w_t, ctx.max_size)} {column_tex(delta, ctx.max_size)}"
+    return f"W^{{\\top}} \\operatorname{{vec}}(\\delta) = {product}"
+
+
+def _sentence(statement: str) -> str:
+    """The identity's statement as LaTeX text: ``delta`` and friends in math mode.
+
+    Examples:
+        >>> print(_sentence("the input gradient W^T delta is delta_up convolved"))
+        The input gradient $W^{\\top}\\delta$ is $\\delta_{\\mathrm{up}}$ convolved.
+    """
+    words = {"W^T delta": r"W^{\top}\delta", "delta_up": r"\delta_{\mathrm{up}}", "deltapad": r"\delta_{\mathrm{pad}}"}
+    words["delta"] = r"\delta"
+    pattern = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    text = re.sub(rf"\b(?:{pattern})(?![A-Za-z_])", lambda m: f"${words[m.group(0)]}$", statement)
+    return text[0].upper() + text[1:] + "."
+
+
+def _formula_tex(value: Any) -> str:
+    """``tex`` with the helper arrays of the closed forms named upright."""
+    out = tex(value)
+    for name, shown in (
+        ("{xpad}", r"{\mathrm{xpad}}"),
+        (r"{\delta_{up}}", r"{\delta_{\mathrm{up}}}"),
+        ("{deltapad}", r"{\delta_{\mathrm{pad}}}"),
+    ):
+        out = out.replace(name, shown)
+    return out
+
+
+def _flat(array: Any) -> list[Any]:
+    return list(array._array) if array is not None else []
