@@ -39,12 +39,22 @@ def normalize_padding(value: Any) -> Padding:
             raise ValueError(f"'padding' must be an int, a (left, right) pair or one of {names} (got {value!r}).")
         return value
     if isinstance(value, (tuple, list)):
-        if len(value) == 1:
-            p = as_int("padding", value[0], minimum=0)
-            return (p, p)
-        if len(value) == 2:
-            return (as_int("padding", value[0], minimum=0), as_int("padding", value[1], minimum=0))
-        raise ValueError(f"'padding' must be an int, a 1-tuple (p,) or a (left, right) pair (got {tuple(value)!r}).")
+        if len(value) not in (1, 2):
+            raise ValueError(
+                f"'padding' must be an int, a 1-tuple (p,) or a (left, right) pair (got {tuple(value)!r})."
+            )
+        try:
+            pair = [as_int("padding", v, minimum=0) for v in value]
+        except (TypeError, ValueError) as exc:
+            what = "a 1-tuple (p,)" if len(value) == 1 else "a (left, right) pair"
+            raise type(exc)(f"'padding' given as {what} must hold ints >= 0 (got {tuple(value)!r}).") from None
+        return (pair[0], pair[-1])
+    if not isinstance(value, (int, np.integer)):
+        names = ", ".join(repr(n) for n in PADDING_NAMES)
+        raise TypeError(
+            f"'padding' must be an int >= 0, a 1-tuple (p,), a (left, right) pair or one of {names} "
+            f"(got {value!r} of type {type(value).__name__})."
+        )
     p = as_int("padding", value, minimum=0)
     return (p, p)
 

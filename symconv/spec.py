@@ -131,7 +131,8 @@ class Conv1d:
         if padded < extent:
             raise ValueError(
                 f"'input_length' {input_length} with padding ({left}, {right}) gives a padded length of "
-                f"{padded}, shorter than the dilated kernel extent dilation*(kernel_size-1)+1 = {extent}."
+                f"{padded}, shorter than the dilated kernel extent dilation*(kernel_size-1)+1 = "
+                f"{self.dilation}*({self.kernel_size}-1)+1 = {extent}."
             )
         return (padded - extent) // self.stride + 1
 
