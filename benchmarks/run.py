@@ -116,7 +116,7 @@ def format_seconds(seconds: float | None) -> str:
 
 
 def format_table(sections: Sequence[tuple[str, str, list[Row]]]) -> str:
-    """The table as text: one block per section, columns aligned across sections."""
+    """The table as text: one block per section, columns aligned across the sections given."""
     header = ("benchmark", "median", "figure", "target", "holds")
     holds = {True: "yes", False: "NO", None: ""}
     cells = {
@@ -170,7 +170,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             failed = True
         print(f"[{name}: {time.perf_counter() - start:.1f} s]", file=sys.stderr, flush=True)
         results.append((name, getattr(module, "TITLE", ""), rows))
-    print(format_table(results))
+        # each section as soon as it is done (a full run takes minutes)
+        print(("\n" if len(results) > 1 else "") + format_table(results[-1:]), flush=True)
     missed = [r for _, _, rows in results for r in rows if r.ok is False]
     if failed:
         return 2
