@@ -261,6 +261,8 @@ class Expansion:
     def _bias_array(self, b: Any) -> np.ndarray | None:
         if b is None:
             return None
+        if not self.spec.bias:
+            raise ValueError("'b' was given but the layer has bias=False.")
         ba = np.asarray(b)
         c = self.spec.out_channels
         if ba.shape == (c,) or (c == 1 and ba.shape == ()):
