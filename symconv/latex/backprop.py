@@ -110,6 +110,7 @@ def _sentence(statement: str) -> str:
     words["delta"] = r"\delta"
     pattern = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
     text = re.sub(rf"\b(?:{pattern})(?![A-Za-z_])", lambda m: f"${words[m.group(0)]}$", statement)
+    text = text.replace("channel o ", "channel $o$ ")
     return text[0].upper() + text[1:] + "."
 
 

@@ -21,6 +21,16 @@ def tex(value: Any) -> str:
     return sympy.latex(value, mat_str="bmatrix", mat_delim="")
 
 
+def code(text: str) -> str:
+    """``text`` in typewriter type, safe in OT1 fonts: ``_`` escaped, single quotes made double.
+
+    Examples:
+        >>> print(code("padding_mode='zeros'"))
+        \\texttt{padding\\_mode="zeros"}
+    """
+    return "\\texttt{" + text.replace("_", r"\_").replace("'", '"') + "}"
+
+
 def kept(n: int, max_size: int) -> list[int | None]:
     """Indices shown out of ``n`` (``None`` marks the elided run).
 

@@ -16,7 +16,7 @@ import sympy
 
 from symconv.latex.context import Context, numeric
 from symconv.latex.listing import listing_latex, reference_outputs, reference_source
-from symconv.latex.printing import equation_lines, kept, matrix_tex, row_tex, tex
+from symconv.latex.printing import code, equation_lines, kept, matrix_tex, row_tex, tex
 from symconv.latex.steps import Block, Claim, Section, Step, aligned, claims
 from symconv.padding import PADDING_NAMES
 
@@ -40,7 +40,8 @@ def setting(ctx: Context) -> Section:
 def _parameters(ctx: Context) -> str:
     s, (left, right) = ctx.spec, ctx.e.padding
     named = getattr(ctx.e.layer, "padding", None)
-    padding = f"\\texttt{{'{named}'}}: {PADDING_NAMES[named]}" if isinstance(named, str) else f"${tuple(s.padding)}$"
+    rule = PADDING_NAMES[named].replace("_", r"\_") if isinstance(named, str) else ""
+    padding = f"{code(repr(named))}: {rule}" if isinstance(named, str) else f"${tuple(s.padding)}$"
     rows = [
         ("input channels $C_{\\mathrm{in}}$", s.in_channels),
         ("output channels $C_{\\mathrm{out}}$", s.out_channels),
@@ -48,7 +49,7 @@ def _parameters(ctx: Context) -> str:
         ("stride $s$", s.stride),
         ("dilation $d$", s.dilation),
         ("groups $G$", s.groups),
-        ("padding", padding.replace("_", r"\_")),
+        ("padding", padding),
         ("resolved padding $(p_\\ell, p_r)$", f"$({left}, {right})$"),
         ("padding mode", f"\\texttt{{{s.padding_mode}}}"),
         ("bias", "yes" if s.bias else "no"),
@@ -60,10 +61,9 @@ def _parameters(ctx: Context) -> str:
     layer = ctx.e.layer
     source = ""
     if hasattr(layer, "operation"):
-        source = (
-            f"This is \\texttt{{{layer.convention}}}'s \\texttt{{{layer.operation}(x, w, mode='{layer.mode}')}}, "
-            "resolved for this input length to the layer below. "
-        )
+        library = {"numpy": "NumPy", "scipy": "SciPy"}[layer.convention]
+        call = code(f"{layer.operation}(x, w, mode={layer.mode!r})")
+        source = f"This is {library}'s {call}, resolved for this input length to the layer below. "
     return (
         f"{source}The layer computes {what}. Its parameters, named as in \\texttt{{torch.nn.Conv1d}}:\n\n"
         f"\\begin{{center}}\n\\begin{{tabular}}{{ll}}\n{body}\n\\end{{tabular}}\n\\end{{center}}"
@@ -109,7 +109,7 @@ def _padded_step(ctx: Context) -> Step:
     return Step(
         "padded input",
         f"The padded input adds ${left}$ position(s) on the left and ${right}$ on the right, filled with {fill} "
-        f"(\\texttt{{padding\\_mode='{mode}'}}):",
+        f"({code(f'padding_mode={mode!r}')}):",
         aligned(lines),
         f"Its length is $L + p_\\ell + p_r = {e.input_length + left + right}$. {CHECK}",
         tuple(Claim(len(row), e.input_length + left + right) for row in ctx.xpad),

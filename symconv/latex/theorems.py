@@ -13,7 +13,7 @@ from typing import Any
 import sympy
 
 from symconv.latex.context import Context
-from symconv.latex.printing import matrix_tex, tex
+from symconv.latex.printing import matrix_tex
 from symconv.latex.sections import CHECK
 from symconv.latex.steps import Claim, Section, Step
 
@@ -132,21 +132,28 @@ def _stride_ambiguity(ctx: Context) -> Step:
         checks.append(Claim(length_out(low - 1), out - 1))
     checks.append(Claim(length_out(e.input_length), out))
     shown = ", ".join(map(str, lengths))
-    verdict = (
-        "so the output length does not determine the input length (the transposed convolution needs "
-        "\\texttt{output\\_padding} to choose)"
-        if len(lengths) > 1
-        else "so at stride $1$ the input length is determined"
-    )
+    neighbours = f"$L' = {low + s}$ gives ${out + 1}$" + (f" and $L' = {low - 1}$ gives ${out - 1}$" if low > 1 else "")
+    if len(lengths) > 1:
+        words = (
+            f"With the same padding $({left}, {right})$, every input length $L' \\in \\{{{shown}\\}}$ gives "
+            f"$L_{{\\mathrm{{out}}}} = {out}$: the output length does not determine the input length (the "
+            "transposed convolution needs \\texttt{output\\_padding} to choose):"
+        )
+        math = f"L_{{\\mathrm{{out}}}}(L') &= {out} \\quad \\text{{for }} {low} \\le L' \\le {low + s - 1}"
+        proof = "maps $s$ consecutive lengths to one value"
+    else:
+        words = (
+            f"At stride $1$ the output length determines the input length: with the same padding "
+            f"$({left}, {right})$, only $L' = {low}$ gives $L_{{\\mathrm{{out}}}} = {out}$:"
+        )
+        math = f"L_{{\\mathrm{{out}}}}(L') = {out} &\\iff L' = {low}"
+        proof = "is the identity plus a constant at $s = 1$"
     return Step(
         "stride ambiguity",
-        f"With the same padding $({left}, {right})$, every input length $L' \\in \\{{{shown}\\}}$ gives "
-        f"$L_{{\\mathrm{{out}}}} = {out}$, {verdict}:",
-        f"L_{{\\mathrm{{out}}}}(L') &= {tex(out)} \\quad \\text{{for }} {low} \\le L' \\le {low + s - 1}",
-        f"The floor in $L_{{\\mathrm{{out}}}} = \\lfloor (L' + p_\\ell + p_r - d(K-1) - 1)/s \\rfloor + 1$ maps "
-        f"$s$ consecutive lengths to one value; $L' = {low + s}$ gives ${out + 1}$"
-        + (f" and $L' = {low - 1}$ gives ${out - 1}$" if low - 1 >= 1 else "")
-        + f". {CHECK}",
+        words,
+        math,
+        f"The floor in $L_{{\\mathrm{{out}}}} = \\lfloor (L' + p_\\ell + p_r - d(K-1) - 1)/s \\rfloor + 1$ {proof}; "
+        f"{neighbours}. {CHECK}",
         tuple(checks),
         kind="theorem",
     )
