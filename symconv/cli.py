@@ -73,6 +73,10 @@ def layer_from_args(args: argparse.Namespace) -> tuple[Conv1d, Expansion]:
     kernel = args.kernel_size
     if kernel is None:
         kernel = len(args.w) // (args.out_channels * (c_in // max(args.groups, 1)) or 1) if args.w else 3
+    if args.x and args.input_length is None and len(args.x) % c_in:
+        raise ValueError(f"'--x' must hold a multiple of in_channels = {c_in} numbers (got {len(args.x)}).")
+    if args.no_bias and args.b is not None:
+        raise ValueError("'--b' gives a bias, but '--no-bias' leaves it out: use one or the other.")
     length = args.input_length or (len(args.x) // c_in if args.x else 4)
     layer = Conv1d(
         c_in,
@@ -86,7 +90,16 @@ def layer_from_args(args: argparse.Namespace) -> tuple[Conv1d, Expansion]:
         padding_mode=args.padding_mode,
         flip=args.flip,
     )
-    return layer, layer.expand(length, index_base=args.index_base)
+    e = layer.expand(length, index_base=args.index_base)
+    _check_count("--x", args.x, c_in * e.input_length, f"in_channels*input_length = {c_in}*{e.input_length}")
+    _check_count("--w", args.w, int(np.prod(layer.weight_shape)), f"one per weight of shape {layer.weight_shape}")
+    _check_count("--b", args.b, args.out_channels, "one per output channel")
+    return layer, e
+
+
+def _check_count(option: str, values: Sequence[Any] | None, expected: int, rule: str) -> None:
+    if values is not None and len(values) != expected:
+        raise ValueError(f"'{option}' must hold {expected} numbers, {rule} (got {len(values)}).")
 
 
 def _is_default(args: argparse.Namespace) -> bool:
