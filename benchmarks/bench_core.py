@@ -145,9 +145,12 @@ def numeric(ctx: Context) -> list[Row]:
     if not np.allclose(ours, theirs, rtol=1e-10, atol=1e-10):
         raise AssertionError("evaluate disagrees with torch.nn.functional.conv1d")
     macs = len(e.taps)
-    ours_s = ctx.time(lambda: e.evaluate(x, w, b))
     with torch.inference_mode():
-        torch_s = ctx.time(lambda: F.conv1d(xt, wt, bt))
+        medians = ctx.time_together(
+            {"ours": lambda: e.evaluate(x, w, b), "torch": lambda: F.conv1d(xt, wt, bt)},
+            repeats=max(ctx.repeats, 9),
+        )
+    ours_s, torch_s = medians["ours"], medians["torch"]
     ratio = _ratio(ours_s, torch_s)
     shape = f"(1, {channels}, {length})"
     rows = [

@@ -25,6 +25,8 @@ module by its file name; ``<name>`` is the section name used on the command line
   out of the collector first, so this is cheap); after a run longer than ``budget`` seconds (default
   ``ctx.budget``) no further repeats are made. ``ctx.last_count`` is the number of runs the
   last median was taken over.
+- ``ctx.time_together({"ours": f, "baseline": g})`` returns the median of each, the repeats
+  interleaved so that both see the same load: use it for the ratios a target is about.
 - A :class:`Row` is one line of the table: ``label`` (unique within the section), optional
   ``seconds`` (a measured median), ``note`` (a derived figure, such as ``"2.1 us/term"`` or
   ``"180x faster than naive"``), ``target`` (the goal, in words) and ``ok`` (True/False when
@@ -93,6 +95,20 @@ class Context:
                 break
         self.last_count = len(times)
         return statistics.median(times)
+
+    def time_together(self, fns: dict[str, Callable[[], Any]], repeats: int | None = None) -> dict[str, float]:
+        """Median seconds of each of ``fns``, their repeats interleaved (a, b, a, b, ...), so
+        that a baseline and its rival see the same load on a shared machine."""
+        n = self.repeats if repeats is None else repeats
+        times: dict[str, list[float]] = {name: [] for name in fns}
+        for _ in range(max(1, n)):
+            for name, fn in fns.items():
+                gc.collect()
+                start = time.perf_counter()
+                fn()
+                times[name].append(time.perf_counter() - start)
+        self.last_count = max(1, n)
+        return {name: statistics.median(ts) for name, ts in times.items()}
 
 
 def discover() -> dict[str, ModuleType]:
