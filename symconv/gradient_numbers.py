@@ -85,11 +85,15 @@ def _upstream(g: Gradients, out: np.ndarray, shape: Any, unbatch: int, delta: An
         if target is None:
             raise ValueError("'target' is required for loss='mse'.")
         return _exact_scale(out - _shaped("target", target, shape, unbatch), 2, shape[1] * shape[2])
+    # dL/d(output) in the output symbols (g.upstream has the outputs already expanded in x, w, b)
+    names = sympy.flatten(g.output_symbols.tolist())
+    local = [sympy.diff(g.loss, s) for s in names]
     per_sample = []
     for sample in out:
-        values = dict(zip(sympy.flatten(g.output_symbols.tolist()), sample.ravel().tolist()))
-        grads = [sympy.sympify(u).xreplace(values) for u in g.upstream]
+        values = {s: sympy.sympify(v) for s, v in zip(names, sample.ravel().tolist())}
+        grads = [u.xreplace(values) for u in local]
         if any(not v.is_number for v in grads):
-            raise ValueError(f"the loss has symbols other than the outputs: {sorted(map(str, grads[0].free_symbols))}.")
+            extra = set().union(*(v.free_symbols for v in grads))
+            raise ValueError(f"the loss has symbols other than the outputs: {sorted(map(str, extra))}.")
         per_sample.append(grads)
     return np.array(per_sample, dtype=object).reshape(shape)
