@@ -103,3 +103,12 @@ def test_bad_arguments() -> None:
     assert symconv.connectivity_diagram(e).expansion is e
     with pytest.raises(ValueError, match="'input_length' must be left out"):
         symconv.matrix_picture(e, 4)
+
+
+def test_transposed_diagram_scatters_the_kernel() -> None:
+    e = symconv.ConvTranspose1d(1, 1, 3, stride=2, padding=1).expand(3)
+    d = layout.connectivity_transposed(e)
+    assert [n.label for n in d.nodes if n.kind == "zero"] == [r"\times", r"\times"]  # cropped by p = 1
+    assert sum(edge.kind == "tap" for edge in d.edges) == len(e.taps) == 7
+    assert "cropped" in d.note
+    assert symconv.connectivity_diagram(e).layout.note == d.note

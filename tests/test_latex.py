@@ -35,6 +35,12 @@ CASES = {
         {"sections": ["equations", "index"], "index_base": 1, "listing": False, "max_size": 4},
         False,
     ),
+    "transposed.tex": (
+        symconv.ConvTranspose1d(1, 1, 3, stride=2, padding=1),
+        3,
+        {"sections": ["setting", "equations", "theorems"], "x": [1, 2, 3], "w": [1, 2, -1], "b": [0]},
+        False,
+    ),
     "channels_groups.tex": (
         Conv1d(2, 4, 2, groups=2),
         3,
@@ -331,3 +337,21 @@ def test_false_gradient_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(backprop, "gradients", wrong)
     with pytest.raises(VerificationError, match="step 'weight gradient' failed verification"):
         derivation(Conv1d(1, 1, 3), 4, sections=["backprop"])
+
+
+# -- transposed convolution ----------------------------------------------------------------------
+
+
+def test_transposed_derivation() -> None:
+    d = derivation(symconv.ConvTranspose1d(2, 4, 3, groups=2, stride=2, dilation=2, output_padding=1), 3)
+    assert [s.key for s in d.sections] == ["setting", "equations", "matrix", "activation", "backprop", "theorems"]
+    names = [s.name for s in d.steps]
+    assert "transpose of a convolution" in names and "output padding" in names
+    assert "flip identity" not in names and "translation equivariance" not in names
+    with pytest.raises(ValueError, match="'sections' entry 'index'"):
+        derivation(symconv.ConvTranspose1d(1, 1, 3), 3, sections=["index"])
+
+
+def test_transposed_matrix_is_the_transpose() -> None:
+    text = derivation(symconv.ConvTranspose1d(1, 1, 3, stride=2, padding=1), 3, sections=[2], listing=False).fragment()
+    assert r"W &= C^{\top} = \begin{bmatrix}w_{1} & 0 & 0\\w_{2} & w_{0} & 0\\" in text  # T14, T24

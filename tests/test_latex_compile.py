@@ -37,6 +37,12 @@ SWEEP: dict[str, tuple[Any, int, dict[str, Any]]] = {
     "wide-elided": (Conv1d(1, 1, 3, stride=2), 30, {"max_size": 14}),
     "numpy-same": (symconv.convolve(3, "same"), 5, {}),
     "tf-same": (Conv1d(1, 1, 6, stride=5, padding="tf_same"), 13, {"max_size": 6}),
+    "transposed": (symconv.ConvTranspose1d(1, 1, 3, stride=2, padding=1), 3, {"x": [1, 2, 3], "w": [1, 2, -1]}),
+    "transposed-groups": (
+        symconv.ConvTranspose1d(2, 4, 3, groups=2, stride=2, dilation=2, output_padding=1),
+        3,
+        {"index_base": 1},
+    ),
 }
 
 
@@ -49,7 +55,7 @@ def _compile_all(paths: list[Path]) -> list[Path]:
         return list(pool.map(_compile, paths))
 
 
-COMPLETE = ("motivating", "groups-base1", "reflect")  # compiled as they are; the rest share one document
+COMPLETE = ("motivating", "groups-base1", "reflect", "transposed")  # compiled as they are; the rest share one document
 
 
 def test_sweep_compiles(tmp_path: Path) -> None:
@@ -60,12 +66,16 @@ def test_sweep_compiles(tmp_path: Path) -> None:
         if name in COMPLETE:
             paths.append(d.write(tmp_path / f"{name}.tex"))
         fragments.append(f"\\part{{{name}}}\n{d.fragment()}")
-    combined = tmp_path / "sweep.tex"
-    combined.write_text(f"{PREAMBLE}{THEOREMS}\n\\begin{{document}}\n{''.join(fragments)}\n\\end{{document}}\n")
-    paths.append(combined)
+    for half in (0, 1):  # two combined documents, compiled in parallel
+        combined = tmp_path / f"sweep{half}.tex"
+        body = "".join(fragments[half::2])
+        combined.write_text(f"{PREAMBLE}{THEOREMS}\n\\begin{{document}}\n{body}\n\\end{{document}}\n")
+        paths.append(combined)
     e = Conv1d(1, 1, 3, padding=1, padding_mode="reflect", stride=2).expand(6)
     paths.append(symconv.connectivity_diagram(e).save(tmp_path / "conn.tex"))
     paths.append(symconv.matrix_picture(e).save(tmp_path / "matrix.tex"))
+    transposed = symconv.ConvTranspose1d(1, 1, 3, stride=2, padding=1).expand(3)
+    paths.append(symconv.connectivity_diagram(transposed).save(tmp_path / "transposed.tex"))
     for pdf in _compile_all(paths):
         assert pdf.stat().st_size > 1000
         log = pdf.with_suffix(".log").read_text(errors="replace")

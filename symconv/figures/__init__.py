@@ -83,9 +83,10 @@ class ConnectivityDiagram(Figure):
 
     def __init__(self, expansion: Expansion) -> None:
         self.expansion = expansion
-        self.layout = layout.connectivity(expansion)
+        transposed = getattr(expansion.spec, "transposed", False)
+        self.layout = (layout.connectivity_transposed if transposed else layout.connectivity)(expansion)
         scale = tikz.connectivity_scale(self.layout)
-        self.width_cm = max(tikz.UNIT * (self.layout.width + 1), 10.5) * scale + 1.2
+        self.width_cm = max(tikz.UNIT * (self.layout.width + 1), 12.5) * scale + 1.2
         self.height_cm = (self.layout.height + 3.0) * scale + 1
 
     def _tikz(self) -> str:

@@ -66,6 +66,11 @@ class Diagram:
     weights: tuple[str, ...]  # LaTeX label of each weight, by flat index
     width: float
     height: float
+    note: str = ""  # what the dashed squares and dotted edges mean, if there are any
+
+
+PAD_NOTE = "dashed squares: padding (0, or the input it copies); dotted: reads a zero pad"
+CROP_NOTE = "dashed squares: outputs cropped by the padding p; dotted: taps that land there"
 
 
 def _label(symbol: Any) -> str:
@@ -96,7 +101,53 @@ def connectivity(e: Any) -> Diagram:
             nodes.append(Node(base + spec.stride * i + centre, HEIGHT, _label(e.z_symbols[o, i]), "output"))
     edges = _edges(e, inputs, outputs, nodes)
     total = max(spec.in_channels, spec.out_channels) * (width + GAP) - GAP
-    return Diagram(tuple(nodes), tuple(edges), tuple(_label(w) for w in e.w._array), total, HEIGHT)
+    note = PAD_NOTE if left or right else ""
+    return Diagram(tuple(nodes), tuple(edges), tuple(_label(w) for w in e.w._array), total, HEIGHT, note)
+
+
+def connectivity_transposed(e: Any) -> Diagram:
+    """The diagram of a transposed convolution: input ``i`` scatters its kernel onto outputs ``s i + d k - p``.
+
+    The full scatter is drawn; the outputs the padding crops are dashed squares.
+    """
+    spec, n, n_out, p = e.spec, e.input_length, e.output_length, spec_padding(e)
+    s, d, size = spec.stride, spec.dilation, spec.kernel_size
+    width = max((n - 1) * s + d * (size - 1) + 1, n_out + p)
+    nodes: list[Node] = []
+    inputs = {}
+    for c in range(spec.in_channels):
+        for i in range(n):
+            inputs[(c, i)] = len(nodes)
+            nodes.append(Node(c * (width + GAP) + s * i + d * (size - 1) / 2, 0.0, _label(e.x[c, i]), "input"))
+    outputs = {}
+    for o in range(spec.out_channels):
+        base = o * (width + GAP) + _shift(spec, width)
+        for u in range(-p, width - p):
+            outputs[(o, u)] = len(nodes)
+            inside = 0 <= u < n_out
+            label = _label(e.z_symbols[o, u]) if inside else r"\times"
+            nodes.append(Node(base + u + p, HEIGHT, label, "output" if inside else "zero"))
+    c_in, c_out = spec.in_channels // spec.groups, spec.out_channels // spec.groups
+    w_labels = [_label(w) for w in e.w._array]
+    edges = []
+    for c in range(spec.in_channels):
+        for q in range(c_out):
+            o = (c // c_in) * c_out + q
+            for k in range(size):
+                flat = (c * c_out + q) * size + k
+                place = 0.2 + 0.6 * k / (size - 1) if size > 1 else 0.5
+                for i in range(n):
+                    u = s * i + d * k - p
+                    kind = "tap" if 0 <= u < n_out else "zero"
+                    edges.append(Edge(inputs[(c, i)], outputs[(o, u)], flat, w_labels[flat], kind, place))
+    total = max(spec.in_channels, spec.out_channels) * (width + GAP) - GAP
+    note = CROP_NOTE if p else ""
+    return Diagram(tuple(nodes), tuple(edges), tuple(w_labels), total, HEIGHT, note)
+
+
+def spec_padding(e: Any) -> int:
+    """The padding ``p`` of a transposed convolution (cropped from each end of the full output)."""
+    return int(e.spec.padding)
 
 
 def _shift(spec: Any, width: int) -> float:

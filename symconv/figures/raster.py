@@ -80,7 +80,7 @@ def draw_connectivity(d: Diagram) -> Any:
         ncol=min(len(handles), 8),
         frameon=False,
         fontsize=9,
-        title="dashed squares: padding; dotted edges: zero pad" if _padded(d) else None,
+        title=d.note or None,
         title_fontsize=8,
     )
     ax.set_xlim(-0.8, d.width - 0.2)
@@ -88,10 +88,6 @@ def draw_connectivity(d: Diagram) -> Any:
     ax.axis("off")
     fig.tight_layout()
     return fig
-
-
-def _padded(d: Diagram) -> bool:
-    return any(node.kind in ("pad", "zero") for node in d.nodes)
 
 
 def draw_matrix(cells: list[Cell], shape: tuple[int, int], row_labels: list[str], col_labels: list[str]) -> Any:

@@ -65,11 +65,8 @@ def _legend(d: Diagram) -> str:
     if len(d.weights) > len(shown):
         at = (1.3 + _step(d) * len(shown)) / UNIT
         parts.append(f"\\node[font=\\small, anchor=west] at ({at:.3f},-1) {{$\\dots$}};")
-    if any(node.kind in ("pad", "zero") for node in d.nodes):
-        parts.append(
-            f"\\node[font=\\small, anchor=west] at ({-0.6 / UNIT:.3f},-1.6) "
-            "{dashed squares: padding (0, or the input it copies); dotted: reads a zero pad};"
-        )
+    if d.note:
+        parts.append(f"\\node[font=\\small, anchor=west] at ({-0.6 / UNIT:.3f},-1.6) {{{d.note}}};")
     return "\n".join(parts)
 
 

@@ -27,10 +27,10 @@ from symconv.latex.compile import LatexError, compile_pdf
 from symconv.latex.context import Context, Options
 from symconv.latex.document import Derivation
 from symconv.latex.forms import index_form, matrix_form, nonlinearity
+from symconv.latex.listing import is_transposed
 from symconv.latex.sections import equations, setting
 from symconv.latex.steps import Block, Claim, Section, Step, VerificationError
 from symconv.latex.theorems import theorem_section
-from symconv.spec import Conv1d
 
 Builder = Callable[[Context], Section]
 
@@ -66,8 +66,8 @@ def derivation(
         layer: A :class:`~symconv.Conv1d` (or any spec with ``expand``), or an
             :class:`~symconv.Expansion` (then leave ``input_length`` out).
         input_length: ``L``.
-        sections: Keys of :data:`SECTIONS` or their numbers (1-based, in the order of the
-            issue: setting, equations, index, matrix, activation, backprop, theorems); all by default.
+        sections: Keys of :data:`SECTIONS` or their numbers (1-based, in document order:
+            setting, equations, index, matrix, activation, backprop, theorems); all by default.
         index_base: 0 or 1, for the subscripts.
         names: Symbol names (keys ``'x'``, ``'w'``, ``'b'``, ``'z'``).
         max_size: Matrices and lists longer than this are elided with dots (at least 3).
@@ -84,29 +84,37 @@ def derivation(
     size = as_int("max_size", max_size, minimum=3)
     options = Options(size, activation, _flat(x), _flat(w), _flat(b), bool(listing), bool(figures))
     ctx = Context(e, options)
-    built = [SECTIONS[key](ctx) for key in section_keys(sections)]
+    built = [SECTIONS[key](ctx) for key in section_keys(sections, is_transposed(e.spec))]
     title = f"The layer \\texttt{{{_title(e)}}} made explicit"
     return Derivation(title, e, built, size + 1)
 
 
-def available_sections() -> list[str]:
-    """The section keys in document order (``'backprop'`` once gradients are available)."""
-    order = ["setting", "equations", "index", "matrix", "activation", "backprop", "theorems"]
-    return [key for key in order if key in SECTIONS]
+def section_keys(sections: Sequence[str | int] | None, transposed: bool = False) -> list[str]:
+    """Validate ``sections`` (keys of :data:`SECTIONS` or their 1-based numbers); return keys in document order.
 
+    The general index form (``'index'``) is written for convolutions; a transposed
+    convolution leaves it out (and refuses it when asked for).
 
-def section_keys(sections: Sequence[str | int] | None) -> list[str]:
-    """Validate ``sections`` (keys or 1-based numbers) and return keys in document order."""
-    order = ["setting", "equations", "index", "matrix", "activation", "backprop", "theorems"]
+    Examples:
+        >>> section_keys([7, "matrix", 1])
+        ['setting', 'matrix', 'theorems']
+    """
+    order = list(SECTIONS)
     if sections is None:
-        return available_sections()
+        return [key for key in order if not (transposed and key == "index")]
     if isinstance(sections, (str, int)):
         sections = [sections]
     keys = []
     for item in sections:
-        key = order[item - 1] if isinstance(item, int) and not isinstance(item, bool) and 1 <= item <= 7 else item
+        number = isinstance(item, int) and not isinstance(item, bool) and 1 <= item <= len(order)
+        key = order[item - 1] if number else item  # type: ignore[operator]
         if key not in SECTIONS:
-            raise ValueError(f"'sections' entries must be among {available_sections()} or 1-7 (got {item!r}).")
+            raise ValueError(f"'sections' entries must be among {order} or 1-{len(order)} (got {item!r}).")
+        if transposed and key == "index":
+            raise ValueError(
+                "'sections' entry 'index' (the general index form) is written for Conv1d, not for a "
+                "transposed convolution; its equations and matrix are in 'equations' and 'matrix'."
+            )
         keys.append(str(key))
     return [key for key in order if key in keys]
 
@@ -133,17 +141,17 @@ def _flat(values: Sequence[Any] | None) -> tuple[Any, ...] | None:
 
 def _title(e: Expansion) -> str:
     """A short name: ``Conv1d(1, 1, 3, stride=2)`` (non-default parameters only), or the NumPy call."""
-    layer = e.layer
-    if not isinstance(layer, Conv1d):
+    layer: Any = e.layer
+    if not hasattr(layer, "kernel_size") or hasattr(layer, "operation"):
         return repr(layer).replace("_", r"\_").replace("'", "")
-    defaults = Conv1d(1, 1, 1)
+    defaults = type(layer)(1, 1, 1)
     extra = [
         f"{f.name}={getattr(layer, f.name)!r}"
         for f in fields(layer)[3:]
         if getattr(layer, f.name) != getattr(defaults, f.name)
     ]
     args = ", ".join([str(layer.in_channels), str(layer.out_channels), str(layer.kernel_size), *extra])
-    return f"Conv1d({args})".replace("_", r"\_").replace("'", "")
+    return f"{type(layer).__name__}({args})".replace("_", r"\_").replace("'", "")
 
 
 __all__ = [

@@ -8,6 +8,7 @@ import sympy
 
 from symconv.activations import activation
 from symconv.latex.context import Context
+from symconv.latex.listing import is_transposed
 from symconv.latex.printing import column_tex, equation_lines, kept, matrix_tex, tex
 from symconv.latex.sections import CHECK
 from symconv.latex.steps import Block, Claim, Section, Step, aligned, claims
@@ -229,16 +230,17 @@ def _counts_step(ctx: Context) -> Step:
     spec, e = ctx.spec, ctx.e
     c_out, c_per, size = spec.weight_shape
     rows, cols = e.matrix.shape
-    bias = c_out if spec.bias else 0
+    bias = spec.out_channels if spec.bias else 0
     params = c_out * c_per * size + bias
     dense = rows * cols + (rows if spec.bias else 0)
     nonzeros = len(e.matrix.todok())
     counts = e.taps.counts()
     b_tex = " + C_{\\mathrm{out}}" if spec.bias else ""
+    first = r"C_{\mathrm{in}} \cdot \tfrac{C_{\mathrm{out}}}{G}" if is_transposed(spec) else None
     lines = [
         (
             r"\#\text{parameters}",
-            rf"C_{{\mathrm{{out}}}} \cdot \tfrac{{C_{{\mathrm{{in}}}}}}{{G}} \cdot K{b_tex} = "
+            (first or r"C_{\mathrm{out}} \cdot \tfrac{C_{\mathrm{in}}}{G}") + rf" \cdot K{b_tex} = "
             rf"{c_out} \cdot {c_per} \cdot {size}" + (f" + {bias}" if bias else "") + f" = {params}",
         ),
         (

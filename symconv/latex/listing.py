@@ -32,6 +32,8 @@ def reference_source(spec: Any) -> str:
         def z(xpad, w, b, i, K, s, d):
             return b + sum(w[k] * xpad[s * i + d * k] for k in range(K))
     """
+    if is_transposed(spec):
+        return _transposed_source(spec)
     k = "K - 1 - k" if spec.flip else "k"
     if spec.in_channels == 1 and spec.out_channels == 1:
         args, bias, term, loops = "xpad, w, {b}i, K, s, d", "b + ", f"w[{k}] * xpad[s * i + d * k]", "for k in range(K)"
@@ -43,6 +45,24 @@ def reference_source(spec: Any) -> str:
     if len(body) > 72:
         body = f"{bias if spec.bias else ''}sum(\n        {term}\n        {loops}\n    )"
     return f"def z({args}):\n    return {body}\n"
+
+
+def is_transposed(spec: Any) -> bool:
+    """Whether ``spec`` is a transposed convolution (``ConvTranspose1d``)."""
+    return bool(getattr(spec, "transposed", False))
+
+
+def _transposed_source(spec: Any) -> str:
+    """``z[o][u]``: every ``x[c][i] * w[c][q][k]`` with ``s*i + d*k - p == u`` (a gather form of the scatter)."""
+    bias = ("b + " if spec.in_channels == spec.out_channels == 1 else "b[o] + ") if spec.bias else ""
+    if spec.in_channels == 1 and spec.out_channels == 1:
+        args, term, loops = "x, w, {b}u, L, K, s, d, p", "x[i] * w[k]", "for i in range(L) for k in range(K)"
+    else:
+        args, term = "x, w, {b}o, u, g, q, C, L, K, s, d, p", "x[g + c][i] * w[g + c][q][k]"
+        loops = "for c in range(C) for i in range(L) for k in range(K)"
+    args = args.format(b="b, " if spec.bias else "")
+    body = f"{term}\n        {loops}\n        if s * i + d * k - p == u"
+    return f"def z({args}):\n    return {bias}sum(\n        {body}\n    )\n"
 
 
 def reference_function(spec: Any) -> Callable[..., Any]:
@@ -64,21 +84,35 @@ def padded_input(e: Any) -> list[list[Any]]:
 
 
 def reference_outputs(e: Any) -> sympy.ImmutableMatrix:
-    """Every output computed by the reference function on the symbolic padded input (shape ``(C_out, L_out)``)."""
+    """Every output computed by the reference function on the symbols (shape ``(C_out, L_out)``).
+
+    For a convolution the function reads the symbolic padded input; for a transposed
+    convolution it reads the input itself.
+    """
     spec, fn = e.spec, reference_function(e.spec)
-    xpad, (c_out, c_in, size) = padded_input(e), spec.weight_shape
-    w = [[list(e.w[o, c, :]) for c in range(c_in)] for o in range(c_out)]
-    b = list(e.b) if e.b is not None else None
-    bias = () if b is None else (b,)
+    transposed = is_transposed(spec)
+    xs = [list(e.x[c, :]) for c in range(spec.in_channels)] if transposed else padded_input(e)
+    c_out = spec.out_channels
+    c_in, per = spec.in_channels // spec.groups, c_out // spec.groups
+    shape = spec.weight_shape
+    w = [[list(e.w[a, c, :]) for c in range(shape[1])] for a in range(shape[0])]
+    bias = () if e.b is None else (list(e.b),)
+    geometry = (
+        (e.input_length, spec.kernel_size, spec.stride, spec.dilation, spec.padding)
+        if transposed
+        else (spec.kernel_size, spec.stride, spec.dilation)
+    )
     rows = []
     for o in range(c_out):
-        first = (o // (c_out // spec.groups)) * c_in
+        first, q = (o // per) * c_in, o % per
         for i in range(e.output_length):
             if e.single_channel:
-                args: tuple[Any, ...] = (xpad[0], w[0][0], *[v[0] for v in bias], i)
+                args: tuple[Any, ...] = (xs[0], w[0][0], *[v[0] for v in bias], i)
+            elif transposed:
+                args = (xs, w, *bias, o, i, first, q, c_in)
             else:
-                args = (xpad, w, *bias, o, i, first, c_in)
-            rows.append(sympy.expand(fn(*args, size, spec.stride, spec.dilation)))
+                args = (xs, w, *bias, o, i, first, c_in)
+            rows.append(sympy.expand(fn(*args, *geometry)))
     return sympy.ImmutableMatrix(c_out, e.output_length, rows)
 
 

@@ -14,8 +14,9 @@ from typing import Any
 
 import sympy
 
+from symconv.latex import transposed
 from symconv.latex.context import Context, numeric
-from symconv.latex.listing import listing_latex, reference_outputs, reference_source
+from symconv.latex.listing import is_transposed, listing_latex, reference_outputs, reference_source
 from symconv.latex.printing import code, equation_lines, kept, matrix_tex, row_tex, tex
 from symconv.latex.steps import Block, Claim, Section, Step, aligned, claims
 from symconv.padding import PADDING_NAMES
@@ -30,6 +31,11 @@ def operation(flip: bool) -> str:
 def setting(ctx: Context) -> Section:
     """Section 1: the symbols, the parameters, the padding and the output length."""
     section = Section("setting", "Setting")
+    if is_transposed(ctx.spec):
+        section.add(Block(transposed.parameters(ctx)))
+        section.add(_symbols_step(ctx))
+        section.add(transposed.length_step(ctx))
+        return section
     section.add(Block(_parameters(ctx)))
     section.add(_symbols_step(ctx))
     section.add(_padded_step(ctx))
@@ -76,8 +82,11 @@ def _symbols_step(ctx: Context) -> Step:
     if e.single_channel:
         lines.append(("w", row_tex(ctx.flat_w, m)))
     else:
-        for o in range(ctx.spec.out_channels):
-            lines.append((f"w_{{{ctx.sub('w', o)},\\cdot,\\cdot}}", matrix_tex(sympy.Matrix(e.w[o].tolist()), m)))
+        for a in kept(ctx.spec.weight_shape[0], m):
+            if a is None:
+                lines.append((r"\vdots\;", ""))
+                continue
+            lines.append((f"w_{{{ctx.sub('w', a)},\\cdot,\\cdot}}", matrix_tex(sympy.Matrix(e.w[a].tolist()), m)))
     if e.b is not None and not e.single_channel:
         lines.append(("b", row_tex(list(e.b), m)))
     n_in, n_w = ctx.spec.in_channels * e.input_length, len(ctx.flat_w)
@@ -146,10 +155,10 @@ def equations(ctx: Context) -> Section:
     section.add(
         Step(
             "equations",
-            f"Each output is {'the bias plus ' if ctx.spec.bias else ''}a weighted sum of the inputs under the "
-            f"kernel: {operation(ctx.spec.flip)}. One equation per output:",
+            f"Each output is {'the bias plus ' if ctx.spec.bias else ''}a weighted sum of {_what(ctx)}. "
+            "One equation per output:",
             aligned(equation_lines(pairs, ctx.max_size)),
-            "The layer's defining formula, run as a Python function on the symbols of the padded input"
+            f"The layer's defining formula, run as a Python function on the symbols of the {_read(ctx)}"
             f"{' (the listing below)' if ctx.options.listing else ''}, gives the same {len(pairs)} expressions. "
             + CHECK,
             (Claim(e.z, reference_outputs(e)),),
@@ -157,18 +166,34 @@ def equations(ctx: Context) -> Section:
     )
     if ctx.options.listing:
         section.add(Block(_listing(ctx)))
-    section.add(_flip_step(ctx))
+    section.add(transposed.transpose_step(ctx) if is_transposed(ctx.spec) else _flip_step(ctx))
     if ctx.numbers() is not None:
         for step in _number_steps(ctx):
             section.add(step)
     return section
 
 
+def _what(ctx: Context) -> str:
+    if is_transposed(ctx.spec):
+        return "the inputs whose scattered kernel reaches it: a transposed convolution"
+    return f"the inputs under the kernel: {operation(ctx.spec.flip)}"
+
+
+def _read(ctx: Context) -> str:
+    return "input" if is_transposed(ctx.spec) else "padded input"
+
+
+def _indexing(ctx: Context) -> str:
+    if is_transposed(ctx.spec):
+        return "output \\texttt{u} collects the taps with $s i + d k - p = u$; indices from 0"
+    return "\\texttt{xpad} is the padded input, indexed from 0"
+
+
 def _listing(ctx: Context) -> str:
     source = reference_source(ctx.spec)
     return (
         "\\begin{listing}[The defining code]\nThe layer as one Python function "
-        "(\\texttt{xpad} is the padded input, indexed from 0):\n"
+        f"({_indexing(ctx)}):\n"
         f"\\begin{{verbatim}}\n{source}\\end{{verbatim}}\n"
         f"rendered by latexify-py:\n\\[\n{listing_latex(ctx.spec)}\n\\]\n\\end{{listing}}"
     )
@@ -230,7 +255,13 @@ def _number_steps(ctx: Context) -> list[Step]:
 
 def _plain(ctx: Context) -> bool:
     s = ctx.spec
-    return ctx.e.single_channel and s.stride == 1 and s.dilation == 1 and s.padding_mode == "zeros"
+    return (
+        not is_transposed(s)
+        and ctx.e.single_channel
+        and s.stride == 1
+        and s.dilation == 1
+        and s.padding_mode == "zeros"
+    )
 
 
 def _contrast_step(ctx: Context, x: Any, w: Any) -> Step:
@@ -271,7 +302,7 @@ def _worked(ctx: Context, row: int, x: Any, w: Any, b: Any, value: Any) -> str:
     if len(terms) > 6:
         return tex(value)
     expr = sympy.Add(*terms, evaluate=False) if len(terms) > 1 else (terms[0] if terms else sympy.S.Zero)
-    return sympy.latex(expr, order="none") + " = " + tex(value)
+    return sympy.latex(expr, order="none", mul_symbol="dot") + " = " + tex(value)
 
 
 def _vector(a: Any) -> str:

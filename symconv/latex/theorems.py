@@ -13,9 +13,11 @@ from typing import Any
 import sympy
 
 from symconv.latex.context import Context
+from symconv.latex.listing import is_transposed
 from symconv.latex.printing import matrix_tex
 from symconv.latex.sections import CHECK
 from symconv.latex.steps import Claim, Section, Step
+from symconv.latex.transposed import output_padding_theorem
 
 PRODUCT_LIMIT = 40_000  # rows * cols * cols of W above which W^T W is not formed
 
@@ -23,11 +25,13 @@ PRODUCT_LIMIT = 40_000  # rows * cols * cols of W above which W^T W is not forme
 def theorem_section(ctx: Context) -> Section:
     """Section 7: equivariance, W^T W != I, and the stride ambiguity of output lengths."""
     section = Section("theorems", "Theorems")
-    section.add(_equivariance(ctx))
+    transposed = is_transposed(ctx.spec)
+    if not transposed:
+        section.add(_equivariance(ctx))
     rows, cols = ctx.e.matrix.shape
     if rows * cols * cols <= PRODUCT_LIMIT:
         section.add(_not_inverse(ctx))
-    section.add(_stride_ambiguity(ctx))
+    section.add(output_padding_theorem(ctx) if transposed else _stride_ambiguity(ctx))
     return section
 
 
