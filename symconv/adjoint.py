@@ -35,7 +35,8 @@ def input_grad(taps: Taps, delta: np.ndarray, w: np.ndarray) -> np.ndarray:
             start = s * m.lo + m.offset
             dx[..., start : s * (m.hi - 1) + m.offset + 1 : s] += wk @ dg[..., m.lo : m.hi]
         if m.edge_out.size:
-            np.add.at(dx, (slice(None),) * 3 + (m.edge_in,), wk @ dg[..., m.edge_out])
+            # np.add.at on the positions axis moved first: folded taps can share an input
+            np.add.at(np.moveaxis(dx, -1, 0), m.edge_in, np.moveaxis(wk @ dg[..., m.edge_out], -1, 0))
     return dx.reshape(n, spec.in_channels, taps.input_length)
 
 

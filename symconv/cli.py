@@ -157,11 +157,8 @@ def _numbers_block(e: Expansion, x: Sequence[Any], w: Sequence[Any], b: Sequence
     xa = np.array(x, dtype=object).reshape(spec.in_channels, e.input_length)
     wa = np.array(w, dtype=object).reshape(spec.weight_shape)
     ba = None if b is None else np.array(b, dtype=object)
-    z = e.evaluate(xa, wa, ba)
-    if e.single_channel:
-        xs, ws, z = xa[0], wa.ravel(), z[0]
-    else:
-        xs, ws = xa, wa
+    out_all = e.evaluate(xa, wa, ba)
+    xs, ws, z = (xa[0], wa.ravel(), out_all[0]) if e.single_channel else (xa, wa, out_all)
     out = [f"\nWith numbers x = {_fmt(xs)}, w = {_fmt(ws)}" + ("" if b is None else f", b = {_fmt(ba)}") + ":"]
     what = "true convolution" if spec.flip else "cross-correlation (what PyTorch's Conv1d computes)"
     out.append(f"  the layer, {what}: z = {_fmt(z)}")

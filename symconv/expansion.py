@@ -287,7 +287,9 @@ class Expansion:
         if b is not None:
             if self.b is None:
                 raise ValueError("'b' was given but the layer has bias=False.")
-            values.update(zip(self.b._array, self._bias_array(b).ravel().tolist()))  # type: ignore[attr-defined]
+            bias = self._bias_array(b)
+            assert bias is not None
+            values.update(zip(self.b._array, bias.ravel().tolist()))  # type: ignore[attr-defined]
         exact = {k: sympy.sympify(v) for k, v in values.items()}
         z = self.z.xreplace(exact)
         lhs = list(self.z_symbols._array)  # type: ignore[attr-defined]

@@ -63,7 +63,7 @@ def numeric_gradients(g: Gradients, x: Any, w: Any, b: Any, delta: Any, target: 
     upstream = _upstream(g, out, shape, unbatch, delta, target)
     dz = upstream if slope is None else upstream * slope
     dx = e.taps.input_grad(dz, wa)
-    result = {
+    result: dict[str, Any] = {
         "dx": dx[0, 0] if unbatch == 2 else (dx[0] if unbatch == 1 else dx),
         "dw": e.taps.weight_grad(xa, dz) if unbatch != 2 else e.taps.weight_grad(xa, dz).reshape(-1),
         "db": bias_grad(dz) if e.b is not None else None,

@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import sympy
+from sympy import ImmutableMatrix as Matrix
 
 from symconv._validate import as_bool, as_int, as_size
 from symconv.activations import activation, derivative
 from symconv.symbols import symbol_array
-
-Matrix = sympy.ImmutableMatrix
 
 
 def _pool_length(length: int, size: int, stride: int, pad: int, dil: int, ceil_mode: bool) -> int:
@@ -114,7 +113,7 @@ class AvgPool1d(_Pool):
 
     def backward(self, h: Matrix, delta: Matrix, params: dict[str, Any]) -> tuple[Matrix, dict[str, Any]]:
         wins, divs = self.windows(h.shape[1]), self.divisors(h.shape[1])
-        back = [[[] for _ in range(h.shape[1])] for _ in range(h.shape[0])]
+        back: list[list[list[Any]]] = [[[] for _ in range(h.shape[1])] for _ in range(h.shape[0])]
         for c in range(h.shape[0]):
             for i, win in enumerate(wins):
                 for t in win:
@@ -148,7 +147,7 @@ class MaxPool1d(_Pool):
 
     def backward(self, h: Matrix, delta: Matrix, params: dict[str, Any]) -> tuple[Matrix, dict[str, Any]]:
         wins = self.windows(h.shape[1])
-        back = [[[] for _ in range(h.shape[1])] for _ in range(h.shape[0])]
+        back: list[list[list[Any]]] = [[[] for _ in range(h.shape[1])] for _ in range(h.shape[0])]
         for c in range(h.shape[0]):
             for i, win in enumerate(wins):
                 values = [h[c, t] for t in win]

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import sympy
+from sympy import ImmutableMatrix as Matrix
 
 from symconv.gradients import gradients
 from symconv.layers import Activation, AvgPool1d, Flatten, Linear, MaxPool1d
@@ -24,7 +25,6 @@ from symconv.symbols import symbol_array
 from symconv.transposed import ConvTranspose1d
 from symconv.verification import Check, Verification, same
 
-Matrix = sympy.ImmutableMatrix
 LAYERS = (Conv1d, ConvTranspose1d, Activation, AvgPool1d, MaxPool1d, Flatten, Linear)
 
 
@@ -114,7 +114,8 @@ class StackExpansion:
     @cached_property
     def composed(self) -> list[Matrix]:
         """Every stage's output in terms of ``x`` and the parameters (the composed expressions)."""
-        out, values = [], {}
+        out: list[Matrix] = []
+        values: dict[Any, Any] = {}
         for stage in self.stages:
             expr = stage.local.xreplace(values)
             values.update(zip(_flat(stage.outputs), _flat(expr)))

@@ -68,7 +68,7 @@ class Conv1d:
     out_channels: int
     kernel_size: int
     stride: int = 1
-    padding: Padding = 0
+    padding: Padding = 0  # type: ignore[assignment]  # an int is accepted and normalised to (p, p)
     dilation: int = 1
     groups: int = 1
     bias: bool = True

@@ -36,8 +36,14 @@ def check_names(names: Mapping[str, str] | None) -> dict[str, str]:
         if not isinstance(value, str) or not value.isidentifier():
             raise ValueError(f"'names[{key!r}]' must be an identifier such as 'a' (got {value!r}).")
         merged[key] = value
-    if len(set(merged.values())) != len(merged):
-        raise ValueError(f"'names' must give different symbols different names (got {merged}).")
+    seen: dict[str, str] = {}
+    for key, value in merged.items():
+        if value in seen:
+            raise ValueError(
+                f"'names' must give different symbols different names: {seen[value]!r} and {key!r} "
+                f"would both be {value!r}; rename one of them, e.g. names={{{key!r}: ...}}."
+            )
+        seen[value] = key
     return merged
 
 

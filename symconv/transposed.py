@@ -113,7 +113,7 @@ class ConvTranspose1d:
             self.in_channels,
             self.kernel_size,
             stride=self.stride,
-            padding=self.padding,
+            padding=(self.padding, self.padding),
             dilation=self.dilation,
             groups=self.groups,
             bias=False,
@@ -216,7 +216,7 @@ def transposed_forms(g: Gradients) -> tuple[Identity, ...]:
     """
     from symconv.gradient_forms import Identity, _bias_form
 
-    e, spec = g.expansion, g.expansion.spec
+    e, spec = g.expansion, g.expansion.layer
     p, s, d, size = spec.padding, spec.stride, spec.dilation, spec.kernel_size
     c_in, c_out = spec.in_channels // spec.groups, spec.out_channels // spec.groups
     zero = sympy.S.Zero

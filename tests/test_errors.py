@@ -218,8 +218,13 @@ def test_bad_names() -> None:
         "'names['x']' must be an identifier such as 'a' (got '1a').",
         lambda: layer.expand(3, names={"x": "1a"}),
     )
-    with pytest.raises(ValueError, match=re.escape("'names' must give different symbols different names (got {")):
+    with pytest.raises(
+        ValueError,
+        match=re.escape("'names' must give different symbols different names: 'x' and 'w' would both be 'w'"),
+    ):
         layer.expand(3, names={"x": "w"})
+    with pytest.raises(ValueError, match=re.escape("'x' and 'a' would both be 'a'; rename one of them")):
+        layer.expand(3, names={"x": "a"})
 
 
 # -- evaluate and subs: wrong shapes ------------------------------------------------------------
