@@ -129,7 +129,7 @@ def flat(array: Any) -> list[Any]:
 # -- symbolic: explicit = closed forms = sympy.diff -----------------------------------------------
 
 
-@settings(max_examples=30)
+@settings(max_examples=25)
 @given(conv_layers())
 def test_verify_generic_loss(case: tuple[Conv1d, int]) -> None:
     layer, length = case
