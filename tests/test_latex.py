@@ -355,3 +355,28 @@ def test_transposed_derivation() -> None:
 def test_transposed_matrix_is_the_transpose() -> None:
     text = derivation(symconv.ConvTranspose1d(1, 1, 3, stride=2, padding=1), 3, sections=[2], listing=False).fragment()
     assert r"W &= C^{\top} = \begin{bmatrix}w_{1} & 0 & 0\\w_{2} & w_{0} & 0\\" in text  # T14, T24
+
+
+# -- stacks --------------------------------------------------------------------------------------------
+
+
+def test_stack_derivation() -> None:
+    net = symconv.Sequential(Conv1d(1, 1, 2, bias=False), symconv.Activation("relu"), symconv.MaxPool1d(2))
+    d = derivation(net, 4)
+    assert [s.key for s in d.sections] == ["stack", "composition", "backprop"]
+    text = d.document()
+    composed = r"h^{(3)}_{0} &= \max\left(0, w^{(1)}_{0} x_{0} + w^{(1)}_{1} x_{1}, "
+    assert composed + r"w^{(1)}_{0} x_{1} + w^{(1)}_{1} x_{2}\right)" in text
+    assert r"h^{(3)}_{0} &: \{x_{0}, x_{1}, x_{2}\}" in text  # receptive field through the stack
+    # max pooling's backward rule is covered by the final check against sympy.diff
+    assert [step.name for step in d.steps if not step.verified] == ["back through stage 3"]
+    with pytest.raises(ValueError, match="'sections' cannot be chosen for a stack"):
+        derivation(net, 4, sections=[1])
+
+
+def test_false_stage_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    stack = sys.modules["symconv.latex.stack"]
+    monkeypatch.setattr(stack, "_second_route", lambda stage: [v + 1 for v in stack._flat(stage.local)])
+    net = symconv.Sequential(Conv1d(1, 1, 2), symconv.Activation("tanh"))
+    with pytest.raises(VerificationError, match="step 'stage 1' failed verification"):
+        derivation(net, 3)

@@ -43,6 +43,22 @@ SWEEP: dict[str, tuple[Any, int, dict[str, Any]]] = {
         3,
         {"index_base": 1},
     ),
+    "stack-maxpool": (
+        symconv.Sequential(Conv1d(1, 1, 2, bias=False), symconv.Activation("relu"), symconv.MaxPool1d(2)),
+        4,
+        {},
+    ),
+    "stack-dense": (
+        symconv.Sequential(
+            Conv1d(1, 2, 3, padding=1),
+            symconv.Activation("tanh"),
+            symconv.AvgPool1d(2),
+            symconv.Flatten(),
+            symconv.Linear(4, 2),
+        ),
+        4,
+        {},
+    ),
 }
 
 
@@ -55,7 +71,13 @@ def _compile_all(paths: list[Path]) -> list[Path]:
         return list(pool.map(_compile, paths))
 
 
-COMPLETE = ("motivating", "groups-base1", "reflect", "transposed")  # compiled as they are; the rest share one document
+COMPLETE = (
+    "motivating",
+    "groups-base1",
+    "reflect",
+    "transposed",
+    "stack-dense",
+)  # compiled as they are; the rest share one document
 
 
 def test_sweep_compiles(tmp_path: Path) -> None:

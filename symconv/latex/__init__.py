@@ -29,6 +29,7 @@ from symconv.latex.document import Derivation
 from symconv.latex.forms import index_form, matrix_form, nonlinearity
 from symconv.latex.listing import is_transposed
 from symconv.latex.sections import equations, setting
+from symconv.latex.stack import stack_derivation
 from symconv.latex.steps import Block, Claim, Section, Step, VerificationError
 from symconv.latex.theorems import theorem_section
 
@@ -80,8 +81,12 @@ def derivation(
         VerificationError: If a step fails its check (a bug: nothing unverified is printed).
         ValueError: Bad options, naming the parameter, the rule and the value.
     """
-    e = _expansion(layer, input_length, index_base, names)
     size = as_int("max_size", max_size, minimum=3)
+    if hasattr(layer, "layers"):
+        if sections is not None:
+            raise ValueError(f"'sections' cannot be chosen for a stack (got {sections!r}); it has its own three.")
+        return stack_derivation(layer, _length(input_length), size)
+    e = _expansion(layer, input_length, index_base, names)
     options = Options(size, activation, _flat(x), _flat(w), _flat(b), bool(listing), bool(figures))
     ctx = Context(e, options)
     built = [SECTIONS[key](ctx) for key in section_keys(sections, is_transposed(e.spec))]
@@ -129,6 +134,12 @@ def _expansion(layer: Any, input_length: int | None, index_base: int, names: Map
     if input_length is None:
         raise ValueError("'input_length' is required when 'layer' is a spec (got None).")
     return layer.expand(input_length, index_base=index_base, names=names)  # type: ignore[no-any-return]
+
+
+def _length(input_length: int | None) -> int:
+    if input_length is None:
+        raise ValueError("'input_length' is required when 'layer' is a spec (got None).")
+    return as_int("input_length", input_length, minimum=1)
 
 
 def _flat(values: Sequence[Any] | None) -> tuple[Any, ...] | None:
