@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -115,11 +115,14 @@ class Taps:
     def out_per_group(self) -> int:
         return self.spec.out_channels // self.spec.groups
 
-    def apply(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
-        """The layer on numbers: ``x`` ``(N, C_in, L)`` to ``(N, C_out, L_out)`` (see :mod:`symconv.numeric`)."""
+    def apply(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, precision: Any = None) -> np.ndarray:
+        """The layer on numbers: ``x`` ``(N, C_in, L)`` to ``(N, C_out, L_out)`` (see :mod:`symconv.numeric`).
+
+        ``precision=np.float32`` computes float data in single precision (for speed).
+        """
         from symconv.numeric import correlate_taps
 
-        return correlate_taps(self, x, w, b)
+        return correlate_taps(self, x, w, b, precision)
 
     def input_grad(self, delta: np.ndarray, w: np.ndarray) -> np.ndarray:
         """``W^T vec(delta)`` on numbers (see :mod:`symconv.adjoint`)."""

@@ -172,9 +172,11 @@ class TransposedTaps:
         rows, cols, weights = self.conv_taps.triples()
         return cols, rows, weights
 
-    def apply(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+    def apply(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, precision: Any = None) -> np.ndarray:
+        """The layer on numbers; computed in float64 at least, then cast to ``precision`` when given."""
         out = input_grad(self.conv_taps, x, w)
-        return out if b is None else out + np.asarray(b, dtype=out.dtype)[None, :, None]
+        out = out if b is None else out + np.asarray(b, dtype=out.dtype)[None, :, None]
+        return out if precision is None else out.astype(precision)
 
     def input_grad(self, delta: np.ndarray, w: np.ndarray) -> np.ndarray:
         return correlate_taps(self.conv_taps, delta, w, None)

@@ -152,3 +152,19 @@ def test_fractions_and_sympy_objects() -> None:
     ws = np.array(list(e.w._array), dtype=object)
     got = e.evaluate(xs, ws)
     assert [sympy.expand(a - (b - e.b[0])) for a, b in zip(got, e.z)] == [0] * 4
+
+
+def test_precision_float32_is_single_precision_and_exact_on_small_integers():
+    e = symconv.Conv1d(4, 6, 5, padding=(3, 1), padding_mode="reflect", groups=2, stride=2).expand(40)
+    rng = np.random.default_rng(11)
+    x = rng.integers(-9, 10, (3, 4, 40)).astype(np.float32)
+    w = rng.integers(-9, 10, e.spec.weight_shape).astype(np.float32)
+    b = rng.integers(-9, 10, 6).astype(np.float32)
+    single = e.taps.apply(x, w, b, np.float32)
+    assert single.dtype == np.float32
+    assert np.array_equal(single, e.evaluate(x.astype(np.int64), w.astype(np.int64), b.astype(np.int64)))
+    assert e.taps.apply(x, w, b).dtype == np.float64
+    with pytest.raises(ValueError, match=r"'precision' must be np.float32, np.float64 or None \(got 'half'\)"):
+        e.taps.apply(x, w, b, "half")
+    with pytest.raises(ValueError, match=r"'precision' applies to real float data \(got int64 data\)"):
+        e.taps.apply(x.astype(np.int64), w.astype(np.int64), None, np.float32)
