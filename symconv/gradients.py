@@ -91,12 +91,13 @@ class Gradients:
     @cached_property
     def upstream(self) -> sympy.ImmutableMatrix:
         """``dL/d(output)``: symbols for a generic loss, derived for a concrete one."""
-        e, out = self.expansion, self.output
-        shape = out.shape
-        if self.loss is None:
+        e = self.expansion
+        shape = (e.spec.out_channels, e.output_length)
+        if self.loss is None:  # the forward pass is not needed: only its shape
             return sympy.ImmutableMatrix(*shape, _flat(e.output_symbols("delta" if self.activation is None else "g")))
         if self.loss == "sum":
             return sympy.ImmutableMatrix.ones(*shape)
+        out = self.output
         if self.loss == "mse":
             y = sympy.ImmutableMatrix(*shape, _flat(e.output_symbols("y")))
             return (2 * (out - y) / (shape[0] * shape[1])).as_immutable()
@@ -198,6 +199,9 @@ class Gradients:
 
 
 def _flat(array: Any) -> list[Any]:
+    """The entries of a SymPy array or matrix in C order (``tolist()`` would parse every index)."""
+    if isinstance(array, sympy.ImmutableDenseNDimArray):
+        return list(array._array)  # type: ignore[attr-defined]
     return list(sympy.flatten(array.tolist())) if hasattr(array, "tolist") else list(array)
 
 
