@@ -8,7 +8,8 @@ Usage::
 The motivating example (``x = [1, 2, 3, 4]``, ``w = [5, 6, 7]``) as a derivation (LaTeX
 source, and its pages rendered to PNG with ``pdflatex`` and ``pdftoppm -png -r 100``), its
 connectivity diagram and matrix picture (SVG and PNG), and two layers whose pictures show
-more: a padded, strided layer with reflect padding, and a dilated, strided one.
+more: a padded, strided layer with reflect padding, a dilated, strided one, and a transposed
+convolution (the scatter, with the outputs its padding crops).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ MOTIVATING = (Conv1d(1, 1, 3), 4)
 EXTRA = {
     "reflect-stride2": (Conv1d(1, 1, 3, stride=2, padding=2, padding_mode="reflect"), 6),
     "dilation2-stride2": (Conv1d(1, 1, 3, stride=2, dilation=2), 10),
+    "transposed-stride2": (symconv.ConvTranspose1d(1, 1, 3, stride=2, padding=1), 3),
 }
 
 

@@ -83,7 +83,7 @@ def test_svg_and_png_are_deterministic(make: object) -> None:
     svg = fig.svg()
     assert svg.startswith("<?xml") and svg == fig.svg() and svg == fig._repr_svg_()
     png = fig.png()
-    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png == fig.png()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png == fig.png() == fig._repr_png_()
 
 
 def test_save_by_suffix(tmp_path: Path) -> None:

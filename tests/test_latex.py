@@ -207,7 +207,7 @@ def test_fragment_and_repr() -> None:
     assert r"\documentclass" not in fragment and r"\section{The layer as explicit equations}" in fragment
     shown = d._repr_latex_()
     assert shown.count("$$\\begin{aligned}") == len(d.steps)
-    assert "Derivation of" in repr(d)
+    assert repr(d).startswith("<Derivation 'The layer \\\\texttt{Conv1d(1, 1, 3)} made explicit': sections equations;")
 
 
 def test_activation_and_numpy_mode() -> None:

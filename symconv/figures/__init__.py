@@ -71,6 +71,9 @@ class Figure:
     def _repr_svg_(self) -> str:
         return self.svg()
 
+    def _repr_png_(self) -> bytes:
+        return self.png()
+
     def _tikz(self) -> str:
         raise NotImplementedError
 

@@ -86,7 +86,7 @@ class Context:
         b = None if o.b is None else _shaped("b", o.b, (self.spec.out_channels,))
         return x, w, b
 
-    def sub(self, kind: str, *index: int) -> str:
+    def sub(self, *index: int) -> str:
         """The LaTeX subscript of a position, in the chosen index base."""
         return ",".join(str(i + self.base) for i in index)
 

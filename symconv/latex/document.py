@@ -118,4 +118,4 @@ class Derivation:
 
     def __repr__(self) -> str:
         keys = ", ".join(s.key for s in self.sections)
-        return f"<Derivation of {self.expansion!r}: sections {keys}; {self.claims} checks in {len(self.steps)} steps>"
+        return f"<Derivation {self.title!r}: sections {keys}; {self.claims} checks in {len(self.steps)} steps>"

@@ -86,7 +86,7 @@ def _symbols_step(ctx: Context) -> Step:
             if a is None:
                 lines.append((r"\vdots\;", ""))
                 continue
-            lines.append((f"w_{{{ctx.sub('w', a)},\\cdot,\\cdot}}", matrix_tex(sympy.Matrix(e.w[a].tolist()), m)))
+            lines.append((f"w_{{{ctx.sub(a)},\\cdot,\\cdot}}", matrix_tex(sympy.Matrix(e.w[a].tolist()), m)))
     if e.b is not None and not e.single_channel:
         lines.append(("b", row_tex(list(e.b), m)))
     n_in, n_w = ctx.spec.in_channels * e.input_length, len(ctx.flat_w)
@@ -107,7 +107,7 @@ def _symbols_step(ctx: Context) -> Step:
 def _padded_step(ctx: Context) -> Step:
     e, (left, right) = ctx.e, ctx.e.padding
     mode = ctx.spec.padding_mode
-    rows = [r"\mathrm{xpad}" + ("" if e.single_channel else f"_{{{ctx.sub('x', c)}}}") for c in range(len(ctx.xpad))]
+    rows = [r"\mathrm{xpad}" + ("" if e.single_channel else f"_{{{ctx.sub(c)}}}") for c in range(len(ctx.xpad))]
     lines = [(name, row_tex(values, ctx.max_size + left + right)) for name, values in zip(rows, ctx.xpad)]
     fill = {
         "zeros": "zeros",
