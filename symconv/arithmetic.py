@@ -14,16 +14,22 @@ from __future__ import annotations
 from symconv._validate import as_int
 
 
-def conv_output_length(
-    input_length: int, kernel_size: int, stride: int = 1, padding: int = 0, dilation: int = 1
-) -> int:
-    """``floor((L + 2p - d*(K-1) - 1)/s) + 1`` for symmetric padding ``p``."""
-    length, size = as_int("input_length", input_length, minimum=1), as_int("kernel_size", kernel_size, minimum=1)
-    s, p, d = (
+def _checked(input_length: int, kernel_size: int, stride: int, padding: int, dilation: int) -> tuple[int, ...]:
+    """The five sizes, validated: ``(L, K, s, p, d)``."""
+    return (
+        as_int("input_length", input_length, minimum=1),
+        as_int("kernel_size", kernel_size, minimum=1),
         as_int("stride", stride, minimum=1),
         as_int("padding", padding, minimum=0),
         as_int("dilation", dilation, minimum=1),
     )
+
+
+def conv_output_length(
+    input_length: int, kernel_size: int, stride: int = 1, padding: int = 0, dilation: int = 1
+) -> int:
+    """``floor((L + 2p - d*(K-1) - 1)/s) + 1`` for symmetric padding ``p``."""
+    length, size, s, p, d = _checked(input_length, kernel_size, stride, padding, dilation)
     padded, extent = length + 2 * p, d * (size - 1) + 1
     if padded < extent:
         raise ValueError(
@@ -36,12 +42,7 @@ def transposed_output_length(
     input_length: int, kernel_size: int, stride: int = 1, padding: int = 0, output_padding: int = 0, dilation: int = 1
 ) -> int:
     """``(L-1)*s - 2p + d*(K-1) + output_padding + 1``, as ``torch.nn.ConvTranspose1d``."""
-    length, size = as_int("input_length", input_length, minimum=1), as_int("kernel_size", kernel_size, minimum=1)
-    s, p, d = (
-        as_int("stride", stride, minimum=1),
-        as_int("padding", padding, minimum=0),
-        as_int("dilation", dilation, minimum=1),
-    )
+    length, size, s, p, d = _checked(input_length, kernel_size, stride, padding, dilation)
     op = as_int("output_padding", output_padding, minimum=0)
     out = (length - 1) * s - 2 * p + d * (size - 1) + op + 1
     if out < 1:

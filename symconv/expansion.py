@@ -35,6 +35,24 @@ def expand(layer: Any, input_length: int, *, index_base: int = 0, names: Mapping
     return _expand(layer, input_length, index_base, tuple(sorted(merged.items())))
 
 
+def as_expansion(layer: Any, input_length: int | None, **options: Any) -> Expansion:
+    """``layer`` itself if it is an :class:`Expansion`, else ``layer.expand(input_length, **options)``.
+
+    Raises:
+        ValueError: An input length with an Expansion, or none with a spec.
+        TypeError: Neither a spec nor an Expansion.
+    """
+    if isinstance(layer, Expansion):
+        if input_length is not None:
+            raise ValueError(f"'input_length' must be left out when 'layer' is an Expansion (got {input_length!r}).")
+        return layer
+    if not hasattr(layer, "expand"):
+        raise TypeError(f"'layer' must be a layer spec such as Conv1d, or an Expansion (got {type(layer).__name__}).")
+    if input_length is None:
+        raise ValueError("'input_length' is required when 'layer' is a spec (got None).")
+    return layer.expand(input_length, **options)  # type: ignore[no-any-return]
+
+
 @functools.lru_cache(maxsize=64)
 def _expand(layer: Any, input_length: int, index_base: int, names: tuple[tuple[str, str], ...]) -> Expansion:
     return Expansion(layer, input_length, index_base, dict(names))

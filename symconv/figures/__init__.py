@@ -17,22 +17,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from symconv.expansion import Expansion
+from symconv.expansion import Expansion, as_expansion
 from symconv.figures import layout, raster, tikz
 
 FORMATS = (".svg", ".png", ".tex")
-
-
-def _expansion(layer: Any, input_length: int | None) -> Expansion:
-    if isinstance(layer, Expansion):
-        if input_length is not None:
-            raise ValueError(f"'input_length' must be left out when 'layer' is an Expansion (got {input_length!r}).")
-        return layer
-    if not hasattr(layer, "expand"):
-        raise TypeError(f"'layer' must be a layer spec such as Conv1d, or an Expansion (got {type(layer).__name__}).")
-    if input_length is None:
-        raise ValueError("'input_length' is required when 'layer' is a spec (got None).")
-    return layer.expand(input_length)  # type: ignore[no-any-return]
 
 
 class Figure:
@@ -122,12 +110,12 @@ class MatrixPicture(Figure):
 
 def connectivity_diagram(layer: Any, input_length: int | None = None) -> ConnectivityDiagram:
     """The connectivity diagram of ``layer`` on ``input_length`` inputs (or of an Expansion)."""
-    return ConnectivityDiagram(_expansion(layer, input_length))
+    return ConnectivityDiagram(as_expansion(layer, input_length))
 
 
 def matrix_picture(layer: Any, input_length: int | None = None) -> MatrixPicture:
     """The picture of the weight-tied matrix of ``layer`` on ``input_length`` inputs (or of an Expansion)."""
-    return MatrixPicture(_expansion(layer, input_length))
+    return MatrixPicture(as_expansion(layer, input_length))
 
 
 __all__ = ["ConnectivityDiagram", "Figure", "MatrixPicture", "connectivity_diagram", "matrix_picture"]

@@ -21,7 +21,7 @@ from dataclasses import fields
 from typing import Any
 
 from symconv._validate import as_int
-from symconv.expansion import Expansion
+from symconv.expansion import Expansion, as_expansion
 from symconv.latex.backprop import backprop_section
 from symconv.latex.compile import LatexError, compile_pdf
 from symconv.latex.context import Context, Options
@@ -86,7 +86,7 @@ def derivation(
         if sections is not None:
             raise ValueError(f"'sections' cannot be chosen for a stack (got {sections!r}); it has its own three.")
         return stack_derivation(layer, _length(input_length), size)
-    e = _expansion(layer, input_length, index_base, names)
+    e = as_expansion(layer, input_length, index_base=index_base, names=names)
     options = Options(size, activation, _flat(x), _flat(w), _flat(b), bool(listing), bool(figures))
     ctx = Context(e, options)
     built = [SECTIONS[key](ctx) for key in section_keys(sections, is_transposed(e.spec))]
@@ -122,18 +122,6 @@ def section_keys(sections: Sequence[str | int] | None, transposed: bool = False)
             )
         keys.append(str(key))
     return [key for key in order if key in keys]
-
-
-def _expansion(layer: Any, input_length: int | None, index_base: int, names: Mapping[str, str] | None) -> Expansion:
-    if isinstance(layer, Expansion):
-        if input_length is not None:
-            raise ValueError(f"'input_length' must be left out when 'layer' is an Expansion (got {input_length!r}).")
-        return layer
-    if not hasattr(layer, "expand"):
-        raise TypeError(f"'layer' must be a layer spec such as Conv1d, or an Expansion (got {type(layer).__name__}).")
-    if input_length is None:
-        raise ValueError("'input_length' is required when 'layer' is a spec (got None).")
-    return layer.expand(input_length, index_base=index_base, names=names)  # type: ignore[no-any-return]
 
 
 def _length(input_length: int | None) -> int:
