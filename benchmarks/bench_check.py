@@ -38,8 +38,9 @@ def _rows_for(ctx: Context, dtype: str, shape: tuple[int, int, int], channels: i
     with torch.no_grad():
         t_torch = ctx.time(lambda: _conv(x, w, b))
     t_check = ctx.time(lambda: check(_conv, layer, length, batch=batch, dtype=dtype, convention="torch"))
-    x64, w64, b64 = x.numpy().astype(np.float64), w.numpy().astype(np.float64), b.numpy().astype(np.float64)
-    t_eval = ctx.time(lambda: taps.apply(x64, w64, b64))
+    # the reference as check() computes it: in the probe's precision (float32 probes use sgemm)
+    xn, wn, bn = x.numpy(), w.numpy(), b.numpy()
+    t_eval = ctx.time(lambda: taps.apply(xn, wn, bn, np.dtype(dtype)))
     ratio = t_check / t_torch
     return [
         Row(f"{dtype}: torch F.conv1d (baseline)", t_torch),

@@ -239,8 +239,8 @@ def integer_probe(e: Expansion, batch: int, rng: np.random.Generator, dtype: str
     top = int(max(1, min(9, (limit - 10) // (_terms(e) * reach))))
     pool = np.r_[-reach:0, 1 : reach + 1]
     w = rng.permuted(np.tile(pool, (rows, 1)), axis=1)[:, :size].reshape(spec.weight_shape)
-    values = np.r_[-top:0, 1 : top + 1]
-    x = rng.choice(values, size=(batch, spec.in_channels, e.input_length))
+    x = rng.integers(-top, top, size=(batch, spec.in_channels, e.input_length), dtype=np.int8)
+    x += x >= 0  # uniform over -top..-1, 1..top
     b = rng.choice(np.r_[-9:0, 1:10], size=spec.out_channels) if spec.bias else None
     return x.astype(dtype), w.astype(dtype), None if b is None else b.astype(dtype)
 
@@ -248,10 +248,12 @@ def integer_probe(e: Expansion, batch: int, rng: np.random.Generator, dtype: str
 def float_probe(e: Expansion, batch: int, rng: np.random.Generator, dtype: str) -> tuple[Any, Any, Any]:
     """Uniform random floats in ``[-1, 1)``, rounded to ``dtype``."""
     spec = e.spec
-    x = rng.uniform(-1, 1, size=(batch, spec.in_channels, e.input_length)).astype(dtype)
-    w = rng.uniform(-1, 1, size=spec.weight_shape).astype(dtype)
-    b = rng.uniform(-1, 1, size=spec.out_channels).astype(dtype) if spec.bias else None
-    return x, w, b
+
+    def uniform(shape: Any) -> np.ndarray:
+        return rng.random(shape, dtype=np.dtype(dtype).type) * 2 - 1  # drawn in dtype: no float64 copy
+
+    x = uniform((batch, spec.in_channels, e.input_length))
+    return x, uniform(spec.weight_shape), uniform(spec.out_channels) if spec.bias else None
 
 
 def tolerance(e: Expansion, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, eps: float) -> np.ndarray:
@@ -278,24 +280,30 @@ def _run_probe(
         problem = f"Your code raised {type(exc).__name__}: {exc}"
         return CheckResult(False, probe, float("inf"), 0.0, header=header, problem=problem)
     eps = np.finfo(dtype_of(got, x.dtype)).eps
-    got = np.asarray(got, dtype=np.float64)
-    x64, w64 = x.astype(np.float64), w.astype(np.float64)
-    b64 = None if b is None else b.astype(np.float64)
+    got = np.asarray(got)
+    if got.dtype.kind not in "biuf":  # object arrays (Fraction, SymPy numbers), complex: compare as float64
+        got = got.astype(np.float64)
     # float32 probes: the reference in float32 too (BLAS sgemm, as fast as the code under test).
     # Exact on the integer probe (its partial sums stay below 2**24); on the float probe both
-    # sides round, so the bound on the difference doubles.
+    # sides round, so the bound on the difference doubles. The comparison runs in the
+    # reference's dtype; float64 copies are made only to report a failure.
     single = x.dtype == np.float32
-    want = np.asarray(e.taps.apply(x, w, b, np.float32) if single else e.taps.apply(x64, w64, b64), dtype=np.float64)
-    tol = tolerance(e, x64, w64, b64, float(eps)) * (2 if single else 1)
+    want = e.taps.apply(x, w, b, np.float32 if single else np.float64)
+    tol = tolerance(e, x, w, b, float(eps)) * (2 if single else 1)
     if probe == "integer":
         tol = np.minimum(tol, 0.25)
     if got.shape != want.shape:
-        return _failed(e, probe, (x64, w64, b64), got, want, tol, header)
-    err = np.abs(got - want)
+        return _failed(e, probe, _float64(x, w, b), got.astype(np.float64), want.astype(np.float64), tol, header)
+    err = np.abs(np.subtract(got, want, dtype=want.dtype))
     bad = ~(err <= tol[None, :, None])
     if not bad.any():
         return CheckResult(True, probe, float(err.max(initial=0.0)), float(tol.max(initial=0.0)), header=header)
-    return _failed(e, probe, (x64, w64, b64), got, want, tol, header, bad)
+    got64, want64 = got.astype(np.float64), want.astype(np.float64)
+    return _failed(e, probe, _float64(x, w, b), got64, want64, tol, header, bad)
+
+
+def _float64(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    return x.astype(np.float64), w.astype(np.float64), None if b is None else b.astype(np.float64)
 
 
 def dtype_of(got: Any, fallback: np.dtype[Any]) -> np.dtype[Any]:
