@@ -7,6 +7,8 @@ import pytest
 import sympy
 import torch
 import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from symconv import (
     Activation,
@@ -123,7 +125,11 @@ def _torch_stack(net, params, x):
     ("net", "length"), [*STACKS, (Sequential(Conv1d(1, 2, 2), Activation("relu"), MaxPool1d(2)), 5)]
 )
 def test_stack_gradients_equal_torch_autograd(net, length):
-    rng = np.random.default_rng(7)
+    _assert_gradients_equal_torch(net, length, seed=7)
+
+
+def _assert_gradients_equal_torch(net, length, seed):
+    rng = np.random.default_rng(seed)
     s = net.expand(length)
     g = s.gradients()
     values, tparams = {}, {}
@@ -183,3 +189,35 @@ def test_bad_stacks_are_rejected_with_clear_errors():
         MaxPool1d(2, padding=2)
     with pytest.raises(ValueError, match="'loss' must be None, 'sum' or 'mse' for a stack"):
         Sequential(Conv1d(1, 1, 2)).expand(3).gradients("l1")
+
+
+# -- random stacks of 2-3 layers ------------------------------------------------------------------
+
+
+@st.composite
+def small_stacks(draw):
+    """A Conv1d, then one or two of: activation, pooling, a second Conv1d or ConvTranspose1d."""
+    c_mid = draw(st.integers(1, 2))
+    first = Conv1d(1, c_mid, draw(st.integers(1, 3)), padding=draw(st.integers(0, 1)), bias=draw(st.booleans()))
+    options = [
+        Activation(draw(st.sampled_from(["relu", "tanh", "identity"]))),
+        AvgPool1d(2, stride=draw(st.integers(1, 2))),
+        MaxPool1d(2, stride=1),
+        Conv1d(c_mid, 1, draw(st.integers(1, 2)), stride=draw(st.integers(1, 2))),
+        ConvTranspose1d(c_mid, 1, 2, stride=draw(st.integers(1, 2))),
+    ]
+    rest = draw(st.lists(st.sampled_from(range(len(options))), min_size=1, max_size=2, unique=True))
+    if 3 in rest and 4 in rest:
+        rest.remove(4)
+    layers = [first] + [options[j] for j in sorted(rest, key=lambda j: j >= 3)]
+    return Sequential(*layers), draw(st.integers(4, 6))
+
+
+@settings(max_examples=12, deadline=None)
+@given(small_stacks(), st.integers(0, 2**16))
+def test_random_stacks_gradients_equal_sympy_diff_and_torch(stack, seed):
+    net, length = stack
+    s = net.expand(length)
+    g = s.gradients()
+    assert g.verify(points=2, seed=seed).ok
+    _assert_gradients_equal_torch(net, length, seed)
