@@ -258,7 +258,8 @@ def _pointwise(name: str, values: list[Any], expected: list[Any], free: set[Any]
     rng = random.Random(seed)
     symbols = sorted(free, key=str)
     for p in range(points):
-        point = dict(zip(symbols, rng.sample(range(-10 * len(symbols) - 10, 10 * len(symbols) + 10), len(symbols))))
+        draws = rng.sample(range(-10 * len(symbols) - 10, 10 * len(symbols) + 10), len(symbols))
+        point = {s: sympy.Integer(v) for s, v in zip(symbols, draws)}  # SymPy numbers: xreplace of a bare symbol
         for j, (a, b) in enumerate(zip(values, expected)):
             left = a.xreplace(point)
             right = b.xreplace(point).doit()

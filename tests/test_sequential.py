@@ -221,3 +221,10 @@ def test_random_stacks_gradients_equal_sympy_diff_and_torch(stack, seed):
     g = s.gradients()
     assert g.verify(points=2, seed=seed).ok
     _assert_gradients_equal_torch(net, length, seed)
+
+
+def test_max_pool_stack_with_a_dense_bias_is_checked():
+    # d L / d c5 is the bare upstream symbol g_0: the pointwise check must still compare SymPy numbers
+    net = Sequential(Conv1d(1, 2, 2), Activation("relu"), MaxPool1d(2), Flatten(), Linear(4, 1))
+    v = net.expand(5).gradients().verify()
+    assert v.ok, str(v)
