@@ -1,7 +1,12 @@
-"""Shared test set-up: a bounded Hypothesis profile that writes no database; torch warning control."""
+"""Shared test set-up: a bounded Hypothesis profile that writes no database; torch warning control.
+
+In CI (``CI`` set, as ``.ci/run`` runs) the examples are derandomized, so a run is reproducible;
+local runs draw new examples each time and so keep exploring.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -13,7 +18,7 @@ settings.register_profile(
     max_examples=120,
     deadline=None,
     database=None,
-    derandomize=False,
+    derandomize=bool(os.environ.get("CI")),
     suppress_health_check=[HealthCheck.too_slow],
     print_blob=True,
 )

@@ -107,7 +107,9 @@ def _torch_stack(net, params, x):
                 dilation=layer.dilation,
             )
         elif isinstance(layer, Activation):
-            h = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid}[layer.name](h)
+            h = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "identity": lambda t: t}[layer.name](
+                h
+            )
         elif isinstance(layer, AvgPool1d):
             h = F.avg_pool1d(
                 h, layer.kernel_size, layer.stride, layer.padding, layer.ceil_mode, layer.count_include_pad
