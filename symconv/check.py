@@ -3,7 +3,8 @@
 :func:`check` calls the user's function on inputs it chooses (small integers first, so that
 a mismatch is certain and locatable, then random floats with a tolerance derived from the
 dtype and the number of terms), compares with the layer evaluated from its taps, and on a
-mismatch searches :mod:`symconv.variants` for the misreading the code actually computes.
+mismatch searches :mod:`symconv.variants` for the misreading the code actually computes
+(:mod:`symconv.diagnosis`). The probes and the tolerance are in :mod:`symconv.probes`.
 
 Examples:
     >>> import numpy as np
@@ -25,10 +26,11 @@ import numpy as np
 import sympy
 
 from symconv.adapters import adapt
-from symconv.expansion import Expansion, product, total
+from symconv.diagnosis import diagnose, equation_at, format_number, pattern
+from symconv.expansion import Expansion
 from symconv.modes import NumpyMode
-from symconv.symbols import symbol
-from symconv.variants import Variant, variants
+from symconv.probes import default_length, dtype_of, float_probe, integer_probe, tolerance
+from symconv.variants import Variant
 
 DTYPES = ("float64", "float32")
 
@@ -57,8 +59,8 @@ class Mismatch:
         return (
             f"First differing output: sample {self.sample}, channel {self.channel}, position {self.position}\n"
             f"  {self.equation.lhs} = {self.equation.rhs}\n"
-            f"  {' ' * len(str(self.equation.lhs))} = {self.numbers} = {_num(self.expected)}\n"
-            f"  your code returned {_num(self.returned)}"
+            f"  {' ' * len(str(self.equation.lhs))} = {self.numbers} = {format_number(self.expected)}\n"
+            f"  your code returned {format_number(self.returned)}"
         )
 
 
@@ -111,7 +113,8 @@ class CheckResult:
             lines.append(self.problem)
         else:
             lines.append(
-                f"{self.wrong} outputs differ; largest error {_num(self.max_error)} (tolerance {self.tolerance:.3g})."
+                f"{self.wrong} outputs differ; largest error {format_number(self.max_error)} "
+                f"(tolerance {self.tolerance:.3g})."
             )
         if self.first_mismatch is not None:
             lines.append(str(self.first_mismatch))
@@ -194,20 +197,6 @@ def assert_matches(fn: Any, layer: Any, input_length: int | None = None, **optio
     return result
 
 
-def default_length(layer: Any) -> int:
-    """An input length that shows both edges and an interior, and is not a multiple of the stride.
-
-    Examples:
-        >>> from symconv import Conv1d
-        >>> default_length(Conv1d(1, 1, 3)), default_length(Conv1d(1, 1, 3, stride=2, dilation=2))
-        (11, 19)
-    """
-    stride = getattr(layer, "stride", 1)
-    extent = getattr(layer, "dilation", 1) * (layer.kernel_size - 1) + 1
-    length = 2 * extent + 3 * stride + 2
-    return length + 1 if stride > 1 and length % stride == 0 else length
-
-
 def _check_options(batch: int, seed: int, dtype: str) -> None:
     if isinstance(batch, bool) or not isinstance(batch, (int, np.integer)) or batch < 1:
         raise ValueError(f"'batch' must be a positive int (got {batch!r}).")
@@ -224,53 +213,6 @@ def _header(e: Expansion, batch: int, seed: int, dtype: str) -> str:
         f"(padding {e.padding}, "
         f"output length {e.output_length}), dtype {dtype}, seed {seed}"
     )
-
-
-# -- probes -----------------------------------------------------------------------------------
-def _terms(e: Expansion) -> int:
-    return e.spec.in_channels // e.spec.groups * e.spec.kernel_size
-
-
-def integer_probe(e: Expansion, batch: int, rng: np.random.Generator, dtype: str) -> tuple[Any, Any, Any]:
-    """Small non-zero integers; the weights of each kernel row distinct, so a flip always shows.
-
-    The ranges shrink so that every partial sum stays exact in ``dtype``.
-    """
-    spec = e.spec
-    size, rows = spec.kernel_size, spec.out_channels * spec.in_channels // spec.groups
-    reach = max(4, (size + 1) // 2)
-    limit = 2.0 ** (np.finfo(dtype).nmant + 1)
-    top = int(max(1, min(9, (limit - 10) // (_terms(e) * reach))))
-    pool = np.r_[-reach:0, 1 : reach + 1]
-    w = rng.permuted(np.tile(pool, (rows, 1)), axis=1)[:, :size].reshape(spec.weight_shape)
-    x = rng.integers(-top, top, size=(batch, spec.in_channels, e.input_length), dtype=np.int8)
-    x += x >= 0  # uniform over -top..-1, 1..top
-    b = rng.choice(np.r_[-9:0, 1:10], size=spec.out_channels) if spec.bias else None
-    return x.astype(dtype), w.astype(dtype), None if b is None else b.astype(dtype)
-
-
-def float_probe(e: Expansion, batch: int, rng: np.random.Generator, dtype: str) -> tuple[Any, Any, Any]:
-    """Uniform random floats in ``[-1, 1)``, rounded to ``dtype``."""
-    spec = e.spec
-
-    def uniform(shape: Any) -> np.ndarray:
-        return rng.random(shape, dtype=np.dtype(dtype).type) * 2 - 1  # drawn in dtype: no float64 copy
-
-    x = uniform((batch, spec.in_channels, e.input_length))
-    return x, uniform(spec.weight_shape), uniform(spec.out_channels) if spec.bias else None
-
-
-def tolerance(e: Expansion, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, eps: float) -> np.ndarray:
-    """Per output channel: ``(terms + 2) * eps * (max|x| * sum|w[o]| + |b[o]|)``, a bound on summation error.
-
-    It holds for any order of summation (FFT-based code included) and for code that rounds its
-    inputs to ``eps`` first.
-    """
-    top = max(float(x.max(initial=0.0)), -float(x.min(initial=0.0)))
-    scale = top * np.abs(w).reshape(w.shape[0], -1).sum(axis=1, dtype=np.float64)
-    if b is not None:
-        scale = scale + np.abs(b.astype(np.float64))
-    return (_terms(e) + 2) * eps * scale
 
 
 # -- one probe --------------------------------------------------------------------------------
@@ -311,14 +253,6 @@ def _float64(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> tuple[np.nda
     return x.astype(np.float64), w.astype(np.float64), None if b is None else b.astype(np.float64)
 
 
-def dtype_of(got: Any, fallback: np.dtype[Any]) -> np.dtype[Any]:
-    """The float dtype of the code's result (the lower precision of it and the input's)."""
-    kind = np.asarray(got).dtype
-    if kind.kind != "f" or np.finfo(kind).eps < np.finfo(fallback).eps:
-        return fallback
-    return kind
-
-
 def _failed(
     e: Expansion,
     probe: str,
@@ -344,7 +278,7 @@ def _failed(
         )
     err = np.where(np.isnan(got), np.inf, np.abs(got - want))
     n, o, i = (int(v) for v in np.argwhere(bad)[0])
-    first = Mismatch(n, o, i, float(want[n, o, i]), float(got[n, o, i]), *_equation(e, arrays, n, o, i))
+    first = Mismatch(n, o, i, float(want[n, o, i]), float(got[n, o, i]), *equation_at(e, arrays, n, o, i))
     return CheckResult(
         False,
         probe,
@@ -357,85 +291,3 @@ def _failed(
         header=header,
         closest=closest,
     )
-
-
-# -- diagnosis --------------------------------------------------------------------------------
-def diagnose(
-    e: Expansion, arrays: tuple[np.ndarray, np.ndarray, np.ndarray | None], got: np.ndarray, tol: np.ndarray
-) -> tuple[tuple[Variant, ...], str]:
-    """The variants that ``got`` matches on ``arrays``, and a note on the closest one if none does."""
-    matches: list[Variant] = []
-    best: tuple[float, str] = (1.0, "")
-    for variant in variants(e.layer, e.input_length):
-        out = variant.compute(*arrays)
-        if out is None or out.shape != got.shape:
-            continue
-        wrong = float(np.mean(~(np.abs(out - got) <= tol[None, :, None])))
-        if wrong == 0.0:
-            matches.append(variant)
-        elif wrong < best[0]:
-            best = (wrong, f"closest: {variant.name}, which still differs at {wrong:.0%} of the outputs")
-    return tuple(matches), best[1] if best[0] < 0.5 else ""
-
-
-def pattern(e: Expansion, bad: np.ndarray, diff: np.ndarray) -> str:
-    """Where the wrong outputs are: samples, channels, positions, and what that suggests."""
-    samples = np.flatnonzero(bad.any(axis=(1, 2)))
-    channels = np.flatnonzero(bad.any(axis=(0, 2)))
-    positions = np.flatnonzero(bad.any(axis=(0, 1)))
-    parts = [f"samples {_ranges(samples)}", f"channels {_ranges(channels)}", f"positions {_ranges(positions)}"]
-    lo = max((m.lo for m in e.taps.maps), default=0)
-    hi = min((m.hi for m in e.taps.maps), default=e.output_length)
-    hints = []
-    if positions.size and all(p < lo or p >= hi for p in positions.tolist()):
-        hints.append("only outputs whose window overlaps the padding differ: look at the padding")
-    offsets = np.where(bad, diff, np.nan)
-    if bad.all() and np.allclose(np.nanmax(offsets, axis=(0, 2)), np.nanmin(offsets, axis=(0, 2))):
-        hints.append("a constant offset per output channel: look at the bias")
-    if samples.size and samples[0] > 0:
-        hints.append("the first sample is right: look at the batch handling")
-    return (
-        f"{bad.sum()} of {bad.size} outputs, in " + "; ".join(parts) + ("" if not hints else f" ({'; '.join(hints)})")
-    )
-
-
-def _ranges(values: np.ndarray) -> str:
-    """``[0, 1, 2, 5]`` as ``'0-2, 5'``."""
-    if values.size == 0:
-        return "none"
-    cuts = np.flatnonzero(np.diff(values) != 1) + 1
-    runs = np.split(values, cuts)
-    return ", ".join(f"{r[0]}" if r.size == 1 else f"{r[0]}-{r[-1]}" for r in runs)
-
-
-def _equation(
-    e: Expansion, arrays: tuple[np.ndarray, np.ndarray, np.ndarray | None], n: int, o: int, i: int
-) -> tuple[sympy.Eq, str]:
-    """The symbolic equation of output ``(o, i)`` (built from its taps only) and the sum with the probe's numbers."""
-    x, w, b = arrays
-    multi, base, names = not e.single_channel, e.index_base, e.names
-    taps = e.taps.feeding(o, i)
-    terms = [
-        product(
-            symbol(names["w"], t.weight if multi else t.weight[2:], base),
-            symbol(names["x"], t.input if multi else t.input[1:], base),
-        )
-        for t in taps
-    ]
-    numbers = [f"{_factor(w[t.weight])}*{_factor(x[(n, *t.input)])}" for t in taps]
-    if e.spec.bias:
-        terms.append(symbol(names["b"], (o,) if multi else (), base))
-        numbers.append(_num(b[o]) if b is not None else "0")
-    shown = " + ".join(numbers[:12]) + (" + ..." if len(numbers) > 12 else "")
-    lhs = symbol(names["z"], (o, i) if multi else (i,), base)
-    return sympy.Eq(lhs, total(terms), evaluate=False), shown or "0"
-
-
-def _num(value: Any) -> str:
-    v = float(value)
-    return str(int(v)) if v.is_integer() and abs(v) < 2**53 else f"{v:.17g}"
-
-
-def _factor(value: Any) -> str:
-    text = _num(value)
-    return f"({text})" if text.startswith("-") else text

@@ -27,9 +27,10 @@ from typing import Any
 import numpy as np
 
 from symconv.adapters import to_numpy
-from symconv.check import _check_options, default_length, float_probe, integer_probe
+from symconv.check import _check_options
 from symconv.expansion import Expansion
 from symconv.gradients import gradients
+from symconv.probes import default_length, float_probe, integer_probe
 
 GRADIENT_CONVENTIONS = ("auto", "numpy", "torch", "torch_module")
 NAMES = ("dx", "dw", "db")
