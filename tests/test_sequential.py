@@ -230,3 +230,17 @@ def test_max_pool_stack_with_a_dense_bias_is_checked():
     net = Sequential(Conv1d(1, 2, 2), Activation("relu"), MaxPool1d(2), Flatten(), Linear(4, 1))
     v = net.expand(5).gradients().verify()
     assert v.ok, str(v)
+
+
+def test_pointwise_checks_avoid_kinks_and_say_when_they_cannot():
+    import random
+
+    from symconv.sequential import _off_kinks
+
+    a, b = sympy.symbols("a b")
+    for seed in range(20):
+        point = _off_kinks(random.Random(seed), [a, b], {a - b, a + b})
+        assert point[a] != point[b] and point[a] != -point[b]
+        assert all(isinstance(v, sympy.Integer) for v in point.values())
+    with pytest.raises(ValueError, match="no integer point off the kinks found in 50 tries"):
+        _off_kinks(random.Random(0), [a], {a - a + sympy.S.Zero * a})
