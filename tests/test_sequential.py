@@ -7,7 +7,7 @@ import pytest
 import sympy
 import torch
 import torch.nn.functional as F
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from symconv import (
@@ -67,7 +67,7 @@ def test_stack_with_max_pooling_is_checked_at_points():
     net = Sequential(Conv1d(1, 2, 2), Activation("relu"), MaxPool1d(2, stride=1), ConvTranspose1d(2, 1, 2, stride=2))
     v = net.expand(4).gradients("mse").verify()
     assert v.ok, str(v)
-    assert all("integer points" in c.detail for c in v.checks)
+    assert all("rational points" in c.detail for c in v.checks)
 
 
 def test_max_pool_gradient_goes_to_the_first_maximum_like_torch():
@@ -219,7 +219,11 @@ def small_stacks(draw):
 @given(small_stacks(), st.integers(0, 2**16))
 def test_random_stacks_gradients_equal_sympy_diff_and_torch(stack, seed):
     net, length = stack
-    s = net.expand(length)
+    try:
+        s = net.expand(length)
+    except ValueError as error:  # a drawn stack whose input is too short for a later layer
+        assert "longer than the padded input" in str(error) or "shorter than" in str(error)
+        assume(False)
     g = s.gradients()
     assert g.verify(points=2, seed=seed).ok
     _assert_gradients_equal_torch(net, length, seed)
@@ -241,6 +245,23 @@ def test_pointwise_checks_avoid_kinks_and_say_when_they_cannot():
     for seed in range(20):
         point = _off_kinks(random.Random(seed), [a, b], {a - b, a + b})
         assert point[a] != point[b] and point[a] != -point[b]
-        assert all(isinstance(v, sympy.Integer) for v in point.values())
-    with pytest.raises(ValueError, match="no integer point off the kinks found in 50 tries"):
+        assert all(isinstance(v, sympy.Rational) and abs(v) <= 1 for v in point.values())
+    with pytest.raises(ValueError, match="no rational point off the kinks found in 50 tries"):
         _off_kinks(random.Random(0), [a], {a - a + sympy.S.Zero * a})
+
+
+def test_pointwise_comparison_is_exact_for_rationals_and_sharp_otherwise():
+    from symconv.sequential import _equal_numbers
+
+    t = sympy.tanh(5)
+    assert _equal_numbers(sympy.Rational(3, 7), sympy.Rational(6, 14))
+    assert not _equal_numbers(sympy.Rational(3, 7), sympy.Rational(3, 7) + sympy.Rational(1, 10**80))
+    assert _equal_numbers(2 * t * (1 - t**2), 2 * t - 2 * t**3)
+    assert not _equal_numbers(t, t + sympy.Rational(1, 10**50))
+
+
+def test_transcendental_activation_under_max_pooling_is_checked_quickly():
+    # exact values such as tanh(5) at the points: compared by evalf, not simplify (which took minutes)
+    net = Sequential(Conv1d(1, 2, 2), Activation("tanh"), MaxPool1d(2, stride=1), Conv1d(2, 1, 2))
+    v = net.expand(5).gradients().verify(points=3)
+    assert v.ok, str(v)

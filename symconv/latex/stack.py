@@ -4,7 +4,7 @@ Every check takes a second route: a convolution stage against the layer's refere
 an activation entry by entry, a pooling layer window by window, a dense layer as a matrix
 product; the composition against stage-by-stage evaluation at integer points; receptive
 fields against the free symbols of the composed outputs; every gradient against ``sympy.diff``
-of the composed loss (at integer points without ties when the stack max-pools).
+of the composed loss (at rational points off ties and kinks when the stack max-pools).
 """
 
 from __future__ import annotations
@@ -293,6 +293,6 @@ def _verify_step(g: Any) -> Step:
         "Composing every local rule, each gradient is compared with SymPy's derivative of the composed loss:\n"
         f"\\begin{{itemize}}\n{items}\n\\end{{itemize}}",
         "",
-        f"All proven (exactly, or at integer points without ties for max pooling). {CHECK}",
+        f"All proven (exactly, or at rational points off ties and kinks for max pooling). {CHECK}",
         tuple(Claim(check.proven, True) for check in result.checks),
     )
