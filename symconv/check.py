@@ -242,9 +242,12 @@ def _run_probe(
         return _failed(e, probe, _float64(x, w, b), got.astype(np.float64), want.astype(np.float64), tol, header)
     err = np.subtract(got, want, dtype=want.dtype)
     np.abs(err, out=err)
-    within = np.less_equal(err, tol[None, :, None])  # NaN is never within
+    worst = float(err.max(initial=0.0))  # NaN if any output is NaN, and NaN <= tol is False
+    if worst <= float(tol.min(initial=np.inf)):
+        return CheckResult(True, probe, worst, float(tol.max(initial=0.0)), header=header)
+    within = np.less_equal(err, tol[None, :, None])
     if within.all():
-        return CheckResult(True, probe, float(err.max(initial=0.0)), float(tol.max(initial=0.0)), header=header)
+        return CheckResult(True, probe, worst, float(tol.max(initial=0.0)), header=header)
     got64, want64 = got.astype(np.float64), want.astype(np.float64)
     return _failed(e, probe, _float64(x, w, b), got64, want64, tol, header, ~within)
 
