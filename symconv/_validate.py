@@ -50,3 +50,10 @@ def one_of(name: str, value: Any, choices: Iterable[str]) -> str:
         listed = ", ".join(repr(c) for c in choices)
         raise ValueError(f"'{name}' must be one of {listed} (got {value!r}).")
     return value
+
+
+def check_groups(in_channels: int, out_channels: int, groups: int) -> None:
+    """Both channel counts must be divisible by ``groups`` (PyTorch's rule)."""
+    for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
+        if value % groups:
+            raise ValueError(f"'{name}' must be divisible by 'groups' (got {name}={value}, groups={groups}).")

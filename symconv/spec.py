@@ -11,7 +11,7 @@ import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from symconv._validate import as_bool, as_int, as_size, one_of
+from symconv._validate import as_bool, as_int, as_size, check_groups, one_of
 from symconv.padding import PADDING_MODES, Padding, check_padding_fits, normalize_padding, resolve_padding
 
 if TYPE_CHECKING:
@@ -87,11 +87,7 @@ class Conv1d:
         put("bias", as_bool("bias", self.bias))
         put("padding_mode", one_of("padding_mode", self.padding_mode, PADDING_MODES))
         put("flip", as_bool("flip", self.flip))
-        for name in ("in_channels", "out_channels"):
-            if getattr(self, name) % self.groups:
-                raise ValueError(
-                    f"'{name}' must be divisible by 'groups' (got {name}={getattr(self, name)}, groups={self.groups})."
-                )
+        check_groups(self.in_channels, self.out_channels, self.groups)
         if self.padding == "same" and self.stride != 1:
             raise ValueError(
                 f"padding='same' is not supported for strided convolutions (got stride={self.stride}); "

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import sympy
 
-from symconv._validate import as_bool, as_int, as_size
+from symconv._validate import as_bool, as_int, as_size, check_groups
 from symconv.adjoint import input_grad, weight_grad
 from symconv.arithmetic import transposed_output_length
 from symconv.numeric import correlate_taps
@@ -74,11 +74,7 @@ class ConvTranspose1d:
         put("bias", as_bool("bias", self.bias))
         if self.padding_mode != "zeros":
             raise ValueError(f'Only "zeros" padding mode is supported for ConvTranspose1d (got {self.padding_mode!r}).')
-        for name in ("in_channels", "out_channels"):
-            if getattr(self, name) % self.groups:
-                raise ValueError(
-                    f"'{name}' must be divisible by 'groups' (got {name}={getattr(self, name)}, groups={self.groups})."
-                )
+        check_groups(self.in_channels, self.out_channels, self.groups)
         if self.output_padding >= max(self.stride, self.dilation):
             raise ValueError(
                 "'output_padding' must be smaller than either stride or dilation "
