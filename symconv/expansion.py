@@ -70,6 +70,35 @@ def total(terms: list[sympy.Expr]) -> sympy.Expr:
     return terms[0] if terms else sympy.S.Zero
 
 
+def grouped_sums(
+    keys: np.ndarray,
+    n_keys: int,
+    first: np.ndarray,
+    second: np.ndarray,
+    a: list[Any],
+    b: list[Any],
+    extra: list[Any] | None = None,
+) -> list[Any]:
+    """For each key, the sum of ``a[first[j]] * b[second[j]]`` over the taps ``j`` with that key
+    (plus ``extra[key]`` when given), in linear time.
+
+    Distinct symbol products take the canonical fast route of :func:`product` and :func:`total`;
+    anything else goes through ``Mul`` and ``Add``.
+    """
+    order = np.argsort(keys, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(keys, minlength=n_keys))]).tolist()
+    fi, se = first[order].tolist(), second[order].tolist()
+    fast = all(isinstance(v, sympy.Symbol) for v in a) and all(isinstance(v, sympy.Symbol) for v in b)
+    mul = product if fast else sympy.Mul
+    out = []
+    for key in range(n_keys):
+        terms = [mul(a[i], b[j]) for i, j in zip(fi[bounds[key] : bounds[key + 1]], se[bounds[key] : bounds[key + 1]])]
+        if extra is not None:
+            terms.append(extra[key])
+        out.append(total(terms) if fast else sympy.Add(*terms))
+    return out
+
+
 @dataclass(frozen=True)
 class Substitution:
     """The layer with numbers put in for some of ``x``, ``w``, ``b``: exact SymPy values."""
@@ -168,17 +197,11 @@ class Expansion:
     def z(self) -> sympy.ImmutableMatrix:
         """The pre-activations, shape ``(C_out, L_out)``, one explicit expression each."""
         rows, cols, weights = self.taps.triples()
-        order = np.argsort(rows, kind="stable")
+        n_out = self.spec.out_channels * self.output_length
         x_flat, w_flat = list(self.x._array), list(self.w._array)  # type: ignore[attr-defined]
-        terms = [product(w_flat[k], x_flat[c]) for c, k in zip(cols[order].tolist(), weights[order].tolist())]
-        n_out = self.output_length
-        bounds = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=self.spec.out_channels * n_out))])
-        bias = self.bias_vector
-        entries = []
-        for r in range(self.spec.out_channels * n_out):
-            own = terms[bounds[r] : bounds[r + 1]]
-            entries.append(total([*own, bias[r]] if self.b is not None else own))
-        return sympy.ImmutableMatrix(self.spec.out_channels, n_out, entries)
+        bias = list(self.bias_vector) if self.b is not None else None
+        sums = grouped_sums(rows, n_out, weights, cols, w_flat, x_flat, bias)
+        return sympy.ImmutableMatrix(self.spec.out_channels, self.output_length, sums)
 
     @cached_property
     def equations(self) -> list[sympy.Eq]:

@@ -20,8 +20,9 @@ import sympy
 
 from symconv.activations import activation as resolve_activation
 from symconv.activations import derivative
-from symconv.expansion import Expansion, product, total
+from symconv.expansion import Expansion, grouped_sums, total
 from symconv.gradient_forms import Identity, closed_forms
+from symconv.symbols import entries
 from symconv.verification import Check, Verification, same
 
 LOSSES = ("sum", "mse")
@@ -94,14 +95,14 @@ class Gradients:
         e = self.expansion
         shape = (e.spec.out_channels, e.output_length)
         if self.loss is None:  # the forward pass is not needed: only its shape
-            return sympy.ImmutableMatrix(*shape, _flat(e.output_symbols("delta" if self.activation is None else "g")))
+            return sympy.ImmutableMatrix(*shape, entries(e.output_symbols("delta" if self.activation is None else "g")))
         if self.loss == "sum":
             return sympy.ImmutableMatrix.ones(*shape)
         out = self.output
         if self.loss == "mse":
-            y = sympy.ImmutableMatrix(*shape, _flat(e.output_symbols("y")))
+            y = sympy.ImmutableMatrix(*shape, entries(e.output_symbols("y")))
             return (2 * (out - y) / (shape[0] * shape[1])).as_immutable()
-        names = _flat(self.output_symbols)
+        names = entries(self.output_symbols)
         values = dict(zip(names, out))
         return sympy.ImmutableMatrix(*shape, [sympy.diff(self.loss, s).xreplace(values) for s in names])
 
@@ -124,23 +125,23 @@ class Gradients:
         if self.loss == "sum":
             return sympy.Add(*out)
         if self.loss == "mse":
-            y = _flat(self.expansion.output_symbols("y"))
+            y = entries(self.expansion.output_symbols("y"))
             return sympy.Add(*[(o - t) ** 2 for o, t in zip(out, y)]) / len(out)
-        return self.loss.xreplace(dict(zip(_flat(self.output_symbols), out)))
+        return self.loss.xreplace(dict(zip(entries(self.output_symbols), out)))
 
     # -- explicit gradients, read off the taps --------------------------------------------------
     @cached_property
     def dw(self) -> sympy.Array:
         rows, cols, weights = self.expansion.taps.triples()
-        x, d = _flat(self.expansion.x), list(self.delta)
-        sums = _grouped(weights, int(np.prod(self.expansion.spec.weight_shape)), rows, cols, d, x)
+        x, d = entries(self.expansion.x), list(self.delta)
+        sums = grouped_sums(weights, int(np.prod(self.expansion.spec.weight_shape)), rows, cols, d, x)
         return sympy.ImmutableDenseNDimArray(sums, self.expansion.spec.weight_shape)
 
     @cached_property
     def dx(self) -> sympy.Array:
         e = self.expansion
         rows, cols, weights = e.taps.triples()
-        sums = _grouped(cols, e.spec.in_channels * e.input_length, weights, rows, _flat(e.w), list(self.delta))
+        sums = grouped_sums(cols, e.spec.in_channels * e.input_length, weights, rows, entries(e.w), list(self.delta))
         return sympy.ImmutableDenseNDimArray(sums, (e.spec.in_channels, e.input_length))
 
     @cached_property
@@ -173,10 +174,10 @@ class Gradients:
         for role, symbols, grads in (("w", e.w, self.dw), ("b", e.b, self.db), ("x", e.x, self.dx)):
             if symbols is None or grads is None:
                 continue
-            pairs = [(s, sympy.diff(loss, s)) for s in _flat(symbols)]
-            checks.append(Check.entrywise(f"dL/d{role} = sympy.diff(L, {role})", _flat(grads), [d for _, d in pairs]))
+            pairs = [(s, sympy.diff(loss, s)) for s in entries(symbols)]
+            checks.append(Check.entrywise(f"dL/d{role} = sympy.diff(L, {role})", entries(grads), [d for _, d in pairs]))
         w_t_delta = e.matrix.T * sympy.Matrix(list(self.delta))
-        checks.append(Check.entrywise("dL/dx = W^T vec(delta)", _flat(self.dx), list(w_t_delta)))
+        checks.append(Check.entrywise("dL/dx = W^T vec(delta)", entries(self.dx), list(w_t_delta)))
         return Verification(tuple(checks))
 
     # -- numbers ---------------------------------------------------------------------------------
@@ -198,13 +199,6 @@ class Gradients:
         return numeric_gradients(self, x, w, b, delta, target)
 
 
-def _flat(array: Any) -> list[Any]:
-    """The entries of a SymPy array or matrix in C order (``tolist()`` would parse every index)."""
-    if isinstance(array, sympy.ImmutableDenseNDimArray):
-        return list(array._array)  # type: ignore[attr-defined]
-    return list(sympy.flatten(array.tolist())) if hasattr(array, "tolist") else list(array)
-
-
 def _is_symbol(v: Any) -> bool:
     return isinstance(v, sympy.Symbol)
 
@@ -215,22 +209,6 @@ def _sum(terms: list[Any]) -> Any:
     ):
         return total(terms)
     return sympy.Add(*terms)
-
-
-def _grouped(
-    keys: np.ndarray, n_keys: int, first: np.ndarray, second: np.ndarray, a: list[Any], b: list[Any]
-) -> list[Any]:
-    """For each key, the sum of ``a[first[j]] * b[second[j]]`` over the taps ``j`` with that key."""
-    order = np.argsort(keys, kind="stable")
-    bounds = np.concatenate([[0], np.cumsum(np.bincount(keys, minlength=n_keys))]).tolist()
-    fi, se = first[order].tolist(), second[order].tolist()
-    fast = all(_is_symbol(v) for v in a) and all(_is_symbol(v) for v in b)
-    mul = product if fast else sympy.Mul
-    out = []
-    for key in range(n_keys):
-        terms = [mul(a[i], b[j]) for i, j in zip(fi[bounds[key] : bounds[key + 1]], se[bounds[key] : bounds[key + 1]])]
-        out.append(total(terms) if fast else sympy.Add(*terms))
-    return out
 
 
 __all__ = ["LOSSES", "Gradients", "gradients", "same"]

@@ -21,15 +21,11 @@ from sympy import ImmutableMatrix as Matrix
 from symconv.gradients import gradients
 from symconv.layers import Activation, AvgPool1d, Flatten, Linear, MaxPool1d
 from symconv.spec import Conv1d
-from symconv.symbols import symbol_array
+from symconv.symbols import entries, symbol_array
 from symconv.transposed import ConvTranspose1d
 from symconv.verification import Check, Verification, same
 
 LAYERS = (Conv1d, ConvTranspose1d, Activation, AvgPool1d, MaxPool1d, Flatten, Linear)
-
-
-def _flat(m: Any) -> list[Any]:
-    return list(sympy.flatten(m.tolist())) if hasattr(m, "tolist") else list(m)
 
 
 @dataclass(frozen=True)
@@ -99,7 +95,7 @@ class StackExpansion:
             if h.shape[0] != layer.in_channels:
                 raise ValueError(f"layer {j} expects {layer.in_channels} channels but the stack gives {h.shape[0]}.")
             e = layer.expand(h.shape[1], names={"x": "u", "w": f"w{j}", "b": f"b{j}", "z": f"h{j}"})
-            local = e.z.xreplace(dict(zip(_flat(e.x), _flat(h))))
+            local = e.z.xreplace(dict(zip(entries(e.x), entries(h))))
             params = {"w": e.w} if e.b is None else {"w": e.w, "b": e.b}
             return Stage(j, layer, h, Matrix(e.z_symbols.tolist()), params, local, e)
         params = layer.parameters(str(j)) if isinstance(layer, Linear) else {}
@@ -118,7 +114,7 @@ class StackExpansion:
         values: dict[Any, Any] = {}
         for stage in self.stages:
             expr = stage.local.xreplace(values)
-            values.update(zip(_flat(stage.outputs), _flat(expr)))
+            values.update(zip(entries(stage.outputs), entries(expr)))
             out.append(expr)
         return out
 
@@ -129,11 +125,11 @@ class StackExpansion:
 
     @cached_property
     def _dependency(self) -> np.ndarray:
-        dep = np.eye(len(_flat(self.x)), dtype=bool)
+        dep = np.eye(len(entries(self.x)), dtype=bool)
         for stage in self.stages:
-            index = {s: j for j, s in enumerate(_flat(stage.inputs))}
-            local = np.zeros((len(_flat(stage.local)), len(index)), dtype=bool)
-            for r, expr in enumerate(_flat(stage.local)):
+            index = {s: j for j, s in enumerate(entries(stage.inputs))}
+            local = np.zeros((len(entries(stage.local)), len(index)), dtype=bool)
+            for r, expr in enumerate(entries(stage.local)):
                 for s in expr.free_symbols & index.keys():
                     local[r, index[s]] = True
             dep = (local.astype(np.int64) @ dep.astype(np.int64)) > 0
@@ -164,13 +160,18 @@ class StackGradients:
             raise ValueError(f"'loss' must be None, 'sum' or 'mse' for a stack (got {loss!r}).")
         self.stack, self.loss = stack, loss
         out = stack.output_symbols
+
+        def shaped_like_output(name: str) -> Matrix:
+            return Matrix(symbol_array(name, out.shape, (out.shape[0] > 1, True), 0).tolist())
+
+        #: the targets ``y`` of ``'mse'``, shaped like the output; None for other losses
+        self.targets = shaped_like_output("y") if loss == "mse" else None
         if loss is None:
-            self.upstream = Matrix(symbol_array("g", out.shape, (out.shape[0] > 1, True), 0).tolist())
+            self.upstream = shaped_like_output("g")
         elif loss == "sum":
             self.upstream = Matrix.ones(*out.shape)
         else:
-            y = Matrix(symbol_array("y", out.shape, (out.shape[0] > 1, True), 0).tolist())
-            self.upstream = (2 * (out - y) / len(out)).as_immutable()
+            self.upstream = (2 * (out - self.targets) / len(out)).as_immutable()
         self.deltas: list[Matrix] = [self.upstream]
         self.params: dict[tuple[int, str], Any] = {}
         delta = self.upstream
@@ -182,8 +183,8 @@ class StackGradients:
         if stage.expansion is not None:
             g = gradients(stage.expansion)
             e = stage.expansion
-            values = dict(zip(_flat(e.output_symbols("delta")), _flat(delta)))
-            values.update(zip(_flat(e.x), _flat(stage.inputs)))
+            values = dict(zip(entries(e.output_symbols("delta")), entries(delta)))
+            values.update(zip(entries(e.x), entries(stage.inputs)))
             self.params[(stage.index, "w")] = g.dw.xreplace(values)
             if g.db is not None:
                 self.params[(stage.index, "b")] = g.db.xreplace(values)
@@ -195,30 +196,29 @@ class StackGradients:
 
     @cached_property
     def loss_expression(self) -> sympy.Expr:
-        out = _flat(self.stack.output)
+        out = entries(self.stack.output)
         if self.loss is None:
-            return sympy.Add(*[g * o for g, o in zip(_flat(self.upstream), out)])
+            return sympy.Add(*[g * o for g, o in zip(entries(self.upstream), out)])
         if self.loss == "sum":
             return sympy.Add(*out)
-        y = _flat(symbol_array("y", self.stack.output_symbols.shape, (self.stack.output_symbols.shape[0] > 1, True), 0))
-        return sympy.Add(*[(o - t) ** 2 for o, t in zip(out, y)]) / len(out)
+        return sympy.Add(*[(o - t) ** 2 for o, t in zip(out, entries(self.targets))]) / len(out)
 
     def _values(self) -> dict[Any, Any]:
         values: dict[Any, Any] = {}
         for stage, expr in zip(self.stack.stages, self.stack.composed):
-            values.update(zip(_flat(stage.outputs), _flat(expr)))
+            values.update(zip(entries(stage.outputs), entries(expr)))
         return values
 
     def composed_gradients(self) -> dict[tuple[int, str], list[Any]]:
         """Every parameter gradient (and ``(0, 'x')``) in terms of ``x`` and the parameters."""
         values = self._values()
-        out = {key: [v.xreplace(values) for v in _flat(g)] for key, g in self.params.items()}
-        out[(0, "x")] = [v.xreplace(values) for v in _flat(self.deltas[0])]
+        out = {key: [v.xreplace(values) for v in entries(g)] for key, g in self.params.items()}
+        out[(0, "x")] = [v.xreplace(values) for v in entries(self.deltas[0])]
         return out
 
     def _symbols(self) -> dict[tuple[int, str], list[Any]]:
-        out = {(s.index, k): _flat(v) for s in self.stack.stages for k, v in s.params.items()}
-        out[(0, "x")] = _flat(self.stack.x)
+        out = {(s.index, k): entries(v) for s in self.stack.stages for k, v in s.params.items()}
+        out[(0, "x")] = entries(self.stack.x)
         return out
 
     def verify(self, points: int = 3, seed: int = 0) -> Verification:
@@ -248,9 +248,9 @@ class StackGradients:
         """
         numbers = {sympy.sympify(k): sympy.sympify(v) for k, v in values.items()}
         for stage in self.stack.stages:
-            numbers.update(zip(_flat(stage.outputs), [e.xreplace(numbers) for e in _flat(stage.local)]))
-        out = {key: [v.xreplace(numbers) for v in _flat(g)] for key, g in self.params.items()}
-        out[(0, "x")] = [v.xreplace(numbers) for v in _flat(self.deltas[0])]
+            numbers.update(zip(entries(stage.outputs), [e.xreplace(numbers) for e in entries(stage.local)]))
+        out = {key: [v.xreplace(numbers) for v in entries(g)] for key, g in self.params.items()}
+        out[(0, "x")] = [v.xreplace(numbers) for v in entries(self.deltas[0])]
         return out
 
 

@@ -9,6 +9,7 @@ print with ``sympy.latex``, work with ``lambdify`` and pickle.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import sympy
 
@@ -74,3 +75,17 @@ def _positions(shape: tuple[int, ...]) -> list[tuple[int, ...]]:
     for size in shape:
         out = [(*p, i) for p in out for i in range(size)]
     return out
+
+
+def entries(array: Any) -> list[Any]:
+    """The entries of a SymPy array or matrix (or a plain sequence) in C order; ``[]`` for None.
+
+    Examples:
+        >>> entries(symbol_array("w", (2, 1, 2), (True, True, True), 0))
+        [w_0,0,0, w_0,0,1, w_1,0,0, w_1,0,1]
+    """
+    if array is None:
+        return []
+    if isinstance(array, sympy.ImmutableDenseNDimArray):
+        return list(array._array)  # type: ignore[attr-defined]  # tolist() would parse every index
+    return list(sympy.flatten(array.tolist())) if hasattr(array, "tolist") else list(array)

@@ -18,6 +18,7 @@ from symconv import Conv1d
 from symconv.cli import main
 from symconv.latex import Claim, Section, Step, VerificationError, derivation, listing
 from symconv.latex.printing import elided_matrix, equation_lines, kept, row_tex, tex
+from symconv.symbols import entries
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -376,7 +377,7 @@ def test_stack_derivation() -> None:
 
 def test_false_stage_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     stack = sys.modules["symconv.latex.stack"]
-    monkeypatch.setattr(stack, "_second_route", lambda stage: [v + 1 for v in stack._flat(stage.local)])
+    monkeypatch.setattr(stack, "_second_route", lambda stage: [v + 1 for v in entries(stage.local)])
     net = symconv.Sequential(Conv1d(1, 1, 2), symconv.Activation("tanh"))
     with pytest.raises(VerificationError, match="step 'stage 1' failed verification"):
         derivation(net, 3)

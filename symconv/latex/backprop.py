@@ -19,6 +19,7 @@ from symconv.latex.context import Context
 from symconv.latex.printing import column_tex, equation_lines, matrix_tex, tex
 from symconv.latex.sections import CHECK
 from symconv.latex.steps import Claim, Section, Step, aligned
+from symconv.symbols import entries
 
 DIFF_LIMIT = 3000  # layers with at most this many taps are also checked against sympy.diff of the loss
 
@@ -66,7 +67,7 @@ def _note(name: str) -> str:
 def _identity_step(ctx: Context, g: Any, identity: Any) -> Step:
     e = ctx.e
     role = ROLES.get(identity.name, "x")
-    symbols = _flat(getattr(e, role))
+    symbols = entries(getattr(e, role))
     explicit = list(identity.explicit)
     checks = [Claim(explicit, list(identity.closed))]
     if len(e.taps) <= DIFF_LIMIT:
@@ -124,7 +125,3 @@ def _formula_tex(value: Any) -> str:
     ):
         out = out.replace(name, shown)
     return out
-
-
-def _flat(array: Any) -> list[Any]:
-    return list(array._array) if array is not None else []

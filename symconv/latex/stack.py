@@ -21,6 +21,7 @@ from symconv.latex.document import Derivation
 from symconv.latex.listing import reference_outputs
 from symconv.latex.printing import code, kept, tex
 from symconv.latex.steps import Block, Claim, Section, Step
+from symconv.symbols import entries
 
 CHECK = r"\hfill$\checkmark$"
 POINTS = 3
@@ -65,10 +66,6 @@ def _short(layer: Any) -> str:
     return f"{type(layer).__name__}({', '.join(parts)})"
 
 
-def _flat(m: Any) -> list[Any]:
-    return list(sympy.flatten(m.tolist())) if hasattr(m, "tolist") else list(m)
-
-
 def stack_derivation(net: Any, input_length: int, max_size: int = 8) -> Derivation:
     """The derivation of a stack on ``input_length`` inputs (channels from its first convolution)."""
     s = net.expand(input_length)
@@ -92,14 +89,14 @@ def _layers(s: Any, m: int) -> Section:
         )
     )
     for stage in s.stages:
-        pairs = list(zip(_flat(stage.outputs), _flat(stage.local)))
+        pairs = list(zip(entries(stage.outputs), entries(stage.local)))
         section.add(
             Step(
                 f"stage {stage.index}",
                 f"Stage {stage.index}, {code(type(stage.layer).__name__)}, in terms of its own inputs:",
                 _lines(pairs, m),
                 f"{_route(stage)} {CHECK}",
-                (Claim(_flat(stage.local), _flat(_second_route(stage))),),
+                (Claim(entries(stage.local), entries(_second_route(stage))),),
             )
         )
     return section
@@ -122,11 +119,11 @@ def _second_route(stage: Any) -> Any:
     layer, h = stage.layer, stage.inputs
     if stage.expansion is not None:
         e = stage.expansion
-        return reference_outputs(e).xreplace(dict(zip(_flat(e.x), _flat(h))))
+        return reference_outputs(e).xreplace(dict(zip(entries(e.x), entries(h))))
     name = type(layer).__name__
     if name == "Activation":
         fn = activation(layer.f)[1]
-        return [fn(v) for v in _flat(h)]
+        return [fn(v) for v in entries(h)]
     if name in ("AvgPool1d", "MaxPool1d"):
         wins = layer.windows(h.shape[1])
         if name == "MaxPool1d":
@@ -134,7 +131,7 @@ def _second_route(stage: Any) -> Any:
         divs = layer.divisors(h.shape[1])
         return [sum(h[c, t] for t in win) / dv for c in range(h.shape[0]) for win, dv in zip(wins, divs)]
     if name == "Flatten":
-        return _flat(h)
+        return entries(h)
     w, out = stage.params["w"], []
     for c in range(h.shape[0]):
         for j in range(w.shape[0]):
@@ -153,18 +150,18 @@ def _point(symbols: set[Any], seed: int) -> dict[Any, Any]:
 def _composition(s: Any, m: int) -> Section:
     section = Section("composition", "The composition")
     out = s.output
-    hidden = {v for stage in s.stages for v in _flat(stage.outputs)}
-    free = set().union(*[v.free_symbols for stage in s.stages for v in _flat(stage.local)]) - hidden
+    hidden = {v for stage in s.stages for v in entries(stage.outputs)}
+    free = set().union(*[v.free_symbols for stage in s.stages for v in entries(stage.local)]) - hidden
     checks = []
     for seed in range(POINTS):
         point = _point(free, seed)
         numbers = dict(point)
         for stage in s.stages:
-            numbers.update(zip(_flat(stage.outputs), [v.xreplace(numbers) for v in _flat(stage.local)]))
+            numbers.update(zip(entries(stage.outputs), [v.xreplace(numbers) for v in entries(stage.local)]))
         checks.append(
-            Claim([v.xreplace(numbers) for v in _flat(s.output_symbols)], [v.xreplace(point) for v in _flat(out)])
+            Claim([v.xreplace(numbers) for v in entries(s.output_symbols)], [v.xreplace(point) for v in entries(out)])
         )
-    pairs = list(zip(_flat(s.output_symbols), _flat(out)))
+    pairs = list(zip(entries(s.output_symbols), entries(out)))
     section.add(
         Step(
             "composed output",
@@ -180,7 +177,7 @@ def _composition(s: Any, m: int) -> Section:
 
 def _receptive(s: Any, m: int) -> Step:
     shape = s.output_symbols.shape
-    xs = _flat(s.x)
+    xs = entries(s.x)
     lines, checks = [], []
     for r in range(shape[0] * shape[1]):
         c, i = divmod(r, shape[1])
@@ -217,13 +214,13 @@ def _backprop(s: Any, m: int) -> Section:
 
 def _delta_step(s: Any, g: Any, j: int, name: str, m: int) -> Step:
     stage = s.stages[j]
-    pairs: list[tuple[Any, Any]] = [(_partial(v), d) for v, d in zip(_flat(stage.inputs), _flat(g.deltas[j]))]
+    pairs: list[tuple[Any, Any]] = [(_partial(v), d) for v, d in zip(entries(stage.inputs), entries(g.deltas[j]))]
     for (index, key), value in g.params.items():
         if index == stage.index:
-            pairs += [(_partial(v), d) for v, d in zip(_flat(stage.params[key]), _flat(value))]
+            pairs += [(_partial(v), d) for v, d in zip(entries(stage.params[key]), entries(value))]
     lines = _lines(pairs, m)
     expected = _back_route(stage, g.deltas[j + 1])
-    checks = () if expected is None else (Claim(_flat(g.deltas[j]), expected),)
+    checks = () if expected is None else (Claim(entries(g.deltas[j]), expected),)
     why = (
         "The same gradient by a second route (" + _back_words(stage) + ")"
         if checks
@@ -257,15 +254,15 @@ def _back_route(stage: Any, delta: Any) -> list[Any] | None:
     layer, h, name = stage.layer, stage.inputs, type(stage.layer).__name__
     if stage.expansion is not None:
         e = stage.expansion
-        out: list[Any] = [0] * len(_flat(h))
+        out: list[Any] = [0] * len(entries(h))
         for (r, c), value in e.matrix.todok().items():
-            out[c] += value * _flat(delta)[r]
+            out[c] += value * entries(delta)[r]
         return [sympy.expand(v) for v in out]
     if name == "Activation":
         from symconv.activations import derivative
 
         fn_name, fn = activation(layer.f)
-        return [derivative(fn_name, fn, v) * d for v, d in zip(_flat(h), _flat(delta))]
+        return [derivative(fn_name, fn, v) * d for v, d in zip(entries(h), entries(delta))]
     if name == "AvgPool1d":
         wins, divs = layer.windows(h.shape[1]), layer.divisors(h.shape[1])
         grid = [[sympy.S.Zero] * h.shape[1] for _ in range(h.shape[0])]
@@ -275,7 +272,7 @@ def _back_route(stage: Any, delta: Any) -> list[Any] | None:
                     grid[c][t] += delta[c, i] / dv
         return [v for row in grid for v in row]
     if name == "Flatten":
-        return _flat(delta)
+        return entries(delta)
     if name == "Linear":
         w = stage.params["w"]
         return [
