@@ -19,7 +19,7 @@ import sympy
 from symconv._validate import as_bool, as_int, as_size, check_groups
 from symconv.adjoint import input_grad, weight_grad
 from symconv.arithmetic import transposed_output_length
-from symconv.numeric import correlate_taps
+from symconv.numeric import as_exact, common_dtype, correlate_taps
 from symconv.spec import Conv1d
 from symconv.taps import Counts, Tap, Taps
 from symconv.verification import Check
@@ -169,9 +169,19 @@ class TransposedTaps:
         return cols, rows, weights
 
     def apply(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, precision: Any = None) -> np.ndarray:
-        """The layer on numbers; computed in float64 at least, then cast to ``precision`` when given."""
+        """The layer on numbers: ``W^T x + b``, cast to ``precision`` when given.
+
+        The result's dtype comes from all three arguments, as for ``Conv1d``
+        (:func:`~symconv.numeric.common_dtype`): integer ``x`` and ``w`` with a float,
+        ``Fraction`` or complex bias give floats, ``Fraction``s or complex numbers, and
+        integers that could overflow int64 are computed with Python ints.
+        """
         out = input_grad(self.conv_taps, x, w)
-        out = out if b is None else out + np.asarray(b, dtype=out.dtype)[None, :, None]
+        if b is not None:
+            terms = max(1, self.conv_taps.out_per_group * self.spec.kernel_size)
+            dtype = common_dtype(x, w, b, terms=terms)
+            out = as_exact(out, dtype)
+            out += as_exact(b, dtype)[None, :, None]
         return out if precision is None else out.astype(precision)
 
     def input_grad(self, delta: np.ndarray, w: np.ndarray) -> np.ndarray:

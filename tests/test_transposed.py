@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import itertools
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -310,3 +311,45 @@ def test_weight_shape_and_parameters_follow_torch() -> None:
     module = torch.nn.ConvTranspose1d(4, 6, 3, groups=2)
     assert layer.weight_shape == tuple(module.weight.shape) == (4, 3, 3)
     assert layer.num_parameters == sum(p.numel() for p in module.parameters()) == 42
+
+
+# -- issue 9: the result dtype comes from x, w and b -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("bias", "expected", "kind"),
+    [
+        ([0.5], [1.5, 3.5, 6.5, 9.5, 7.5, 4.5], "f"),
+        ([Fraction(1, 3)], [Fraction(n, 3) for n in (4, 10, 19, 28, 22, 13)], "O"),
+        ([1j], [1 + 1j, 3 + 1j, 6 + 1j, 9 + 1j, 7 + 1j, 4 + 1j], "c"),
+        ([2**64], [2**64 + n for n in (1, 3, 6, 9, 7, 4)], "O"),
+    ],
+    ids=["float", "fraction", "complex", "2**64"],
+)
+def test_evaluate_does_not_cast_the_bias_to_the_dtype_of_x_and_w(
+    bias: list[Any], expected: list[Any], kind: str
+) -> None:
+    """Integer x and w with a float, Fraction, complex or huge bias keep the bias's value (as PyTorch)."""
+    e = ConvTranspose1d(1, 1, 3).expand(4)
+    ours = e.evaluate([1, 2, 3, 4], [1, 1, 1], bias)
+    assert ours.dtype.kind == kind
+    assert ours.tolist() == expected
+    if kind in "fc":
+        dtype = torch.complex128 if kind == "c" else torch.float64
+        tx, tw = torch.tensor([[[1, 2, 3, 4]]], dtype=dtype), torch.ones(1, 1, 3, dtype=dtype)
+        theirs = F.conv_transpose1d(tx, tw, torch.tensor(bias, dtype=dtype))
+        assert ours.tolist() == theirs.ravel().tolist()
+
+
+def test_gradients_through_a_float_bias_with_integer_x_and_w_match_torch() -> None:
+    """Regression: the forward pass cast the bias to int, so ReLU masks and mse residuals were wrong."""
+    layer = ConvTranspose1d(1, 2, 2, stride=2)
+    x, w, b = np.array([[[1, -2, 3]]]), np.array([[[1, -1], [2, 1]]]), np.array([0.5, -0.25])
+    target = np.array([[[0, 1, 0, 1, 0, 1], [1, 0, 1, 0, 1, 0]]])
+    ours = gradients(layer.expand(3), activation="relu", loss="mse").evaluate(x, w, b, target=target)
+    xt, wt, bt = (torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in (x, w, b))
+    out = torch.relu(F.conv_transpose1d(xt, wt, bt, stride=2))
+    torch.nn.MSELoss()(out, torch.tensor(target, dtype=torch.float64)).backward()
+    for key, tensor in (("dx", xt), ("dw", wt), ("db", bt)):
+        assert ours[key].dtype == np.float64
+        np.testing.assert_allclose(ours[key], tensor.grad.numpy(), rtol=1e-15, atol=1e-15)
