@@ -23,6 +23,7 @@ from symconv.activations import activation
 from symconv.spec import Conv1d
 from symconv.symbols import check_names, symbol_array
 from symconv.taps import Taps
+from symconv.values import as_numbers, exact_values
 
 
 def expand(layer: Any, input_length: int, *, index_base: int = 0, names: Mapping[str, str] | None = None) -> Expansion:
@@ -278,7 +279,7 @@ class Expansion:
         return out[0, 0] if unbatch == 2 else (out[0] if unbatch == 1 else out)
 
     def _input_array(self, x: Any) -> tuple[np.ndarray, int]:
-        xa = np.asarray(x)
+        xa = as_numbers("x", x)
         c, n = self.spec.in_channels, self.input_length
         if xa.ndim == 3 and xa.shape[1:] == (c, n):
             return xa, 0
@@ -290,7 +291,7 @@ class Expansion:
         raise ValueError(f"'x' must have shape (N, {c}, {n}) or ({c}, {n}){plain} (got {xa.shape}).")
 
     def _weight_array(self, w: Any) -> np.ndarray:
-        wa = np.asarray(w)
+        wa = as_numbers("w", w)
         shape = self.spec.weight_shape
         if wa.shape == shape:
             return wa
@@ -304,7 +305,7 @@ class Expansion:
             return None
         if not self.spec.bias:
             raise ValueError("'b' was given but the layer has bias=False.")
-        ba = np.asarray(b)
+        ba = as_numbers("b", b)
         c = self.spec.out_channels
         if ba.shape == (c,) or (c == 1 and ba.shape == ()):
             return ba.reshape(c)
@@ -313,25 +314,28 @@ class Expansion:
     def subs(self, x: Any = None, w: Any = None, b: Any = None) -> Substitution:
         """The equations and matrix with numbers put in for ``x``, ``w`` and/or ``b`` (exact).
 
+        Values may be numbers (bools as 0 and 1, ints, floats, complex numbers, ``Fraction``,
+        NumPy and SymPy numbers) or SymPy expressions; a string raises ``TypeError`` (it is
+        never parsed: ``sympify`` of a string is ``eval``).
+
         Examples:
             >>> Conv1d(1, 1, 3).expand(4).subs(x=[1, 2, 3, 4], w=[5, 6, 7], b=[0]).z
             Matrix([[38, 56]])
         """
-        values: dict[sympy.Basic, sympy.Basic] = {}
+        exact: dict[sympy.Basic, sympy.Expr] = {}
         if x is not None:
             xa = self._input_array(x)[0]
             if xa.shape[0] != 1:
                 raise ValueError(f"'x' must be one sample for subs, not a batch (got shape {xa.shape}).")
-            values.update(zip(self.x._array, xa.ravel().tolist()))  # type: ignore[attr-defined]
+            exact.update(zip(self.x._array, exact_values("x", xa)))  # type: ignore[attr-defined]
         if w is not None:
-            values.update(zip(self.w._array, self._weight_array(w).ravel().tolist()))  # type: ignore[attr-defined]
+            exact.update(zip(self.w._array, exact_values("w", self._weight_array(w))))  # type: ignore[attr-defined]
         if b is not None:
             if self.b is None:
                 raise ValueError("'b' was given but the layer has bias=False.")
             bias = self._bias_array(b)
             assert bias is not None
-            values.update(zip(self.b._array, bias.ravel().tolist()))  # type: ignore[attr-defined]
-        exact = {k: sympy.sympify(v) for k, v in values.items()}
+            exact.update(zip(self.b._array, exact_values("b", bias)))  # type: ignore[attr-defined]
         z = self.z.xreplace(exact)
         lhs = list(self.z_symbols._array)  # type: ignore[attr-defined]
         return Substitution(

@@ -8,6 +8,8 @@ print with ``sympy.latex``, work with ``lambdify`` and pickle.
 
 from __future__ import annotations
 
+import keyword
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -29,12 +31,35 @@ DEFAULT_NAMES: dict[str, str] = {
 
 
 def check_names(names: Mapping[str, str] | None) -> dict[str, str]:
-    """Merge user names over the defaults; names must be distinct identifiers."""
+    """Merge user names over the defaults; every symbol of every role must keep its own name.
+
+    A role's symbols are its bare name (the bias of a single-channel layer) or the name with a
+    subscript, ``x_0`` or ``w_0,1,2``. So names must be distinct identifiers (not Python
+    keywords, for ``lambdify``), and none may be a subscripted symbol of another role:
+    ``names={'b': 'x_0'}`` would make the bias the input ``x_0``.
+
+    Raises:
+        TypeError: ``names`` is not a mapping.
+        ValueError: An unknown role, a name that is not an identifier, or two roles sharing a symbol.
+
+    Examples:
+        >>> check_names({"x": "u"})["x"]
+        'u'
+        >>> check_names({"b": "z_0"})
+        Traceback (most recent call last):
+        ...
+        ValueError: 'names' must keep ... names['b'] = 'z_0' has the form of a symbol of role 'z' ...
+    """
+    if names is not None and not isinstance(names, Mapping):
+        raise TypeError(
+            f"'names' must be a mapping from roles to names such as {{'x': 'u'}} "
+            f"(got {names!r} of type {type(names).__name__})."
+        )
     merged = dict(DEFAULT_NAMES)
     for key, value in (names or {}).items():
         if key not in DEFAULT_NAMES:
             raise ValueError(f"'names' keys must be among {sorted(DEFAULT_NAMES)} (got {key!r}).")
-        if not isinstance(value, str) or not value.isidentifier():
+        if not isinstance(value, str) or not value.isidentifier() or keyword.iskeyword(value):
             raise ValueError(f"'names[{key!r}]' must be an identifier such as 'a' (got {value!r}).")
         merged[key] = value
     seen: dict[str, str] = {}
@@ -45,7 +70,19 @@ def check_names(names: Mapping[str, str] | None) -> dict[str, str]:
                 f"would both be {value!r}; rename one of them, e.g. names={{{key!r}: ...}}."
             )
         seen[value] = key
+    _check_subscripts(merged)
     return merged
+
+
+def _check_subscripts(merged: dict[str, str]) -> None:
+    """No role's name may be a subscripted symbol (``name_3`` or ``name_0,1``) of another role."""
+    for key, value in merged.items():
+        for other, base in merged.items():
+            if other != key and re.fullmatch(re.escape(base) + r"_\d+(,\d+)*", value):
+                raise ValueError(
+                    f"'names' must keep the symbols of different roles apart: names[{key!r}] = {value!r} has the "
+                    f"form of a symbol of role {other!r} ({base!r} with a subscript); choose another name for {key!r}."
+                )
 
 
 def symbol(name: str, index: Sequence[int], base: int) -> sympy.Symbol:

@@ -4,6 +4,7 @@ counts, and the shapes and dtypes of ``evaluate``."""
 from __future__ import annotations
 
 import pickle
+import re
 from fractions import Fraction
 
 import numpy as np
@@ -414,3 +415,142 @@ def test_evaluate_symbols_reproduce_z() -> None:
     e = Conv1d(2, 2, 2, padding=1, padding_mode="circular").expand(3)
     got = e.evaluate(np.array(e.x.tolist(), dtype=object), np.array(e.w.tolist(), dtype=object), np.array(e.b.tolist()))
     assert sympy.Matrix(got.tolist()).applyfunc(sympy.expand) == e.z
+
+
+# -- issue 9: names that clash, values that are not numbers -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("names", "role", "other"),
+    [
+        ({"b": "x_0"}, "b", "x"),
+        ({"b": "z_0"}, "b", "z"),
+        ({"b": "w_1"}, "b", "w"),
+        ({"b": "delta_0"}, "b", "delta"),
+        ({"x": "u", "b": "u_2"}, "b", "x"),
+        ({"w": "x_0,1"[:3]}, "w", "x"),
+    ],
+)
+def test_names_that_make_two_roles_share_a_symbol_are_refused(names: dict[str, str], role: str, other: str) -> None:
+    """Regression: names={'b': 'x_0'} made the bias the input x_0 (and subs gave wrong numbers)."""
+    with pytest.raises(ValueError) as info:
+        Conv1d(1, 1, 2).expand(3, names=names)
+    message = str(info.value)
+    assert f"names[{role!r}]" in message and f"role {other!r}" in message, message
+    assert message.startswith("'names' must keep the symbols of different roles apart")
+
+
+def test_names_that_share_a_role_name_are_refused() -> None:
+    for names in ({"x": "w"}, {"z": "x"}, {"b": "w"}):
+        with pytest.raises(ValueError, match="would both be"):
+            Conv1d(1, 1, 2).expand(3, names=names)
+
+
+def test_names_must_be_a_mapping_of_identifiers() -> None:
+    for bad in ("x", ["x"], 3):
+        with pytest.raises(TypeError, match=r"^'names' must be a mapping from roles to names"):
+            Conv1d(1, 1, 2).expand(3, names=bad)
+    with pytest.raises(ValueError, match=r"^'names\['x'\]' must be an identifier such as 'a' \(got 'lambda'\)\.$"):
+        Conv1d(1, 1, 2).expand(3, names={"x": "lambda"})  # a keyword breaks lambdify
+
+
+def test_names_close_to_another_role_but_not_its_symbols_are_kept() -> None:
+    e = Conv1d(1, 1, 2).expand(3, names={"b": "x0", "w": "x_w"})
+    assert e.z[0, 0] == S("x0") + S("x_w_0") * S("x_0") + S("x_w_1") * S("x_1")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        ["__import__('os').getpid()", "2", "3"],
+        np.array(["1", "2", "3"]),
+        [b"1", b"2", b"3"],
+        [1, None, 3],
+        [1, object(), 3],
+        np.array([1, 2, 3], dtype="timedelta64[s]"),
+        np.array(["2020-01-01"] * 3, dtype="datetime64[D]"),
+        [1, sympy.true, 3],
+        np.array([1, sympy.Matrix([1]), 3], dtype=object)[[0, 2, 1]],
+    ],
+    ids=["code", "numeric-strings", "bytes", "None", "object", "timedelta", "datetime", "sympy-true", "matrix"],
+)
+def test_subs_refuses_values_that_are_not_numbers_without_parsing_them(bad, monkeypatch) -> None:
+    """Regression: subs ran strings through sympify, which is eval."""
+    calls: list[object] = []
+    original = sympy.sympify
+
+    def spy(value, *args, **kwargs):
+        calls.append(value)
+        return original(value, *args, **kwargs)
+
+    monkeypatch.setattr(sympy, "sympify", spy)
+    e = Conv1d(1, 1, 3).expand(3)
+    with pytest.raises(TypeError, match=r"^'x' must hold numbers \(bool, int, float, complex, Fraction"):
+        e.subs(x=bad)
+    with pytest.raises(TypeError, match=r"^'w' must hold numbers"):
+        e.subs(w=bad)
+    assert not any(isinstance(v, (str, bytes)) for v in calls)
+
+
+def test_subs_accepts_every_kind_of_number_exactly() -> None:
+    e = Conv1d(1, 1, 3).expand(3)
+    x = [True, np.int8(2), Fraction(1, 3)]
+    w = [np.float32(0.5), 2 + 1j, sympy.sqrt(2)]
+    (z,) = e.subs(x=x, w=w, b=[np.uint64(2**64 - 1)]).z
+    expected = (
+        sympy.Integer(2**64 - 1)
+        + sympy.Rational(1, 2)
+        + 2 * (sympy.Integer(2) + sympy.I)
+        + sympy.Rational(1, 3) * sympy.sqrt(2)
+    )
+    assert sympy.simplify(z - expected) == 0
+    assert e.subs(x=[S("t"), 0, 0], w=[1, 0, 0], b=[0]).z[0, 0] == S("t")  # SymPy expressions are values too
+
+
+@pytest.mark.parametrize(
+    ("bad", "dtype"),
+    [
+        (["a"] * 5, "<U1"),
+        ([b"a"] * 5, "|S1"),
+        (np.ones(5, dtype="timedelta64[s]"), "timedelta64[s]"),
+        (np.array(["2020-01-01"] * 5, dtype="datetime64[D]"), "datetime64[D]"),
+    ],
+)
+def test_evaluate_refuses_arrays_of_strings_bytes_and_times(bad, dtype) -> None:
+    """Regression: ['a'] * 5 convolved with [1, 2] gave 'aaa' (NumPy's str * int)."""
+    e = Conv1d(1, 1, 2).expand(5)
+    with pytest.raises(
+        TypeError, match=rf"^'x' must hold numbers .* \(got an array of dtype {re.escape(dtype)} such as"
+    ):
+        e.evaluate(bad, [1, 2])
+    with pytest.raises(TypeError, match=r"^'w' must hold numbers"):
+        e.evaluate([1] * 5, bad[:2])
+    with pytest.raises(TypeError, match=r"^'b' must hold numbers"):
+        e.evaluate([1] * 5, [1, 2], bad[:1])
+
+
+def test_evaluate_refuses_objects_that_are_not_numbers_and_ragged_input() -> None:
+    e = Conv1d(1, 1, 2).expand(3)
+    for bad in ([1, None, 3], [1, object(), 3], [1, {}, 3], [1, "2", 3.5]):
+        with pytest.raises(TypeError, match=r"^'x' must hold numbers"):
+            e.evaluate(bad, [1, 2])
+    with pytest.raises(ValueError, match=r"^'x' must be a rectangular array of numbers"):
+        e.evaluate([[1, 2, 3], [1]], [1, 2])
+
+
+def test_evaluate_with_nan_propagates_like_torch() -> None:
+    """NaN is a float: it propagates to every output that reads it, as in PyTorch, for Conv1d and
+    ConvTranspose1d alike."""
+    import torch
+    import torch.nn.functional as F
+
+    from symconv import ConvTranspose1d
+
+    x, w, b = [1.0, 2.0, float("nan"), 4.0], [1.0, 1.0, 1.0], [1.0]
+    tx, tw, tb = torch.tensor([[x]]), torch.tensor([[w]]), torch.tensor(b)
+    conv = Conv1d(1, 1, 3).expand(4).evaluate(x, w, b)
+    transposed = ConvTranspose1d(1, 1, 3).expand(4).evaluate(x, w, b)
+    np.testing.assert_array_equal(conv, F.conv1d(tx.double(), tw.double(), tb.double()).ravel().numpy())
+    np.testing.assert_array_equal(transposed, F.conv_transpose1d(tx.double(), tw.double(), tb.double()).ravel().numpy())
+    assert np.isnan(conv).tolist() == [True, True]
+    assert np.isnan(transposed).tolist() == [False, False, True, True, True, False]
