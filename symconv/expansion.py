@@ -1,9 +1,10 @@
 """The expansion of a layer at one input length: every view, derived from the taps.
 
-Views are built lazily, each once, in time linear in the number of taps: SymPy products
-and sums are put together in canonical order directly (``Mul._from_args`` /
-``Add._from_args``), which gives the very objects ``Mul(...)``/``Add(...)`` would, without
-their flattening cost. Nothing here differentiates or multiplies symbolic matrices.
+Views are lazy (:mod:`symconv.lazy`): a single entry (``e.z[o, i]``, ``e.equations[r]``,
+``e.matrix_row(r)``) is built on its own from the taps that reach it, and a whole view is
+built once, in time linear in the number of taps (:mod:`symconv.views`), unless it holds
+more than ``max_terms`` terms: then it is refused with a ``ValueError`` that gives its size
+and the lazy alternative. Nothing here differentiates or multiplies symbolic matrices.
 """
 
 from __future__ import annotations
@@ -16,24 +17,41 @@ from typing import Any
 
 import numpy as np
 import sympy
-from sympy.core.basic import _args_sortkey
 
+from symconv import views
 from symconv._validate import _is_int, as_int
 from symconv.activations import activation
+from symconv.lazy import Equations, LazyArray, LazyMatrix
 from symconv.spec import Conv1d
-from symconv.symbols import check_names, symbol_array
+from symconv.symbols import check_names
 from symconv.taps import Taps
 from symconv.values import as_numbers, exact_values
+from symconv.views import grouped_sums, product, total  # noqa: F401  (re-exported: built here before)
+
+#: The default ``max_terms``: views holding more terms (one per tap, one per bias, one per
+#: symbol) are not built whole. Pass ``expand(L, max_terms=...)`` to choose another limit.
+MAX_TERMS = 10**7
 
 
-def expand(layer: Any, input_length: int, *, index_base: int = 0, names: Mapping[str, str] | None = None) -> Expansion:
-    """The cached :class:`Expansion` of ``layer`` (a spec with ``resolve(L)``) at ``input_length``."""
+def expand(
+    layer: Any,
+    input_length: int,
+    *,
+    index_base: int = 0,
+    names: Mapping[str, str] | None = None,
+    max_terms: int | None = None,
+) -> Expansion:
+    """The cached :class:`Expansion` of ``layer`` (a spec with ``resolve(L)``) at ``input_length``.
+
+    ``max_terms`` (default :data:`MAX_TERMS`, ten million) is the largest view built whole.
+    """
     if not (_is_int(index_base) and index_base in (0, 1)):
         raise ValueError(f"'index_base' must be 0 or 1 (got {index_base!r}).")
     # Validate before the cache: True == 1.0 == 1 hash alike and would hit another entry.
     index_base, input_length = int(index_base), as_int("input_length", input_length, minimum=1)
     merged = check_names(names)
-    return _expand(layer, input_length, index_base, tuple(sorted(merged.items())))
+    limit = MAX_TERMS if max_terms is None else as_int("max_terms", max_terms, minimum=0)
+    return _expand(layer, input_length, index_base, tuple(sorted(merged.items())), limit)
 
 
 def as_expansion(layer: Any, input_length: int | None, **options: Any) -> Expansion:
@@ -55,49 +73,10 @@ def as_expansion(layer: Any, input_length: int | None, **options: Any) -> Expans
 
 
 @functools.lru_cache(maxsize=64)
-def _expand(layer: Any, input_length: int, index_base: int, names: tuple[tuple[str, str], ...]) -> Expansion:
-    return Expansion(layer, input_length, index_base, dict(names))
-
-
-def product(a: sympy.Basic, b: sympy.Basic) -> sympy.Expr:
-    """``a*b`` for two symbols, in canonical order, without ``Mul``'s flattening."""
-    return sympy.Mul._from_args((a, b) if a.compare(b) < 0 else (b, a))
-
-
-def total(terms: list[sympy.Expr]) -> sympy.Expr:
-    """``Add(*terms)`` for distinct products and symbols, built in canonical order."""
-    if len(terms) > 1:
-        return sympy.Add._from_args(tuple(sorted(terms, key=_args_sortkey)))
-    return terms[0] if terms else sympy.S.Zero
-
-
-def grouped_sums(
-    keys: np.ndarray,
-    n_keys: int,
-    first: np.ndarray,
-    second: np.ndarray,
-    a: list[Any],
-    b: list[Any],
-    extra: list[Any] | None = None,
-) -> list[Any]:
-    """For each key, the sum of ``a[first[j]] * b[second[j]]`` over the taps ``j`` with that key
-    (plus ``extra[key]`` when given), in linear time.
-
-    Distinct symbol products take the canonical fast route of :func:`product` and :func:`total`;
-    anything else goes through ``Mul`` and ``Add``.
-    """
-    order = np.argsort(keys, kind="stable")
-    bounds = np.concatenate([[0], np.cumsum(np.bincount(keys, minlength=n_keys))]).tolist()
-    fi, se = first[order].tolist(), second[order].tolist()
-    fast = all(isinstance(v, sympy.Symbol) for v in a) and all(isinstance(v, sympy.Symbol) for v in b)
-    mul = product if fast else sympy.Mul
-    out = []
-    for key in range(n_keys):
-        terms = [mul(a[i], b[j]) for i, j in zip(fi[bounds[key] : bounds[key + 1]], se[bounds[key] : bounds[key + 1]])]
-        if extra is not None:
-            terms.append(extra[key])
-        out.append(total(terms) if fast else sympy.Add(*terms))
-    return out
+def _expand(
+    layer: Any, input_length: int, index_base: int, names: tuple[tuple[str, str], ...], max_terms: int
+) -> Expansion:
+    return Expansion(layer, input_length, index_base, dict(names), max_terms)
 
 
 @dataclass(frozen=True)
@@ -119,6 +98,14 @@ class Expansion:
         input_length, output_length: ``L`` and ``L_out``.
         padding: The resolved ``(left, right)`` padding.
         taps: The connectivity (:class:`~symconv.taps.Taps`), the source of every view.
+        max_terms: The largest view built whole (``expand(L, max_terms=...)``, default
+            :data:`MAX_TERMS`); a view's terms are one per tap, one per bias, one per symbol.
+
+    The views are lazy: ``e.equations[r]``, ``e.z[o, i]``, ``e.x[c, t]``, ``e.matrix_row(r)``
+    and ``e.matrix_column(c)`` build one entry from the taps that reach it, in time
+    proportional to that entry, at any size; ``len(e.equations)`` and ``e.z.shape`` are
+    arithmetic. Building a whole view (printing or comparing it, ``e.matrix``, ``subs``,
+    ``activate``) above ``max_terms`` raises ``ValueError``.
 
     Examples:
         >>> e = Conv1d(1, 1, 3).expand(4)
@@ -130,14 +117,20 @@ class Expansion:
         [  0, w_0, w_1, w_2]])
         >>> e.evaluate([1, 2, 3, 4], [5, 6, 7]).tolist()
         [38, 56]
+        >>> big = Conv1d(512, 512, 9).expand(10**6)
+        >>> big.equations[0].rhs.count(sympy.Mul), big.matrix_row(0).nnz()
+        (4608, 4608)
     """
 
-    def __init__(self, layer: Any, input_length: int, index_base: int, names: dict[str, str]) -> None:
+    def __init__(
+        self, layer: Any, input_length: int, index_base: int, names: dict[str, str], max_terms: int = MAX_TERMS
+    ) -> None:
         self.layer = layer
         self.spec: Conv1d = layer.resolve(input_length) if hasattr(layer, "resolve") else layer
         self.input_length = input_length
         self.index_base = index_base
         self.names = names
+        self.max_terms = max_terms
         self.taps: Taps = self.spec.make_taps(input_length)
         self.output_length: int = self.taps.output_length
         self.padding: tuple[int, int] = self.taps.padding
@@ -148,37 +141,40 @@ class Expansion:
         return self.spec.in_channels == 1 and self.spec.out_channels == 1
 
     @cached_property
-    def x(self) -> sympy.Array:
+    def x(self) -> LazyArray:
         """Input symbols, shape ``(C_in, L)``."""
         shape = (self.spec.in_channels, self.input_length)
-        return symbol_array(self.names["x"], shape, (not self.single_channel, True), self.index_base)
+        return views.symbols(self, "x", shape, (not self.single_channel, True))
 
     @cached_property
-    def w(self) -> sympy.Array:
+    def w(self) -> LazyArray:
         """Weight symbols, shape ``(C_out, C_in/groups, K)``."""
         multi = not self.single_channel
-        return symbol_array(self.names["w"], self.spec.weight_shape, (multi, multi, True), self.index_base)
+        return views.symbols(self, "w", self.spec.weight_shape, (multi, multi, True))
 
     @cached_property
-    def b(self) -> sympy.Array | None:
+    def b(self) -> LazyArray | None:
         """Bias symbols, shape ``(C_out,)``, or None without bias."""
         if not self.spec.bias:
             return None
-        return symbol_array(self.names["b"], (self.spec.out_channels,), (not self.single_channel,), self.index_base)
+        return views.symbols(self, "b", (self.spec.out_channels,), (not self.single_channel,))
 
     @cached_property
-    def z_symbols(self) -> sympy.Array:
+    def z_symbols(self) -> LazyArray:
         """Names of the outputs, shape ``(C_out, L_out)``: the left-hand sides of :attr:`equations`."""
         return self.output_symbols("z")
 
-    def output_symbols(self, role: str) -> sympy.Array:
+    def output_symbols(self, role: str) -> LazyArray:
         """Symbols shaped like the output, ``(C_out, L_out)``, for a role of ``names``.
 
         Roles: ``'z'`` (pre-activations), ``'a'`` (activations), ``'delta'`` (``dL/dz``),
         ``'g'`` (``dL/da``), ``'y'`` (loss targets).
         """
-        shape = (self.spec.out_channels, self.output_length)
-        return symbol_array(self.names[role], shape, (not self.single_channel, True), self.index_base)
+        known = self.__dict__.setdefault("_output_symbols", {})
+        if role not in known:
+            shape = (self.spec.out_channels, self.output_length)
+            known[role] = views.symbols(self, role, shape, (not self.single_channel, True))
+        return known[role]  # type: ignore[no-any-return]
 
     @cached_property
     def vec_x(self) -> sympy.ImmutableMatrix:
@@ -186,47 +182,25 @@ class Expansion:
         return sympy.ImmutableMatrix(list(self.x._array))  # type: ignore[attr-defined]
 
     @cached_property
-    def bias_vector(self) -> sympy.ImmutableMatrix:
+    def bias_vector(self) -> LazyMatrix:
         """The bias of every output, channel-major: ``b_o`` repeated ``L_out`` times (zeros without bias)."""
-        n = self.output_length
-        if self.b is None:
-            return sympy.ImmutableMatrix.zeros(self.spec.out_channels * n, 1)
-        return sympy.ImmutableMatrix([bo for bo in self.b for _ in range(n)])
+        return views.bias_vector(self)
 
     # -- views -----------------------------------------------------------------------------
     @cached_property
-    def z(self) -> sympy.ImmutableMatrix:
-        """The pre-activations, shape ``(C_out, L_out)``, one explicit expression each."""
-        rows, cols, weights = self.taps.triples()
-        n_out = self.spec.out_channels * self.output_length
-        x_flat, w_flat = list(self.x._array), list(self.w._array)  # type: ignore[attr-defined]
-        bias = list(self.bias_vector) if self.b is not None else None
-        sums = grouped_sums(rows, n_out, weights, cols, w_flat, x_flat, bias)
-        return sympy.ImmutableMatrix(self.spec.out_channels, self.output_length, sums)
+    def z(self) -> LazyMatrix:
+        """The pre-activations, shape ``(C_out, L_out)``, one explicit expression each (lazy)."""
+        return views.outputs(self)
 
     @cached_property
-    def equations(self) -> list[sympy.Eq]:
-        """One ``Eq(z_{o,i}, expression)`` per output, channel-major."""
-        lhs = list(self.z_symbols._array)  # type: ignore[attr-defined]
-        return [sympy.Eq(s, e, evaluate=False) for s, e in zip(lhs, self.z)]
+    def equations(self) -> Equations:
+        """One ``Eq(z_{o,i}, expression)`` per output, channel-major: a lazy sequence (``list()`` it for a list)."""
+        return views.equations(self)
 
     @cached_property
     def _matrix_entries(self) -> dict[tuple[int, int], sympy.Expr]:
         """The non-zero entries ``{(row, column): weight or sum of weights}``, in linear time."""
-        rows, cols, weights = self.taps.triples()
-        key = rows * (self.spec.in_channels * self.input_length) + cols
-        order = np.argsort(key, kind="stable")
-        key, weights = key[order], weights[order]
-        w_flat = list(self.w._array)  # type: ignore[attr-defined]
-        starts = np.flatnonzero(np.r_[key.size > 0, key[1:] != key[:-1]])  # no taps: no entries
-        ends = np.r_[starts[1:], key.size]
-        ncols = self.spec.in_channels * self.input_length
-        entries = {}
-        for start, end in zip(starts.tolist(), ends.tolist()):
-            r, c = divmod(int(key[start]), ncols)
-            ws = [w_flat[k] for k in weights[start:end].tolist()]
-            entries[(r, c)] = ws[0] if len(ws) == 1 else sympy.Add(*ws)
-        return entries
+        return views.matrix_entries(self)
 
     @property
     def _matrix_shape(self) -> tuple[int, int]:
@@ -250,6 +224,19 @@ class Expansion:
         mutable ``SparseMatrix`` on each access (a copy of a cached one).
         """
         return self._mutable_matrix.copy()
+
+    def matrix_row(self, r: int) -> sympy.SparseMatrix:
+        """Row ``r`` of :attr:`matrix` (output ``(o, i)``, ``r = o*L_out + i``), built on its own.
+
+        Examples:
+            >>> Conv1d(1, 1, 3).expand(4).matrix_row(1)
+            Matrix([[0, w_0, w_1, w_2]])
+        """
+        return views.matrix_row(self, r)
+
+    def matrix_column(self, c: int) -> sympy.SparseMatrix:
+        """Column ``c`` of :attr:`matrix` (input ``(c', t)``, ``c = c'*L + t``), built on its own."""
+        return views.matrix_column(self, c)
 
     def activate(self, f: Any = None) -> sympy.ImmutableMatrix:
         """``h = f(z)`` elementwise; ``f`` a SymPy function, a callable, or ``'relu'``, ``'tanh'``,
@@ -322,6 +309,7 @@ class Expansion:
             >>> Conv1d(1, 1, 3).expand(4).subs(x=[1, 2, 3, 4], w=[5, 6, 7], b=[0]).z
             Matrix([[38, 56]])
         """
+        views.check(self, "subs", len(self.taps), "e.z[o, i].xreplace({symbol: value})")
         exact: dict[sympy.Basic, sympy.Expr] = {}
         if x is not None:
             xa = self._input_array(x)[0]
@@ -353,11 +341,11 @@ class Expansion:
         )
 
     def __str__(self) -> str:
-        return "\n".join(f"{eq.lhs} = {eq.rhs}" for eq in self.equations)
+        return "\n".join(f"{eq.lhs} = {eq.rhs}" for eq in self.equations.whole)
 
     def _repr_latex_(self, max_rows: int = 12) -> str:
         eqs = self.equations
-        shown = eqs if len(eqs) <= max_rows else eqs[: max_rows - 1]
+        shown = list(eqs) if len(eqs) <= max_rows else eqs[: max_rows - 1]
         lines = [f"{sympy.latex(e.lhs)} &= {sympy.latex(e.rhs)}" for e in shown]
         if len(shown) < len(eqs):
             lines += [r"&\;\;\vdots", f"{sympy.latex(eqs[-1].lhs)} &= {sympy.latex(eqs[-1].rhs)}"]

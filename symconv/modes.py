@@ -76,11 +76,18 @@ class NumpyMode:
         right = out - 1 - length - left + size
         return Conv1d(1, 1, size, padding=(left, right), bias=False, flip=self.operation == "convolve")
 
-    def expand(self, input_length: int, *, index_base: int = 0, names: Mapping[str, str] | None = None) -> Expansion:
+    def expand(
+        self,
+        input_length: int,
+        *,
+        index_base: int = 0,
+        names: Mapping[str, str] | None = None,
+        max_terms: int | None = None,
+    ) -> Expansion:
         """The :class:`~symconv.expansion.Expansion` of this mode on ``input_length`` inputs."""
         from symconv.expansion import expand
 
-        return expand(self, input_length, index_base=index_base, names=names)
+        return expand(self, input_length, index_base=index_base, names=names, max_terms=max_terms)
 
 
 def convolve(kernel_size: int, mode: str = "full", convention: str = "numpy") -> NumpyMode:

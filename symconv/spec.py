@@ -138,20 +138,29 @@ class Conv1d:
 
         return Taps(self, input_length, self.output_length(input_length), self.resolve_padding(input_length))
 
-    def expand(self, input_length: int, *, index_base: int = 0, names: Mapping[str, str] | None = None) -> Expansion:
+    def expand(
+        self,
+        input_length: int,
+        *,
+        index_base: int = 0,
+        names: Mapping[str, str] | None = None,
+        max_terms: int | None = None,
+    ) -> Expansion:
         """Pair the layer with an input length: equations, matrix, connectivity, numbers.
 
         Args:
             input_length: ``L``, the number of input positions per channel.
             index_base: 0 (Python style) or 1 (textbook style) for symbol subscripts.
             names: Optional symbol names, keys among ``'x'``, ``'w'``, ``'b'``, ``'z'``.
+            max_terms: The largest view built whole (default ``symconv.expansion.MAX_TERMS``,
+                ten million terms); single entries such as ``equations[r]`` are built at any size.
 
         Returns:
             The cached :class:`~symconv.expansion.Expansion` of this layer at that length.
         """
         from symconv.expansion import expand
 
-        return expand(self, input_length, index_base=index_base, names=names)
+        return expand(self, input_length, index_base=index_base, names=names, max_terms=max_terms)
 
     def describe(self) -> str:
         """A one-line statement of what the layer computes."""
