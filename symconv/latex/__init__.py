@@ -28,6 +28,7 @@ from symconv.latex.context import Context, Options
 from symconv.latex.document import Derivation
 from symconv.latex.forms import index_form, matrix_form, nonlinearity
 from symconv.latex.listing import is_transposed
+from symconv.latex.numbers import Given, given
 from symconv.latex.sections import equations, setting
 from symconv.latex.stack import stack_derivation
 from symconv.latex.steps import Block, Claim, Section, Step, VerificationError
@@ -73,21 +74,30 @@ def derivation(
         names: Symbol names (keys ``'x'``, ``'w'``, ``'b'``, ``'z'``).
         max_size: Matrices and lists longer than this are elided with dots (at least 3).
         activation: The nonlinearity (a name, a SymPy function or None for ``sigma``).
-        x, w, b: Optional numbers to work through (flat, in the order of the symbol arrays).
+        x, w, b: Optional numbers to work through (flat, in the order of the symbol arrays): ints,
+            floats, Fractions, NumPy or SymPy numbers. Floats are computed with exactly as given
+            (their stored binary value) and printed by their shortest repr, never as a guessed
+            constant (see :mod:`symconv.latex.numbers`).
         listing: Include the reference function rendered by latexify-py.
         figures: Include the TikZ figures.
 
     Raises:
         VerificationError: If a step fails its check (a bug: nothing unverified is printed).
-        ValueError: Bad options, naming the parameter, the rule and the value.
+        ValueError: Bad options, naming the parameter, the rule and the value (also a NaN or an
+            infinity in ``x``, ``w`` or ``b``).
+        TypeError: An entry of ``x``, ``w`` or ``b`` that is not a number (None, a string, ...).
     """
     size = as_int("max_size", max_size, minimum=3)
     if hasattr(layer, "layers"):
-        if sections is not None:
-            raise ValueError(f"'sections' cannot be chosen for a stack (got {sections!r}); it has its own three.")
+        chosen = {"sections": sections, "names": names, "activation": activation, "x": x, "w": w, "b": b}
+        for key, value in chosen.items():
+            if value is not None:
+                raise ValueError(f"'{key}' cannot be chosen for a stack (got {value!r}); it has its own three.")
+        if index_base != 0:
+            raise ValueError(f"'index_base' must be 0 for a stack (got {index_base!r}).")
         return stack_derivation(layer, _length(input_length), size)
+    options = Options(size, activation, _given("x", x), _given("w", w), _given("b", b), bool(listing), bool(figures))
     e = as_expansion(layer, input_length, index_base=index_base, names=names)
-    options = Options(size, activation, _flat(x), _flat(w), _flat(b), bool(listing), bool(figures))
     ctx = Context(e, options)
     built = [SECTIONS[key](ctx) for key in section_keys(sections, is_transposed(e.spec))]
     title = f"The layer \\texttt{{{_title(e)}}} made explicit"
@@ -130,12 +140,13 @@ def _length(input_length: int | None) -> int:
     return as_int("input_length", input_length, minimum=1)
 
 
-def _flat(values: Sequence[Any] | None) -> tuple[Any, ...] | None:
+def _given(name: str, values: Sequence[Any] | None) -> Given | None:
+    """The numbers given for ``name``, flattened, validated and made exact (:mod:`symconv.latex.numbers`)."""
     if values is None:
         return None
     import numpy as np
 
-    return tuple(np.asarray(values, dtype=object).ravel().tolist())
+    return given(name, np.asarray(values, dtype=object).ravel().tolist())
 
 
 def _title(e: Expansion) -> str:

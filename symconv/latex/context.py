@@ -11,6 +11,7 @@ import sympy
 
 from symconv.expansion import Expansion
 from symconv.latex.listing import padded_input
+from symconv.latex.numbers import Given
 
 
 @dataclass(frozen=True)
@@ -20,16 +21,17 @@ class Options:
     Attributes:
         max_size: Matrices and lists longer than this are elided with dots (at least 3).
         activation: The nonlinearity ``f`` (a name, a SymPy function or ``None`` for ``sigma``).
-        x, w, b: Optional numbers to put in (flat, in the order of the symbol arrays).
+        x, w, b: Optional numbers to put in (flat, in the order of the symbol arrays), validated
+            and converted by :func:`symconv.latex.numbers.given`.
         listing: Include the reference function rendered by latexify-py.
         figures: Include the TikZ figures.
     """
 
     max_size: int = 8
     activation: Any = None
-    x: tuple[Any, ...] | None = None
-    w: tuple[Any, ...] | None = None
-    b: tuple[Any, ...] | None = None
+    x: Given | None = None
+    w: Given | None = None
+    b: Given | None = None
     listing: bool = True
     figures: bool = True
 
@@ -74,17 +76,26 @@ class Context:
             out[r] += value * v[c]
         return [sympy.expand(entry) for entry in out]
 
-    def numbers(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
-        """The caller's ``x``, ``w``, ``b`` as object arrays shaped like the symbols, or None."""
+    def numbers(self, shown: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
+        """The caller's ``x``, ``w``, ``b`` as object arrays shaped like the symbols, or None.
+
+        Args:
+            shown: The LaTeX of each number as given, instead of its exact value.
+        """
         o = self.options
         if o.x is None or o.w is None:
             return None
-        x = _shaped("x", o.x, self.e.x.shape)
-        w = _shaped("w", o.w, self.spec.weight_shape)
         if o.b is not None and not self.spec.bias:
             raise ValueError("'b' was given but the layer has bias=False.")
-        b = None if o.b is None else _shaped("b", o.b, (self.spec.out_channels,))
+        x = _shaped("x", o.x, self.e.x.shape, shown)
+        w = _shaped("w", o.w, self.spec.weight_shape, shown)
+        b = None if o.b is None else _shaped("b", o.b, (self.spec.out_channels,), shown)
         return x, w, b
+
+    @property
+    def floats(self) -> bool:
+        """Whether any given number is a float (then results are printed as floats)."""
+        return any(g is not None and g.floats for g in (self.options.x, self.options.w, self.options.b))
 
     def sub(self, *index: int) -> str:
         """The LaTeX subscript of a position, in the chosen index base."""
@@ -92,14 +103,18 @@ class Context:
 
 
 def numeric(a: Any) -> Any:
-    """``a`` for NumPy evaluation: int64 when every entry is an integer (exact), else the object array."""
-    if a is None or not all(getattr(v, "is_Integer", False) for v in a.ravel()):
+    """``a`` for NumPy evaluation: int64 when every entry is a small integer (exact), else the object array.
+
+    Small means below ``2**20`` in magnitude, so that no sum of products can overflow int64.
+    """
+    if a is None or not all(getattr(v, "is_Integer", False) and abs(v) < 2**20 for v in a.ravel()):
         return a
     return np.array(a.tolist(), dtype=np.int64)
 
 
-def _shaped(name: str, values: tuple[Any, ...], shape: tuple[int, ...]) -> np.ndarray:
-    flat = np.array([sympy.nsimplify(v) for v in values], dtype=object)
+def _shaped(name: str, values: Given, shape: tuple[int, ...], shown: bool) -> np.ndarray:
+    flat = np.empty(len(values.exact), dtype=object)
+    flat[:] = values.shown if shown else values.exact
     if flat.size != int(np.prod(shape)):
         raise ValueError(f"'{name}' must have {int(np.prod(shape))} numbers for shape {shape} (got {flat.size}).")
     return flat.reshape(shape)

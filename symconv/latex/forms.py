@@ -268,14 +268,17 @@ def nonlinearity(ctx: Context) -> Section:
     section = Section("activation", "The nonlinearity, elementwise")
     name, fn = activation(ctx.options.activation)
     h = ctx.e.activate(ctx.options.activation)
-    hs = [sympy.Symbol(str(s).replace(ctx.e.names["z"], "h", 1)) for s in ctx.vec_z_symbols]
+    names = ctx.e.names
+    act = "h" if "h" not in names.values() else names["a"]  # never one of the caller's other symbols
+    hs = [sympy.Symbol(act + str(s)[len(names["z"]) :]) for s in ctx.vec_z_symbols]
     pairs = list(zip(hs, list(h)))
-    f_tex = tex(fn(sympy.Symbol("z")))
+    z = tex(sympy.Symbol(names["z"]))
+    f_tex = tex(fn(sympy.Symbol(names["z"])))
     section.add(
         Step(
             "activation",
-            f"$z$ is a vector, one entry per output; the nonlinearity $z \\mapsto {f_tex}$ (\\texttt{{{name}}}) is "
-            "applied to each entry on its own, $h = f(z)$:",
+            f"${z}$ is a vector, one entry per output; the nonlinearity ${z} \\mapsto {f_tex}$ (\\texttt{{{name}}}) "
+            f"is applied to each entry on its own, ${tex(sympy.Symbol(act))} = f({z})$:",
             aligned(equation_lines(pairs, ctx.max_size)),
             f"Applying $f$ entry by entry to the equations gives the layer's activations. {CHECK}",
             (Claim(list(h), [fn(v) for v in ctx.vec_z]),),

@@ -86,6 +86,29 @@ def row_tex(values: Sequence[Any], max_size: int) -> str:
     return r"\left(" + ", ".join(tex(v) for v in shown) + r"\right)"
 
 
+def text_row(texts: Sequence[str], max_size: int) -> str:
+    """A row vector of LaTeX texts ``(a, b, ...)`` in parentheses, elided as :func:`row_tex`."""
+    shown = [r"\cdots" if i is None else texts[i] for i in kept(len(texts), max_size)]
+    return r"\left(" + ", ".join(shown) + r"\right)"
+
+
+def text_matrix(rows: Sequence[Sequence[str]], max_size: int) -> str:
+    """A ``bmatrix`` of LaTeX texts, elided as :func:`matrix_tex` (and printed as ``sympy.latex`` prints one).
+
+    Examples:
+        >>> print(text_matrix([["1", "2.5"], ["3", "4"]], 8))
+        \\begin{bmatrix}1 & 2.5\\\\3 & 4\\end{bmatrix}
+    """
+    cols = kept(len(rows[0]), max_size) if rows else []
+
+    def line(r: int | None) -> str:
+        if r is None:
+            return " & ".join(r"\ddots" if c is None else r"\vdots" for c in cols)
+        return " & ".join(r"\cdots" if c is None else rows[r][c] for c in cols)
+
+    return "\\begin{bmatrix}" + "\\\\".join(line(r) for r in kept(len(rows), max_size)) + "\\end{bmatrix}"
+
+
 def equation_lines(pairs: Sequence[tuple[Any, Any]], max_size: int) -> list[tuple[str, str]]:
     """``(lhs, rhs)`` LaTeX rows for ``align*``, elided with a row of ``\\vdots``."""
     out = []

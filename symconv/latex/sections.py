@@ -17,7 +17,8 @@ import sympy
 from symconv.latex import transposed
 from symconv.latex.context import Context, numeric
 from symconv.latex.listing import is_transposed, listing_latex, reference_outputs, reference_source
-from symconv.latex.printing import code, equation_lines, kept, matrix_tex, row_tex, tex
+from symconv.latex.numbers import result_tex, results_tex
+from symconv.latex.printing import code, equation_lines, kept, matrix_tex, row_tex, tex, text_matrix, text_row
 from symconv.latex.steps import Block, Claim, Section, Step, aligned, claims
 from symconv.padding import PADDING_NAMES
 
@@ -94,10 +95,12 @@ def _symbols_step(ctx: Context) -> Step:
     shape = "one row per input channel" if not e.single_channel else "one channel"
     if e.b is not None and e.single_channel:
         shape += f", bias ${tex(e.b[0])}$"
+    first, second = ("in", "out") if is_transposed(ctx.spec) else ("out", "in")
+    layout = f"C_{{\\mathrm{{{first}}}}}, C_{{\\mathrm{{{second}}}}}/G"
     return Step(
         "symbols",
         f"The input, the weights and the bias are SymPy symbols ({shape}; weights of shape "
-        f"$(C_{{\\mathrm{{out}}}}, C_{{\\mathrm{{in}}}}/G, K) = {ctx.spec.weight_shape}$):",
+        f"$({layout}, K) = {ctx.spec.weight_shape}$):",
         aligned(lines),
         f"Distinct symbols: {n_in} inputs and {n_w} weights. {CHECK}",
         tuple(checks),
@@ -199,52 +202,65 @@ def _listing(ctx: Context) -> str:
     )
 
 
+KERNEL_NAMES = ("v", "u", "kappa", "nu", "omega", "rho", "tau", "mu", "eta")  # more than there are roles
+
+
 def _flip_step(ctx: Context) -> Step:
     e, spec = ctx.e, ctx.spec
-    other = replace(spec, flip=not spec.flip).expand(e.input_length, index_base=ctx.base, names={"w": "v"})
+    kernel = next(name for name in KERNEL_NAMES if name not in e.names.values())
+    names = {**e.names, "w": kernel}
+    other = replace(spec, flip=not spec.flip).expand(e.input_length, index_base=ctx.base, names=names)
     size = spec.kernel_size
     v = list(other.w._array)  # type: ignore[attr-defined]
     flipped = {v[j]: ctx.flat_w[(j // size) * size + size - 1 - j % size] for j in range(len(v))}
     swapped = other.z.xreplace(flipped)
     pairs = list(zip(other.z_symbols._array, other.z))  # type: ignore[attr-defined]
+    v_name, w_name, x_name = (tex(sympy.Symbol(name)) for name in (kernel, e.names["w"], e.names["x"]))
+    mirror = "K+1-k" if ctx.base else "K-1-k"  # the kernel position k read backwards, in the index base
     v_tex = (
         row_tex([flipped[s] for s in v], ctx.max_size)
         if e.single_channel
-        else r"(w_{o,c,K-1-k})_{o,c,k}".replace("K-1", f"{size - 1 + 2 * ctx.base}")
+        else f"({w_name}_{{o,c,{size - 1 + 2 * ctx.base}-k}})_{{o,c,k}}"
     )
     first, second = (
         ("cross-correlation", "true convolution") if not spec.flip else ("true convolution", "cross-correlation")
     )
     return Step(
         "flip identity",
-        f"The same layer written as {second} with a kernel $v$: "
-        f"$\\mathrm{{xcorr}}(x, w) = \\mathrm{{conv}}(x, \\mathrm{{flip}}(w))$. As {second}:",
+        f"The same layer written as {second} with a kernel ${v_name}$: "
+        f"$\\mathrm{{xcorr}}({x_name}, {w_name}) = \\mathrm{{conv}}({x_name}, \\mathrm{{flip}}({w_name}))$. "
+        f"As {second}:",
         aligned(equation_lines(pairs, ctx.max_size))
-        + f" \\\\\n\\text{{and with }} v &= \\mathrm{{flip}}(w) = {v_tex}"
+        + f" \\\\\n\\text{{and with }} {v_name} &= \\mathrm{{flip}}({w_name}) = {v_tex}"
         + f" \\text{{ these are the {first} equations above.}}",
-        f"Substituting $v_k = w_{{K-1-k}}$ in every equation gives exactly the expressions of the layer. {CHECK}",
+        f"Substituting ${v_name}_k = {w_name}_{{{mirror}}}$ in every equation gives exactly the expressions of "
+        f"the layer. {CHECK}",
         (Claim(swapped, e.z),),
     )
 
 
 def _number_steps(ctx: Context) -> list[Step]:
     e = ctx.e
-    numbers = ctx.numbers()
-    assert numbers is not None
+    numbers, shown = ctx.numbers(), ctx.numbers(shown=True)
+    assert numbers is not None and shown is not None
     x, w, b = numbers
     sub = e.subs(x=x, w=w, b=b)
     values = e.evaluate(numeric(x), numeric(w), numeric(b))
     bias = [sympy.S.Zero] * len(ctx.vec_z) if b is not None or e.b is None else list(e.bias_vector)
     direct = [sympy.sympify(v) + extra for v, extra in zip(values.ravel().tolist(), bias)]
-    lines = [(tex(s), _worked(ctx, r, x, w, b, value)) for r, (s, value) in enumerate(zip(ctx.vec_z_symbols, sub.z))]
-    shown = [lines[i] if i is not None else (r"\vdots\;", "") for i in kept(len(lines), ctx.max_size)]
-    words = f"With numbers, $x = {_vector(x)}$, $w = {_vector(w)}$" + ("" if b is None else f", $b = {_vector(b)}$")
+    rows = [_worked(ctx, r, shown, tex(s), value) for r, (s, value) in enumerate(zip(ctx.vec_z_symbols, sub.z))]
+    kept_rows = [rows[i] if i is not None else r"\vdots\; &" for i in kept(len(rows), ctx.max_size)]
+    x_name, w_name, b_name = (tex(sympy.Symbol(e.names[role])) for role in ("x", "w", "b"))
+    words = f"With numbers, ${x_name} = {_vector(shown[0])}$, ${w_name} = {_vector(shown[1])}$"
+    words += "" if b is None else f", ${b_name} = {_vector(shown[2])}$"
+    rounded = " (computed exactly from the floats as given; $\\approx$ marks a result rounded to a float)"
     steps = [
         Step(
             "numbers",
             words + ":",
-            aligned(shown),
-            f"Substituting into the equations agrees with the numeric evaluation from the taps. {CHECK}",
+            " \\\\\n".join(kept_rows),
+            f"Substituting into the equations agrees with the numeric evaluation from the taps"
+            f"{rounded if ctx.floats else ''}. {CHECK}",
             (Claim(list(sub.z), direct),),
         )
     ]
@@ -275,37 +291,53 @@ def _contrast_step(ctx: Context, x: Any, w: Any) -> Step:
     full = convolve(spec.kernel_size, "full").expand(e.input_length).evaluate(xs, ws).tolist()
     reference = sympy.convolution(xs, ws)
     label = "true convolution" if not spec.flip else "cross-correlation"
+    x_name, w_name, b_name = (tex(sympy.Symbol(e.names[role])) for role in ("x", "w", "b"))
     lines = [
-        (r"\text{this layer (without } b)", row_tex(mine, 99)),
-        (rf"\text{{{label} with the same }} w", row_tex(other, 99)),
-        (rf"\text{{{label} with }} \mathrm{{flip}}(w)", row_tex(flipped, 99)),
-        (r"\text{full convolution } x * w", row_tex(full, 99)),
+        (rf"\text{{this layer (without }} {b_name})", mine),
+        (rf"\text{{{label} with the same }} {w_name}", other),
+        (rf"\text{{{label} with }} \mathrm{{flip}}({w_name})", flipped),
+        (rf"\text{{full convolution }} {x_name} * {w_name}", full),
     ]
+    rows = []
+    for lhs, values in lines:
+        relation, texts = results_tex(values, ctx.floats)
+        rows.append(f"{lhs} &{relation} {text_row(texts, 99)}")
     return Step(
         "contrast",
         "The same numbers through the other conventions: the flip matters, and the full convolution "
-        "(\\texttt{np.convolve(x, w)}) keeps every overlap instead of cropping the edges:",
-        aligned(lines),
+        f"(\\texttt{{np.convolve({e.names['x']}, {e.names['w']})}}) keeps every overlap instead of cropping the edges:",
+        " \\\\\n".join(rows),
         f"The flipped kernel reproduces this layer exactly; the full convolution agrees with "
         f"\\texttt{{sympy.convolution}}. {CHECK}",
         claims([(flipped, mine), (full, list(reference))]),
     )
 
 
-def _worked(ctx: Context, row: int, x: Any, w: Any, b: Any, value: Any) -> str:
-    """``w_0 x_0 + ...`` with the numbers in, then the value: ``5 \\cdot 1 + 6 \\cdot 2 + 7 \\cdot 3 = 38``."""
-    e = ctx.e
+def _worked(ctx: Context, row: int, shown: Any, lhs: str, value: Any) -> str:
+    """The row ``z_0 &= 5 \\cdot 1 + 6 \\cdot 2 + 7 \\cdot 3 = 38``: the numbers as given, then the value."""
+    e, (x, w, b) = ctx.e, shown
     o, i = divmod(row, e.output_length)
-    terms = [sympy.Mul(w[t.weight], x[t.input], evaluate=False) for t in e.taps.feeding(o, i)]
+    terms = [f"{_factor(w[t.weight])} \\cdot {_factor(x[t.input])}" for t in e.taps.feeding(o, i)]
     if e.b is not None:
-        terms.append(b[o] if b is not None else e.b[o])
+        terms.append(b[o] if b is not None else tex(e.b[o]))
+    relation, result = result_tex(value, ctx.floats)
     if len(terms) > 6:
-        return tex(value)
-    expr = sympy.Add(*terms, evaluate=False) if len(terms) > 1 else (terms[0] if terms else sympy.S.Zero)
-    return sympy.latex(expr, order="none", mul_symbol="dot") + " = " + tex(value)
+        return f"{lhs} &{relation} {result}"
+    written = terms[0] if terms else "0"
+    for term in terms[1:]:
+        written += f" - {term[1:].lstrip()}" if term.startswith("-") else f" + {term}"
+    return f"{lhs} &= {written} {relation} {result}"
+
+
+def _factor(text: str) -> str:
+    """A number's LaTeX as a factor of a product: in parentheses when negative or a sum."""
+    if text.startswith("-") or " + " in text or " - " in text:
+        return f"\\left({text}\\right)"
+    return text
 
 
 def _vector(a: Any) -> str:
+    """An array of LaTeX texts: a matrix (one row per channel) or a row vector."""
     if a.ndim == 2 and a.shape[0] > 1:
-        return matrix_tex(sympy.Matrix(a.tolist()), 8)
-    return row_tex(a.ravel().tolist(), 12)
+        return text_matrix(a.tolist(), 8)
+    return text_row(a.ravel().tolist(), 12)

@@ -20,7 +20,7 @@ from symconv.activations import activation
 from symconv.latex.document import Derivation
 from symconv.latex.listing import reference_outputs
 from symconv.latex.printing import code, kept, tex
-from symconv.latex.steps import Block, Claim, Section, Step
+from symconv.latex.steps import Block, Claim, Section, Step, VerificationError
 from symconv.symbols import entries
 
 CHECK = r"\hfill$\checkmark$"
@@ -283,6 +283,9 @@ def _back_route(stage: Any, delta: Any) -> list[Any] | None:
 
 def _verify_step(g: Any) -> Step:
     result = g.verify(points=POINTS)
+    failed = [f"{check.name}: {check.detail}" for check in result.checks if not check.proven]
+    if failed:
+        raise VerificationError(f"step 'every gradient' failed verification: {'; '.join(failed)}.")
     lines = [(code(check.name).replace("^", r"\^{}"), check.detail.replace("_", r"\_")) for check in result.checks]
     items = "\n".join(f"\\item {a}: {b}" for a, b in lines)
     return Step(

@@ -47,6 +47,8 @@ def _same(a: Any, b: Any) -> bool:
     a, b = sympy.sympify(a), sympy.sympify(b)
     if a == b:
         return True
+    if isinstance(a, sympy.logic.boolalg.Boolean) or isinstance(b, sympy.logic.boolalg.Boolean):
+        return False  # truth values (a verification's outcome) are equal only when identical
     return sympy.expand(a - b) == 0
 
 

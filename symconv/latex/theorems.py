@@ -58,20 +58,47 @@ def _equivariance(ctx: Context) -> Step:
     checks = [Claim(moved[o, i], z[o, i + 1]) for o in range(spec.out_channels) for i in inner]
     border = [i for i in range(n_out - 1) if i not in inner and sympy.expand(moved[0, i] - z[0, i + 1]) != 0]
     checks += [Claim(moved[0, i], z[0, i + 1], "!=") for i in border[:1]]
-    base = ctx.base
-    where = ", ".join(str(i + base) for i in inner) if inner else r"\text{none at this length}"
-    fails = f" It fails at the border, e.g. at $i = {border[0] + base}$." if border else ""
+    where = ", ".join(str(i + ctx.base) for i in inner) if inner else r"\text{none at this length}"
+    fails = f" It fails at the border, e.g. at $i = {border[0] + ctx.base}$." if border else ""
+    first, second, reads, moved_reads = _conditions(ctx.base)
     return Step(
         "translation equivariance",
         f"Let $(S x)_t = x_{{t+{s}}}$ (the input moved left by the stride $s = {s}$, zeros past the end). Then "
         f"$z_i(S x) = z_{{i+1}}(x)$ for every output whose window, and the next one, lie inside the input "
-        f"($s i \\ge p_\\ell$ and $s(i+1) + d(K-1) - p_\\ell \\le L - 1$):",
+        f"(subscripts from {ctx.base}: ${first}$ and ${second}$):",
         f"z_i(S x) &= z_{{i+1}}(x) \\quad \\text{{for }} i \\in \\{{{where}\\}}",
-        f"Output $i$ reads $x_{{s i + d k - p_\\ell}}$, so on $S x$ it reads $x_{{s(i+1) + d k - p_\\ell}}$, "
+        f"Output $i$ reads $x_{{{reads}}}$, so on $S x$ it reads $x_{{{moved_reads}}}$, "
         f"which output $i+1$ reads on $x$, as long as no padding is involved.{fails} Checked for every "
         f"such $i$ and channel. {CHECK}",
         tuple(checks),
         kind="theorem",
+    )
+
+
+def _conditions(base: int) -> tuple[str, str, str, str]:
+    """The two window conditions and the input subscripts read, written for subscripts from ``base``.
+
+    Output ``i`` is array position ``i - base``; its window starts at input position
+    ``s (i - base) - p_l`` and the next window ends at ``s (i - base + 1) + d(K-1) - p_l`` (add
+    ``base`` for the subscripts), which must lie in ``base, ..., L - 1 + base``.
+
+    Examples:
+        >>> print(*_conditions(1)[:2], sep="\\n")
+        s(i-1) - p_\\ell + 1 \\ge 1
+        s i + d(K-1) - p_\\ell + 1 \\le L
+    """
+    if base == 0:
+        return (
+            r"s i \ge p_\ell",
+            r"s(i+1) + d(K-1) - p_\ell \le L - 1",
+            r"s i + d k - p_\ell",
+            r"s(i+1) + d k - p_\ell",
+        )
+    return (
+        r"s(i-1) - p_\ell + 1 \ge 1",
+        r"s i + d(K-1) - p_\ell + 1 \le L",
+        r"s(i-1) + d(k-1) - p_\ell + 1",
+        r"s i + d(k-1) - p_\ell + 1",
     )
 
 
