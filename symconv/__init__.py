@@ -13,6 +13,7 @@ Examples:
     Matrix([[w_0*x_0 + w_1*x_1 + w_2*x_2, w_0*x_1 + w_1*x_2 + w_2*x_3]])
 """
 
+from symconv._version import __version__
 from symconv.activations import ACTIVATIONS
 from symconv.arithmetic import conv_input_lengths, conv_output_length, transposed_output_length
 from symconv.check import CheckResult, MismatchError, assert_matches, check
@@ -30,8 +31,6 @@ from symconv.spec import Conv1d
 from symconv.taps import Counts, KernelMap, Tap, Taps
 from symconv.transposed import ConvTranspose1d, TransposedTaps
 from symconv.verification import Check, Verification
-
-__version__ = "0.1.0"
 
 __all__ = [
     "ACTIVATIONS",
