@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import sympy
 
+from symconv._version import __version__
 from symconv.expansion import Expansion
 from symconv.modes import convolve
 from symconv.padding import PADDING_MODES, PADDING_NAMES
@@ -185,6 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
             "symconv started from: x = [1, 2, 3, 4], w = [5, 6, 7]."
         ),
     )
+    parser.add_argument("--version", action="version", version=f"symconv {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     explain = sub.add_parser(
         "explain",
