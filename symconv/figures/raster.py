@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from symconv._extras import require
 from symconv.figures.layout import Cell, Diagram, colour
 
 LABELLED_EDGES = 80
@@ -17,13 +18,7 @@ LABELLED_CELLS = 400
 
 
 def _pyplot() -> Any:
-    try:
-        import matplotlib
-    except ImportError as exc:
-        raise ImportError(
-            "SVG and PNG figures need matplotlib, which is not installed; `pip install symconv[figures]`, "
-            "or use the TikZ output."
-        ) from exc
+    matplotlib = require("figures", "SVG and PNG figures", "or use the TikZ output")
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
