@@ -18,19 +18,21 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import sympy
 
-from symconv.adapters import adapt
-from symconv.diagnosis import diagnose, equation_at, format_number, pattern
+from symconv.adapters import UnusableResult
+from symconv.check_result import CheckResult, Mismatch
+from symconv.diagnosis import diagnose, equation_at, pattern, precision_loss
 from symconv.expansion import Expansion
 from symconv.modes import NumpyMode
-from symconv.probes import default_length, dtype_of, float_probe, integer_probe, tolerance
-from symconv.variants import Variant
+from symconv.probes import default_length, float_probe, integer_probe, tolerance
+from symconv.runner import Runner
+from symconv.spec import Conv1d
+from symconv.transposed import ConvTranspose1d
+
+__all__ = ["DTYPES", "CheckResult", "Mismatch", "MismatchError", "assert_matches", "check", "default_length"]
 
 DTYPES = ("float64", "float32")
 
@@ -41,90 +43,6 @@ class MismatchError(AssertionError):
     def __init__(self, result: CheckResult) -> None:
         super().__init__(result.report())
         self.result = result
-
-
-@dataclass(frozen=True)
-class Mismatch:
-    """The first output that differs, with its equation next to the value the code returned."""
-
-    sample: int
-    channel: int
-    position: int
-    expected: float
-    returned: float
-    equation: sympy.Eq
-    numbers: str
-
-    def __str__(self) -> str:
-        return (
-            f"First differing output: sample {self.sample}, channel {self.channel}, position {self.position}\n"
-            f"  {self.equation.lhs} = {self.equation.rhs}\n"
-            f"  {' ' * len(str(self.equation.lhs))} = {self.numbers} = {format_number(self.expected)}\n"
-            f"  your code returned {format_number(self.returned)}"
-        )
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """What :func:`check` found.
-
-    Attributes:
-        passed: Whether the code matched on every probe.
-        probe: The probe that decided: ``'integer'`` or ``'float'``.
-        max_error: The largest absolute difference on that probe (``inf`` for a wrong shape).
-        tolerance: The largest tolerance allowed on that probe.
-        wrong: How many outputs differ.
-        first_mismatch: The first differing output, or None (passed, or the shape is wrong).
-        matches: The variants the code matches exactly on the integer probe, best first.
-        pattern: Where the wrong outputs are, when the shapes agree.
-        header: The layer and the probe settings, for the report.
-        problem: A failure that is not a wrong value: a wrong shape or an exception.
-    """
-
-    passed: bool
-    probe: str
-    max_error: float
-    tolerance: float
-    wrong: int = 0
-    first_mismatch: Mismatch | None = None
-    matches: tuple[Variant, ...] = ()
-    pattern: str = ""
-    header: str = ""
-    problem: str = ""
-    closest: str = field(default="", repr=False)
-
-    @property
-    def diagnosis(self) -> str:
-        """One sentence: which variant the code computes, or that it matches none."""
-        if self.passed:
-            return "matches the layer"
-        if self.matches:
-            also = [v.name for v in self.matches[1:]]
-            text = f"your code computes {self.matches[0].description}"
-            return text + (f" (indistinguishable here from: {', '.join(also)})" if also else "")
-        return "matches no known variant" + (f"; {self.closest}" if self.closest else "")
-
-    def report(self) -> str:
-        """The full text printed by ``symconv check``."""
-        if self.passed:
-            return f"symconv check: PASSED\n{self.header}\nLargest error {self.max_error:.3g} on the float probe."
-        lines = [f"symconv check: FAILED on the {self.probe} probe", self.header]
-        if self.problem:
-            lines.append(self.problem)
-        else:
-            lines.append(
-                f"{self.wrong} outputs differ; largest error {format_number(self.max_error)} "
-                f"(tolerance {self.tolerance:.3g})."
-            )
-        if self.first_mismatch is not None:
-            lines.append(str(self.first_mismatch))
-        if self.pattern:
-            lines.append(f"Wrong outputs: {self.pattern}")
-        lines.append(f"Diagnosis: {self.diagnosis}.")
-        return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.report()
 
 
 def check(
@@ -139,21 +57,46 @@ def check(
 ) -> CheckResult:
     """Run ``fn`` on integer then float probes and compare with ``layer`` evaluated from its taps.
 
+    The code fails when a value differs by more than the tolerance, when it returns anything
+    but an array of real numbers of the layer's output shape in at least ``dtype``'s precision,
+    or when it changes its inputs in place (the expected values always come from the original
+    inputs).
+
+    The tolerance on the float probe is a bound on the rounding error of correct code, per
+    sample ``n`` and output channel ``o`` (:func:`symconv.probes.tolerance`), the sum of
+
+    * ``(T + 2) * eps * (max|x[n]| * ||w[o]||_1 + |b[o]|)`` for direct summation in any order
+      (loops, blocked or pairwise sums, BLAS), ``T = C_in/groups * K`` terms per output, and
+    * ``3 * log2(2n) * eps * sum_c ||xpad[n, c]||_2 * ||w[o, c]||_1`` for FFT-based code
+      (``fftconvolve``, overlap-add): the normwise bound of three transforms of ``log2 n``
+      stages on the padded length ``n``;
+
+    with ``eps`` the machine epsilon of ``dtype``. On the integer probe it is at most 0.25, so
+    any integer difference (a one-tap shift) fails at every length.
+
     Args:
         fn: The code to check: ``fn(x, w, b)`` on NumPy arrays of PyTorch's shapes, a 1-D
             ``fn(x, w)``, a ``torch.nn.Conv1d`` module, or a ``torch.nn.functional.conv1d``-like
             callable (see :func:`symconv.adapters.adapt` for ``convention``).
-        layer: A :class:`~symconv.Conv1d` or a NumPy/SciPy mode (:func:`symconv.correlate`).
+        layer: A :class:`~symconv.Conv1d`, a :class:`~symconv.ConvTranspose1d`, a NumPy/SciPy
+            mode (:func:`symconv.correlate`), or an :class:`~symconv.Expansion` of one.
         input_length: ``L``; by default one long enough to show both edges and an interior.
         batch: Samples of the integer probe (``N``). The float probe uses one sample: the
             integer probe already checks every sample exactly, the float probe shows that the
             code is also right, within rounding, on values that are not integers.
         seed: Seed of the random probes.
-        dtype: ``'float64'`` or ``'float32'``: the dtype of the arrays given to ``fn``.
-        convention: ``'auto'``, ``'numpy'``, ``'single'``, ``'torch'``, ``'torch_module'`` or ``'jax'``.
+        dtype: ``'float64'`` or ``'float32'``: the dtype of the arrays given to ``fn`` and the
+            least precision expected back (a float32 result for float64 probes fails).
+        convention: ``'auto'``, ``'numpy'``, ``'single'``, ``'torch'``, ``'torch_module'`` or
+            ``'jax'``. With ``'auto'``, code that raises on NumPy arrays is retried with torch
+            tensors; the report says which convention was used.
 
     Returns:
         A :class:`CheckResult`; ``str(result)`` is the report.
+
+    Raises:
+        TypeError: ``layer`` is not one convolution layer, or ``fn`` is not callable.
+        ValueError: A bad option, named with its rule and value.
 
     Examples:
         >>> from symconv import Conv1d, correlate
@@ -166,15 +109,14 @@ def check(
         padding (left, right) = (2, 1) = 'jax_same_lower' or NumPy/SciPy 'same' (extra zero on the left) ...
     """
     _check_options(batch, seed, dtype)
-    e = layer.expand(input_length if input_length is not None else default_length(layer))
-    call = adapt(fn, e, convention, dtype)
+    e = as_checked_layer(layer, input_length)
+    runner = Runner(fn, e, convention, dtype)
     rng = np.random.default_rng(seed)
-    header = _header(e, batch, seed, dtype)
     result: CheckResult | None = None
     for probe in ("integer", "float"):
         make, samples = (integer_probe, batch) if probe == "integer" else (float_probe, 1)
-        x, w, b = make(e, samples, rng, dtype)
-        result = _run_probe(call, e, probe, (x, w, b), header)
+        arrays = make(e, samples, rng, runner.dtype)
+        result = _run_probe(runner, e, probe, arrays, batch, seed)
         if not result.passed:
             return result
     assert result is not None
@@ -197,100 +139,135 @@ def assert_matches(fn: Any, layer: Any, input_length: int | None = None, **optio
     return result
 
 
+def as_checked_layer(layer: Any, input_length: int | None) -> Expansion:
+    """The expansion of ``layer`` that the checkers compare with.
+
+    Raises:
+        TypeError: ``layer`` is not a ``Conv1d``, ``ConvTranspose1d``, NumPy/SciPy mode or an expansion of one.
+        ValueError: ``input_length`` given with an expansion of another length.
+    """
+    if isinstance(layer, Expansion):
+        if input_length is not None and input_length != layer.input_length:
+            raise ValueError(
+                f"'input_length' must be left out or equal {layer.input_length} when 'layer' is an Expansion "
+                f"(got {input_length!r})."
+            )
+        return layer
+    if not isinstance(layer, (Conv1d, ConvTranspose1d, NumpyMode)):
+        text = repr(layer) if len(repr(layer)) <= 60 else repr(layer)[:57] + "..."
+        hint = "; check a stack one convolution at a time" if hasattr(layer, "layers") else ""
+        raise TypeError(
+            "'layer' must be one convolution layer: a Conv1d, a ConvTranspose1d or a NumPy/SciPy mode "
+            f"such as symconv.correlate(3) (got {text} of type {type(layer).__name__}){hint}."
+        )
+    return layer.expand(input_length if input_length is not None else default_length(layer))  # type: ignore[no-any-return]
+
+
 def _check_options(batch: int, seed: int, dtype: str) -> None:
     if isinstance(batch, bool) or not isinstance(batch, (int, np.integer)) or batch < 1:
         raise ValueError(f"'batch' must be a positive int (got {batch!r}).")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"'seed' must be an int (got {seed!r} of type {type(seed).__name__}).")
-    if dtype not in DTYPES:
+    if not isinstance(dtype, str) or dtype not in DTYPES:
         raise ValueError(f"'dtype' must be one of {', '.join(map(repr, DTYPES))} (got {dtype!r}).")
-
-
-def _header(e: Expansion, batch: int, seed: int, dtype: str) -> str:
-    what = e.spec.describe() if not isinstance(e.layer, NumpyMode) else f"{e.layer!r} = {e.spec.describe()}"
-    return (
-        f"Layer: {what}\nProbes: batch {batch} of integers, then 1 sample of floats; input length {e.input_length} "
-        f"(padding {e.padding}, "
-        f"output length {e.output_length}), dtype {dtype}, seed {seed}"
-    )
 
 
 # -- one probe --------------------------------------------------------------------------------
 def _run_probe(
-    call: Callable[..., Any], e: Expansion, probe: str, arrays: tuple[Any, Any, Any], header: str
+    runner: Runner, e: Expansion, probe: str, arrays: tuple[Any, Any, Any], batch: int, seed: int
 ) -> CheckResult:
     x, w, b = arrays
     try:
-        got = call(x, w, b)
+        got, mutated = runner(arrays)
+    except UnusableResult as exc:
+        return _problem(runner, probe, batch, seed, str(exc)[0].upper() + str(exc)[1:])
     except Exception as exc:  # the user's code failing is a finding, not a crash of the checker
-        problem = f"Your code raised {type(exc).__name__}: {exc}"
-        return CheckResult(False, probe, float("inf"), 0.0, header=header, problem=problem)
-    eps = np.finfo(dtype_of(got, x.dtype)).eps
-    got = np.asarray(got)
-    if got.dtype.kind not in "biuf":  # object arrays (Fraction, SymPy numbers), complex: compare as float64
-        got = got.astype(np.float64)
+        return _problem(runner, probe, batch, seed, f"Your code raised {type(exc).__name__}: {exc}")
+    header = runner.header(batch, seed)
     # float32 probes: the reference in float32 too (BLAS sgemm, as fast as the code under test).
     # Exact on the integer probe (its partial sums stay below 2**24); on the float probe both
-    # sides round, so the bound on the difference doubles. The comparison runs in the
+    # sides round, so the reference's own error is added to the bound. The comparison runs in the
     # reference's dtype; float64 copies are made only to report a failure.
     single = x.dtype == np.float32
+    eps = float(np.finfo(x.dtype).eps)
     want = e.taps.apply(x, w, b, np.float32 if single else np.float64)
-    tol = tolerance(e, x, w, b, float(eps)) * (2 if single else 1)
+    tol = tolerance(e, x, w, b, eps, reference_eps=eps if single else 0.0)
     if probe == "integer":
         tol = np.minimum(tol, 0.25)
+    fail = _Failure(e, probe, _float64(x, w, b), tol, eps, header, mutated, runner.convention)
     if got.shape != want.shape:
-        return _failed(e, probe, _float64(x, w, b), got.astype(np.float64), want.astype(np.float64), tol, header)
+        return fail(got.astype(np.float64), want.astype(np.float64))
     err = np.subtract(got, want, dtype=want.dtype)
     np.abs(err, out=err)
     worst = float(err.max(initial=0.0))  # NaN if any output is NaN, and NaN <= tol is False
-    if worst <= float(tol.min(initial=np.inf)):
-        return CheckResult(True, probe, worst, float(tol.max(initial=0.0)), header=header)
-    within = np.less_equal(err, tol[None, :, None])
-    if within.all():
-        return CheckResult(True, probe, worst, float(tol.max(initial=0.0)), header=header)
-    got64, want64 = got.astype(np.float64), want.astype(np.float64)
-    return _failed(e, probe, _float64(x, w, b), got64, want64, tol, header, ~within)
+    within = None if worst <= float(tol.min(initial=np.inf)) else np.less_equal(err, tol)
+    if within is None or within.all():
+        if mutated:
+            return fail(got.astype(np.float64), want.astype(np.float64), np.zeros(want.shape, dtype=bool))
+        return CheckResult(True, probe, worst, float(tol.max(initial=0.0)), header=header, convention=runner.convention)
+    return fail(got.astype(np.float64), want.astype(np.float64), ~within)
+
+
+def _problem(runner: Runner, probe: str, batch: int, seed: int, text: str) -> CheckResult:
+    header = runner.header(batch, seed)
+    return CheckResult(False, probe, float("inf"), 0.0, header=header, problem=text, convention=runner.convention)
 
 
 def _float64(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     return x.astype(np.float64), w.astype(np.float64), None if b is None else b.astype(np.float64)
 
 
-def _failed(
-    e: Expansion,
-    probe: str,
-    arrays: tuple[np.ndarray, np.ndarray, np.ndarray | None],
-    got: np.ndarray,
-    want: np.ndarray,
-    tol: np.ndarray,
-    header: str,
-    bad: np.ndarray | None = None,
-) -> CheckResult:
-    matches, closest = diagnose(e, arrays, got, tol)
-    if bad is None:
-        problem = f"Your code returned shape {got.shape}; the layer gives {want.shape} (N, C_out, L_out)."
+class _Failure:
+    """Builds the failed :class:`CheckResult` of one probe: the diagnosis, the first mismatch, the pattern."""
+
+    def __init__(
+        self,
+        e: Expansion,
+        probe: str,
+        arrays: tuple[np.ndarray, np.ndarray, np.ndarray | None],
+        tol: np.ndarray,
+        eps: float,
+        header: str,
+        mutated: tuple[str, ...],
+        convention: str,
+    ) -> None:
+        self.e, self.probe, self.arrays, self.tol, self.eps = e, probe, arrays, tol, eps
+        self.common = {"header": header, "mutated": mutated, "convention": convention}
+
+    def __call__(self, got: np.ndarray, want: np.ndarray, bad: np.ndarray | None = None) -> CheckResult:
+        e, probe, tol = self.e, self.probe, self.tol
+        matches, closest = diagnose(e, self.arrays, got, tol) if bad is None or bad.any() else ((), "")
+        if bad is None:
+            problem = f"Your code returned shape {got.shape}; the layer gives {want.shape} (N, C_out, L_out)."
+            return CheckResult(
+                False,
+                probe,
+                float("inf"),
+                float(tol.max()),
+                matches=matches,
+                problem=problem,
+                closest=closest,
+                **self.common,  # type: ignore[arg-type]
+            )
+        err = np.where(np.isnan(got), np.inf, np.abs(got - want))
+        first = None
+        if bad.any():
+            n, o, i = (int(v) for v in np.argwhere(bad)[0])
+            first = Mismatch(n, o, i, float(want[n, o, i]), float(got[n, o, i]), *equation_at(e, self.arrays, n, o, i))
+        # on the integer probe, rounding shows as fractions; an integer error is a wrong term, not precision
+        rounding = probe == "float" or not np.array_equal(got[bad], np.round(got[bad]))
+        lower = rounding and not matches and bad.any()
+        precision = precision_loss(e, self.arrays, err, self.eps) if lower else ""
         return CheckResult(
             False,
             probe,
-            float("inf"),
+            float(err.max(initial=0.0)),
             float(tol.max()),
+            wrong=int(bad.sum()),
+            first_mismatch=first,
             matches=matches,
-            header=header,
-            problem=problem,
+            pattern=pattern(e, bad, got - want) if bad.any() else "",
             closest=closest,
+            precision=precision,
+            **self.common,  # type: ignore[arg-type]
         )
-    err = np.where(np.isnan(got), np.inf, np.abs(got - want))
-    n, o, i = (int(v) for v in np.argwhere(bad)[0])
-    first = Mismatch(n, o, i, float(want[n, o, i]), float(got[n, o, i]), *equation_at(e, arrays, n, o, i))
-    return CheckResult(
-        False,
-        probe,
-        float(err.max()),
-        float(tol.max()),
-        wrong=int(bad.sum()),
-        first_mismatch=first,
-        matches=matches,
-        pattern=pattern(e, bad, got - want),
-        header=header,
-        closest=closest,
-    )

@@ -19,21 +19,24 @@ Examples:
 
 from __future__ import annotations
 
-import copy
 import sys
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from symconv.adapters import to_numpy
-from symconv.check import _check_options
+from symconv.adapters import UnusableResult, as_result, writable_module, write_parameters
+from symconv.check import _check_options, as_checked_layer
+from symconv.check_result import mutation_text
 from symconv.expansion import Expansion
+from symconv.gradient_diagnosis import diagnose_gradients
 from symconv.gradients import gradients
-from symconv.probes import default_length, float_probe, integer_probe
+from symconv.probes import float_probe, integer_probe
+from symconv.runner import changed_inputs
 
 GRADIENT_CONVENTIONS = ("auto", "numpy", "torch", "torch_module")
 NAMES = ("dx", "dw", "db")
+INPUTS = ("x", "w", "b", "delta")
 
 
 @dataclass(frozen=True)
@@ -46,8 +49,10 @@ class GradientCheckResult:
         errors: The largest absolute error of each gradient on that probe.
         wrong: The gradients that differ, among ``'dx'``, ``'dw'``, ``'db'``.
         first: For each wrong gradient, ``(index, expected, returned)`` of its first wrong entry.
-        diagnosis: What the wrong gradients compute instead, one sentence each.
-        problem: A failure that is not a wrong value (an exception or a wrong shape).
+        diagnosis: What the wrong gradients compute instead, consistent across them.
+        problem: A failure that is not a wrong value (an exception, a wrong shape or dtype).
+        mutated: The inputs (``'x'``, ``'w'``, ``'b'``, ``'delta'``) the code changed in place.
+        convention: The calling convention used.
     """
 
     passed: bool
@@ -57,12 +62,17 @@ class GradientCheckResult:
     first: dict[str, tuple[tuple[int, ...], float, float]] | None = None
     diagnosis: tuple[str, ...] = ()
     problem: str = ""
+    mutated: tuple[str, ...] = ()
+    convention: str = ""
 
     def report(self) -> str:
         """The report as text."""
         state = "PASSED" if self.passed else f"FAILED on the {self.probe} probe"
-        lines = [f"symconv check_gradients: {state}"]
+        lines = [f"symconv check_gradients: {state} (convention {self.convention!r})"]
         lines += [f"  {k}: largest error {v:.3g}" for k, v in self.errors.items()]
+        if self.mutated:
+            text = mutation_text(self.mutated)
+            lines.append(f"{text[0].upper()}{text[1:]}; the expected gradients use the original values.")
         if self.problem:
             lines.append(self.problem)
         for name, (index, want, got) in (self.first or {}).items():
@@ -88,14 +98,19 @@ def check_gradients(
 ) -> GradientCheckResult:
     """Compare a backward pass with symconv's ``dL/dx``, ``dL/dw``, ``dL/db`` for ``delta = dL/dz``.
 
+    The code fails on a wrong value, a wrong shape, a result less precise than ``dtype``, or
+    when it changes ``x``, ``w``, ``b`` or ``delta`` in place (the expected gradients always
+    use the original values).
+
     Args:
         fn: ``fn(x, w, b, delta) -> (dx, dw, db)`` (or a dict with those keys) on NumPy arrays,
             with ``dw`` and ``db`` summed over the batch (``convention='numpy'``); or forward
             code whose gradients torch autograd computes: an ``F.conv1d``-like callable
             (``'torch'``) or a ``torch.nn.Conv1d`` module (``'torch_module'``).
-        layer: A :class:`~symconv.Conv1d` or NumPy/SciPy mode.
+        layer: A :class:`~symconv.Conv1d`, :class:`~symconv.ConvTranspose1d` or NumPy/SciPy mode.
         input_length, batch, seed, dtype: As for :func:`symconv.check.check`.
-        convention: ``'auto'``, ``'numpy'``, ``'torch'`` or ``'torch_module'``.
+        convention: ``'auto'`` (a torch module, ``conv1d`` or a three-argument forward is run
+            through autograd; else ``'numpy'``), ``'numpy'``, ``'torch'`` or ``'torch_module'``.
 
     Returns:
         A :class:`GradientCheckResult`.
@@ -105,29 +120,53 @@ def check_gradients(
         raise ValueError(
             f"'convention' must be one of {', '.join(map(repr, GRADIENT_CONVENTIONS))} (got {convention!r})."
         )
-    e = layer.expand(input_length if input_length is not None else default_length(layer))
-    call = _adapt(fn, convention if convention != "auto" else _detect(fn), dtype)
+    e = as_checked_layer(layer, input_length)
+    used = convention if convention != "auto" else _detect(fn)
+    call = _adapt(fn, e, used, dtype)
     rng = np.random.default_rng(seed)
     result = GradientCheckResult(True, "float", {})
     for probe in ("integer", "float"):
         x, w, b = (integer_probe if probe == "integer" else float_probe)(e, batch, rng, dtype)
         shape = (batch, e.spec.out_channels, e.output_length)
         delta = rng.choice([-3, -2, -1, 1, 2, 3], size=shape) if probe == "integer" else rng.uniform(-1, 1, shape)
-        result = _run(call, e, probe, (x, w, b, delta.astype(dtype)))
+        result = _run(call, e, probe, (x, w, b, delta.astype(dtype)), used)
         if not result.passed:
             return result
     return result
 
 
-def _run(call: Any, e: Expansion, probe: str, arrays: tuple[Any, ...]) -> GradientCheckResult:
-    x, w, b, delta = arrays
+def _run(call: Any, e: Expansion, probe: str, arrays: tuple[Any, ...], convention: str) -> GradientCheckResult:
+    copies = tuple(None if a is None else a.copy() for a in arrays)
     try:
-        got = call(x, w, b, delta)
+        got = call(*copies)
+    except UnusableResult as exc:
+        return GradientCheckResult(False, probe, {}, problem=_sentence(str(exc)), convention=convention)
     except Exception as exc:  # the user's code failing is a finding
-        return GradientCheckResult(False, probe, {}, problem=f"Your code raised {type(exc).__name__}: {exc}")
+        problem = f"Your code raised {type(exc).__name__}: {exc}"
+        return GradientCheckResult(False, probe, {}, problem=problem, convention=convention)
+    mutated = changed_inputs(INPUTS, arrays, copies)
     as64 = [None if a is None else a.astype(np.float64) for a in arrays]
     want = gradients(e).evaluate(as64[0], as64[1], as64[2], delta=as64[3])
-    tols = _tolerances(e, *as64, eps=float(np.finfo(x.dtype).eps), exact=probe == "integer")
+    tols = _tolerances(e, *as64, eps=float(np.finfo(arrays[0].dtype).eps), exact=probe == "integer")
+    errors, first, problem = _compare(want, got, tols)
+    wrong = tuple(n for n in NAMES if n in first or errors.get(n) == float("inf"))
+    if not wrong and not mutated:
+        return GradientCheckResult(True, probe, errors, convention=convention)
+    notes = diagnose_gradients(e, as64, want, got, tols, wrong) if wrong else ()
+    if mutated:
+        notes = (mutation_text(mutated), *notes)
+    return GradientCheckResult(False, probe, errors, wrong, first, notes, problem.strip(), mutated, convention)
+
+
+def _sentence(text: str) -> str:
+    """``text`` with a capital, unless it starts with a gradient's name."""
+    return text if text.split(":")[0] in NAMES else text[0].upper() + text[1:]
+
+
+def _compare(
+    want: dict[str, Any], got: dict[str, Any], tols: dict[str, float]
+) -> tuple[dict[str, float], dict[str, tuple[tuple[int, ...], float, float]], str]:
+    """The largest error of each gradient, its first wrong entry, and the shapes that are wrong."""
     errors: dict[str, float] = {}
     first: dict[str, tuple[tuple[int, ...], float, float]] = {}
     problem = ""
@@ -148,11 +187,7 @@ def _run(call: Any, e: Expansion, probe: str, arrays: tuple[Any, ...]) -> Gradie
         if bad.any():
             index = tuple(int(i) for i in np.argwhere(bad)[0])
             first[name] = (index, float(ref[index]), float(mine[index]))
-    wrong = tuple(n for n in NAMES if n in first or errors.get(n) == float("inf"))
-    if not wrong:
-        return GradientCheckResult(True, probe, errors)
-    notes = tuple(_diagnose(e, name, as64, want, got, tols[name]) for name in wrong)
-    return GradientCheckResult(False, probe, errors, wrong, first, notes, problem.strip())
+    return errors, first, problem
 
 
 def _tolerances(e: Expansion, x: Any, w: Any, b: Any, delta: Any, *, eps: float, exact: bool) -> dict[str, float]:
@@ -168,89 +203,81 @@ def _tolerances(e: Expansion, x: Any, w: Any, b: Any, delta: Any, *, eps: float,
     return {name: min(t, 0.25) if exact else t for name, t in tols.items()}
 
 
-def _diagnose(e: Expansion, name: str, arrays: list[Any], want: dict[str, Any], got: dict[str, Any], tol: float) -> str:
-    """Which known mistake the wrong gradient ``name`` matches."""
-    x, w, b, delta = arrays
-    mine = got.get(name)
-    if mine is None:
-        return f"{name} is missing"
-    mine = np.asarray(mine, dtype=np.float64)
-    ref = np.asarray(want[name], dtype=np.float64)
-    n = x.shape[0]
-    candidates = {
-        "averaged over the batch instead of summed": ref / n,
-        "taken from the first sample only": np.asarray(
-            gradients(e).evaluate(x[:1], w, b, delta=delta[:1])[name], dtype=np.float64
-        )
-        if name != "dx"
-        else None,
-        "reversed along the kernel axis (convolution where correlation was meant)": ref[..., ::-1]
-        if name == "dw"
-        else None,
-        "the gradient of the flipped layer (kernel not flipped in the backward pass)": _flipped(e, name, arrays),
-        "with the opposite sign": -ref,
-    }
-    for text, candidate in candidates.items():
-        if candidate is not None and candidate.shape == mine.shape and np.all(np.abs(candidate - mine) <= tol):
-            return f"your {name} is {text}"
-    return f"your {name} matches no known variant"
-
-
-def _flipped(e: Expansion, name: str, arrays: list[Any]) -> np.ndarray | None:
-    if name != "dx":
-        return None
-    import dataclasses
-
-    spec = dataclasses.replace(e.spec, padding=e.padding, flip=not e.spec.flip)
-    x, w, b, delta = arrays
-    return np.asarray(gradients(spec.expand(e.input_length)).evaluate(x, w, b, delta=delta)["dx"], dtype=np.float64)
-
-
 def _detect(fn: Any) -> str:
+    """``'auto'``: torch modules and ``conv1d`` (or any three-argument forward) go through autograd."""
     torch = sys.modules.get("torch")
     if torch is not None and isinstance(fn, torch.nn.Module):
         return "torch_module"
     if torch is not None and (fn is torch.nn.functional.conv1d or fn is torch.conv1d):
         return "torch"
-    return "numpy"
+    from symconv.adapters import _positional_count
+
+    return "torch" if _positional_count(fn) == 3 else "numpy"
 
 
-def _adapt(fn: Any, convention: str, dtype: str) -> Any:
+def _adapt(fn: Any, e: Expansion, convention: str, dtype: str) -> Any:
     if not callable(fn):
         raise TypeError(f"'fn' must be callable (got {fn!r} of type {type(fn).__name__}).")
     if convention == "numpy":
-        return lambda x, w, b, delta: _as_dict(fn(x, w, b, delta))
-    return _torch_autograd(fn, convention == "torch_module", dtype)
+        return lambda x, w, b, delta: _as_dict(fn(x, w, b, delta), dtype)
+    return _torch_autograd(fn, e, convention == "torch_module", dtype)
 
 
-def _as_dict(out: Any) -> dict[str, Any]:
+def _as_dict(out: Any, dtype: str) -> dict[str, Any]:
     if isinstance(out, dict):
-        return {k: None if out.get(k) is None else to_numpy(out[k]) for k in NAMES}
+        out = tuple(out.get(k) for k in NAMES)
     if isinstance(out, (tuple, list)) and len(out) == 3:
-        return {k: None if v is None else to_numpy(v) for k, v in zip(NAMES, out)}
-    raise TypeError(f"the backward pass must return (dx, dw, db) or a dict with those keys (got {type(out).__name__}).")
+        return {k: None if v is None else _gradient(k, v, dtype) for k, v in zip(NAMES, out)}
+    raise UnusableResult(
+        f"the backward pass must return (dx, dw, db) or a dict with those keys (got {type(out).__name__})."
+    )
 
 
-def _torch_autograd(fn: Any, module: bool, dtype: str) -> Any:
+def _gradient(name: str, value: Any, dtype: str) -> Any:
+    """One returned gradient as an array; a refusal names the gradient."""
+    try:
+        return as_result(value, dtype)
+    except UnusableResult as exc:
+        raise UnusableResult(f"{name}: {exc}") from None
+
+
+def _torch_autograd(fn: Any, e: Expansion, module: bool, dtype: str) -> Any:
     import torch
 
-    own = copy.deepcopy(fn).to(getattr(torch, dtype)) if module else None
+    own = writable_module(fn, dtype) if module else None
 
     def call(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, delta: np.ndarray) -> dict[str, Any]:
-        tx = torch.tensor(x, requires_grad=True)
         if own is not None:
-            with torch.no_grad():
-                own.weight.copy_(torch.from_numpy(w))
-                if own.bias is not None:
-                    own.bias.copy_(torch.from_numpy(b) if b is not None else torch.zeros_like(own.bias))
+            write_parameters(own, w, b)
             own.zero_grad(set_to_none=True)
-            own(tx).backward(torch.from_numpy(delta))
-            tw, tb = own.weight, own.bias if b is not None else None
+            leaves = [torch.tensor(x, requires_grad=True), own.weight, own.bias if b is not None else None]
+            given = [leaves[0].clone()]  # a copy inside the graph: an in-place change is allowed, and seen
+            out = own(given[0])
         else:
-            tw = torch.tensor(w, requires_grad=True)
-            tb = None if b is None else torch.tensor(b, requires_grad=True)
-            fn(tx, tw, tb).backward(torch.from_numpy(delta))
-        grads = (tx.grad, tw.grad, None if tb is None else tb.grad)
-        return {k: None if g is None else g.detach().numpy() for k, g in zip(NAMES, grads)}
+            leaves = [None if a is None else torch.tensor(a, requires_grad=True) for a in (x, w, b)]
+            given = [None if t is None else t.clone() for t in leaves]
+            out = fn(*given)
+        if not isinstance(out, torch.Tensor) or tuple(out.shape) != delta.shape:
+            raise UnusableResult(_wrong_forward(e, (x, w, b), out, delta.shape))
+        for array, tensor in zip((x, w, b), given):
+            if array is not None and tensor is not None:
+                np.copyto(array, tensor.detach().numpy())  # let the caller see a change in place
+        out.backward(torch.from_numpy(delta))
+        return {k: None if t is None or t.grad is None else _gradient(k, t.grad, dtype) for k, t in zip(NAMES, leaves)}
 
     return call
+
+
+def _wrong_forward(e: Expansion, arrays: tuple[Any, ...], out: Any, shape: tuple[int, ...]) -> str:
+    """What a forward pass of the wrong shape computes, from the forward checker's variants."""
+    from symconv.diagnosis import diagnose
+    from symconv.probes import tolerance
+
+    if not hasattr(out, "shape"):
+        return f"your forward code returned {type(out).__name__}, not a tensor of shape {shape} (N, C_out, L_out)."
+    text = f"your forward code returned shape {tuple(out.shape)}; the layer gives {shape} (N, C_out, L_out)"
+    x, w = arrays[0].astype(np.float64), arrays[1].astype(np.float64)
+    b = None if arrays[2] is None else arrays[2].astype(np.float64)
+    got = out.detach().cpu().double().numpy()
+    matches, _ = diagnose(e, (x, w, b), got, tolerance(e, x, w, b, float(np.finfo(arrays[0].dtype).eps)))
+    return text + (f": it computes {matches[0].description}." if matches else ".")

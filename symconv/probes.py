@@ -64,17 +64,66 @@ def float_probe(e: Expansion, batch: int, rng: np.random.Generator, dtype: str) 
     return x, uniform(spec.weight_shape), uniform(spec.out_channels) if spec.bias else None
 
 
-def tolerance(e: Expansion, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, eps: float) -> np.ndarray:
-    """Per output channel: ``(terms + 2) * eps * (max|x| * sum|w[o]| + |b[o]|)``, a bound on summation error.
+# One per transform (input, kernel, inverse) of an FFT convolution; see tolerance().
+FFT_TRANSFORMS = 3
 
-    It holds for any order of summation (FFT-based code included) and for code that rounds its
-    inputs to ``eps`` first.
+
+def tolerance(
+    e: Expansion, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, eps: float, reference_eps: float = 0.0
+) -> np.ndarray:
+    """A bound on the rounding error of correct code, per sample and output channel: shape ``(N, C_out, 1)``.
+
+    The sum of two terms, for the two ways correct code computes a convolution:
+
+    * direct summation in any order (loops, pairwise or blocked sums, BLAS, im2col):
+      ``(T + 2) * eps * (max|x[n]| * ||w[o]||_1 + |b[o]|)``, with ``T = C_in/groups * K`` the terms
+      of one output (the classical ``gamma_T`` bound, plus the rounding of the inputs and the bias);
+    * FFT and overlap-add: ``3 * log2(2 n) * eps * sum_c ||xpad[n, c]||_2 * ||w[o, c]||_1``, the
+      normwise bound of an FFT convolution (each of its three transforms of ``log2 n`` butterfly
+      stages adds about ``eps`` times the 2-norm per stage), with ``n`` the padded length
+      (doubled for Bluestein's algorithm on prime lengths) and ``xpad`` the padded input.
+
+    ``reference_eps`` adds the direct-summation error of a reference computed in that precision.
     """
-    top = max(float(x.max(initial=0.0)), -float(x.min(initial=0.0)))
-    scale = top * np.abs(w).reshape(w.shape[0], -1).sum(axis=1, dtype=np.float64)
+    local, fft = _scales(e, x, w, b)
+    return ((_terms(e) + 2) * (eps + reference_eps) * local + FFT_TRANSFORMS * eps * fft)[..., None]
+
+
+def local_tolerance(e: Expansion, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, eps: float) -> np.ndarray:
+    """The direct-summation term of :func:`tolerance` alone, ``(N, C_out, 1)``."""
+    return ((_terms(e) + 2) * eps * _scales(e, x, w, b)[0])[..., None]
+
+
+def _scales(e: Expansion, x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """``(max|x[n]| * ||w[o]||_1 + |b[o]|, log2(2n) * sum_c ||xpad[n, c]||_2 * ||w[o, c]||_1)``, each ``(N, C_out)``."""
+    pairs = pair_norms(e, w)  # (C_in, C_out)
+    flat = np.abs(x.reshape(x.shape[0], x.shape[1], -1), dtype=np.float64)
+    top = flat.max(axis=2, initial=0.0)  # (N, C_in)
+    local = top.max(axis=1, initial=0.0)[:, None] * pairs.sum(axis=0)[None, :]
     if b is not None:
-        scale = scale + np.abs(b.astype(np.float64))
-    return (_terms(e) + 2) * eps * scale
+        local = local + np.abs(b.astype(np.float64))[None, :]
+    pad = sum(e.padding)
+    norms = np.sqrt(np.einsum("ncl,ncl->nc", flat, flat) + pad * top**2)
+    spec = e.spec
+    n = max(e.input_length + pad, e.output_length) + spec.dilation * (spec.kernel_size - 1) + 1
+    return local, np.log2(2 * n) * (norms @ pairs)
+
+
+def pair_norms(e: Expansion, w: np.ndarray) -> np.ndarray:
+    """``||w[o, c]||_1`` (over the kernel) for every input channel ``c`` and output channel ``o``: ``(C_in, C_out)``.
+
+    Zero for channel pairs in different groups. Works for both weight layouts: PyTorch's
+    ``(C_out, C_in/groups, K)`` and the transposed layer's ``(C_in, C_out/groups, K)``.
+    """
+    spec = e.spec
+    g = spec.groups
+    per_in, per_out = spec.in_channels // g, spec.out_channels // g
+    l1 = np.abs(w, dtype=np.float64).sum(axis=-1)
+    out = np.zeros((spec.in_channels, spec.out_channels))
+    for group in range(g):
+        rows, cols = slice(group * per_in, (group + 1) * per_in), slice(group * per_out, (group + 1) * per_out)
+        out[rows, cols] = l1[rows] if getattr(spec, "transposed", False) else l1[cols].T
+    return out
 
 
 def dtype_of(got: Any, fallback: np.dtype[Any]) -> np.dtype[Any]:

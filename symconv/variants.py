@@ -56,16 +56,22 @@ def variants(layer: Any, input_length: int) -> list[Variant]:
         >>> [v.name for v in variants(Conv1d(2, 2, 3, stride=2), 9)][-3:]
         ['bias added once per tap', 'bias added once per kernel entry', 'bias indexed by output position']
     """
+    if getattr(layer, "transposed", False):
+        from symconv.transposed_variants import transposed_variants
+
+        return list(transposed_variants(layer, input_length))
+    from symconv.channel_variants import biases, groups, layouts
+
     base = layer.resolve(input_length) if isinstance(layer, NumpyMode) else layer
     found: list[Variant] = []
-    for make in (_flip, _paddings, _padding_modes, _strides, _dilations, _shifts, _numpy_modes, _layouts, _groups):
+    for make in (_flip, _paddings, _padding_modes, _strides, _dilations, _shifts, _numpy_modes):
         found += list(make(layer, base, input_length))
-    found += list(_transposed(base, input_length))
-    found += list(_biases(base, input_length))
+    for more in (layouts, groups, _transposed, biases):
+        found += list(more(base, input_length))
     return found
 
 
-def _evaluator(spec: Conv1d, length: int) -> Compute | None:
+def evaluator(spec: Conv1d, length: int) -> Compute | None:
     """``(x, w, b) -> spec applied from its taps``, or None if ``spec`` cannot take ``length`` inputs."""
     try:
         taps = spec.make_taps(length)
@@ -83,7 +89,7 @@ def _replaced(spec: Conv1d, length: int, name: str, text: str, **changes: Any) -
         other = dataclasses.replace(spec, **changes)
     except ValueError:
         return
-    run = _evaluator(other, length)
+    run = evaluator(other, length)
     if run is not None:
         yield Variant(name, text, run)
 
@@ -176,14 +182,31 @@ def _dilations(layer: Any, base: Conv1d, length: int) -> Iterator[Variant]:
         yield from _respecified(
             base, length, "dilation ignored", f"dilation 1 where dilation={d} was meant", dilation=1
         )
+        yield from _length_kept(base, length)
     for other in (d - 1, d + 1):
         if other > 1 and base.kernel_size > 1:
             text = f"dilation {other} where dilation={d} was meant (off by one)"
             yield from _respecified(base, length, f"dilation {other}", text, dilation=other)
 
 
+def _length_kept(base: Conv1d, length: int) -> Iterator[Variant]:
+    """Dilation 1 in the sum, but the dilated layer's output length (the loop bound) kept."""
+    pair = base.resolve_padding(length)
+    undilated = dataclasses.replace(base, dilation=1, padding=pair)
+    taps, keep = undilated.make_taps(length), base.output_length(length)
+    text = (
+        f"dilation 1 where dilation={base.dilation} was meant, with the output length ({keep}) "
+        "of the dilated layer kept: the taps read x[s*i + k] instead of x[s*i + d*k]"
+    )
+    yield Variant(
+        "dilation ignored, output length kept",
+        text,
+        lambda x, w, b: taps.apply(x, w, b if base.bias else None)[..., :keep],
+    )
+
+
 def _shifts(layer: Any, base: Conv1d, length: int) -> Iterator[Variant]:
-    run = _evaluator(base, length)
+    run = evaluator(base, length)
     if run is None:
         return
     for step, where in ((1, "x[t+1]"), (-1, "x[t-1]")):
@@ -219,61 +242,9 @@ def _numpy_modes(layer: Any, base: Conv1d, length: int) -> Iterator[Variant]:
                 where = "np" if convention == "numpy" else "scipy.signal"
                 text = f"{where}.{operation}(x, w, mode={mode!r})" + (" + b" if base.bias else "")
                 spec = dataclasses.replace(mode_layer.resolve(length), bias=base.bias)
-                run = _evaluator(spec, length)
+                run = evaluator(spec, length)
                 if run is not None:
                     yield Variant(f"{where}.{operation} {mode!r}", text, run)
-
-
-def _layouts(layer: Any, base: Conv1d, length: int) -> Iterator[Variant]:
-    c_in, c_out, size = base.in_channels, base.out_channels, base.kernel_size
-    run = _evaluator(base, length)
-    if run is None or base.groups != 1 or c_in * c_out == 1:
-        return
-
-    def read_as(order: tuple[int, ...], shape: tuple[int, ...]) -> Compute:
-        return lambda x, w, b: run(x, w.reshape(shape).transpose(order).reshape(w.shape), b)
-
-    if c_in == c_out:
-        text = "weights indexed w[c, o, k], the (C_in, C_out, K) layout, instead of PyTorch's w[o, c, k]"
-        yield Variant("weight layout (C_in, C_out, K)", text, read_as((1, 0, 2), (c_in, c_out, size)))
-    else:
-        text = "the weight memory read as (C_in, C_out, K) instead of PyTorch's (C_out, C_in, K)"
-        yield Variant("weight layout (C_in, C_out, K)", text, read_as((1, 0, 2), (c_in, c_out, size)))
-    text = "the weight memory read as (K, C_in, C_out), TensorFlow's layout, instead of PyTorch's (C_out, C_in, K)"
-    yield Variant("weight layout (K, C_in, C_out)", text, read_as((2, 1, 0), (size, c_in, c_out)))
-
-
-def _groups(layer: Any, base: Conv1d, length: int) -> Iterator[Variant]:
-    g = base.groups
-    if g == 1:
-        return
-    per_out = base.out_channels // g
-    maps = {
-        "groups assigned round-robin": (
-            np.arange(base.out_channels) % g,
-            f"output channel o read input group o % {g} (round-robin) instead of o // {per_out} (contiguous blocks)",
-        ),
-        "group offset missing": (
-            np.zeros(base.out_channels, dtype=int),
-            "every output channel read the first group's input channels (the group offset is missing)",
-        ),
-    }
-    for name, (group_of, text) in maps.items():
-        one = dataclasses.replace(base, in_channels=base.in_channels // g, out_channels=1, groups=1)
-        run = _evaluator(one, length)
-        if run is not None:
-            yield Variant(f"groups mixed: {name}", text, _grouped(run, group_of, base.in_channels // g))
-
-
-def _grouped(run: Compute, group_of: np.ndarray, per_in: int) -> Compute:
-    def compute(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
-        outs: list[Any] = []
-        for o, group in enumerate(group_of.tolist()):
-            xs = x[:, group * per_in : (group + 1) * per_in]
-            outs.append(run(xs, w[o : o + 1], None if b is None else b[o : o + 1]))
-        return np.concatenate(outs, axis=1)
-
-    return compute
 
 
 def _transposed(base: Conv1d, length: int) -> Iterator[Variant]:
@@ -298,52 +269,10 @@ def _transposed(base: Conv1d, length: int) -> Iterator[Variant]:
 
 
 def _adjoint_of(taps: Any, out_length: int) -> Compute:
-    rows, cols, weights = taps.triples()
+    from symconv.adjoint import input_grad
 
     def compute(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
-        n, c = x.shape[0], taps.spec.in_channels
-        flat_x = x.reshape(n, -1)
-        y = np.zeros((n, c * out_length))
-        for sample in range(n):
-            y[sample] = np.bincount(cols, flat_x[sample, rows] * w.ravel()[weights], minlength=c * out_length)
-        y = y.reshape(n, c, out_length)
+        y = input_grad(taps, x, w)  # W^T x, with the roles of the layer's inputs and outputs swapped
         return y if b is None else y + b[None, :, None]
 
     return compute
-
-
-def _biases(base: Conv1d, length: int) -> Iterator[Variant]:
-    run = _evaluator(base, length)
-    if run is None or not base.bias:
-        return
-    count_spec = dataclasses.replace(base, bias=False, padding_mode="zeros")
-    counter = _evaluator(count_spec, length) if base.padding_mode == "zeros" else None
-    per_tap = base.in_channels // base.groups * base.kernel_size
-
-    def with_bias(add: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]) -> Compute:
-        def compute(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray | None:
-            if b is None:
-                return None
-            plain = run(x, w, None)
-            return plain + add(x, w, b)
-
-        return compute
-
-    def taps_count(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-        if counter is None:
-            return np.full((1, 1, 1), float(per_tap))
-        return np.asarray(counter(np.ones_like(x[:1]), np.ones_like(w), None))
-
-    def by_position(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
-        positions = np.arange(base.output_length(length)) % b.size
-        return b[positions][None, None, :]
-
-    yield Variant("bias missing", "no bias added", with_bias(lambda x, w, b: 0 * b[None, :, None]))
-    yield Variant("bias added twice", "the bias added twice", with_bias(lambda x, w, b: 2 * b[None, :, None]))
-    text = "the bias added once per tap (inside the loop over the kernel) instead of once per output"
-    yield Variant("bias added once per tap", text, with_bias(lambda x, w, b: b[None, :, None] * taps_count(x, w)))
-    text = f"the bias added once per kernel entry ({per_tap} times: C_in/groups * K) instead of once per output"
-    yield Variant("bias added once per kernel entry", text, with_bias(lambda x, w, b: per_tap * b[None, :, None]))
-    if base.out_channels > 1:
-        text = "the bias indexed by output position, b[i % C_out], instead of by output channel b[o]"
-        yield Variant("bias indexed by output position", text, with_bias(by_position))

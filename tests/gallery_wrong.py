@@ -17,7 +17,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from symconv import Conv1d
+from symconv import Conv1d, ConvTranspose1d
 
 NP_PAD = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
@@ -39,10 +39,14 @@ def loop_conv1d(
     c_out, per_in, size = w.shape
     per_out = c_out // groups
     stride = 1 if bug == "stride ignored" else stride
-    dilation = {"dilation ignored": 1, "dilation off by one": dilation - 1}.get(bug, dilation)
+    meant = (length + sum(padding) - dilation * (size - 1) - 1) // stride + 1
+    dilation = {"dilation ignored": 1, "dilation off by one": dilation - 1, "dilation ignored, length kept": 1}.get(
+        bug, dilation
+    )
     mode = "zeros" if bug == "padding mode zeros" else padding_mode
     xpad = np.pad(x, ((0, 0), (0, 0), padding), mode=NP_PAD[mode])  # type: ignore[call-overload]
     l_out = (length + sum(padding) - dilation * (size - 1) - 1) // stride + 1
+    l_out = {"dilation ignored, length kept": meant, "output one short": meant - 1}.get(bug, l_out)
     out = np.zeros((n, c_out, l_out))
     for o in range(c_out):
         group = o % groups if bug == "groups round-robin" else o // per_out
@@ -89,7 +93,7 @@ class Wrong:
     """A wrong implementation of ``layer`` and the variant it must be diagnosed as."""
 
     bug: str
-    layer: Conv1d
+    layer: Conv1d | ConvTranspose1d
     fn: Any
     expected: str
     convention: str = "auto"
@@ -97,12 +101,15 @@ class Wrong:
 
 
 def _loop_case(bug: str, layer: Conv1d, expected: str) -> Wrong:
+    """The loop with ``bug``, for ``layer`` on 13 inputs."""
     return Wrong(bug, layer, loop_for(layer, 13, bug), expected, "numpy")
 
 
 def _torch(fn: Callable[..., Any], **options: Any) -> Callable[..., Any]:
     return lambda x, w, b: fn(x, w, b, **options)
 
+
+TRANSPOSED = ConvTranspose1d(2, 2, 3, stride=2, padding=1, output_padding=1)
 
 GALLERY: list[Wrong] = [
     Wrong(
@@ -153,6 +160,37 @@ GALLERY: list[Wrong] = [
         Conv1d(2, 2, 3, stride=2, padding=1),
         _torch(F.conv_transpose1d, stride=2, padding=1),
         "transposed convolution",
+        "torch",
+    ),
+    _loop_case("dilation ignored, length kept", Conv1d(2, 2, 3, dilation=3), "dilation ignored, output length kept"),
+    _loop_case("output one short", Conv1d(1, 2, 3, padding=1), "output one short (last missing)"),
+    Wrong(
+        "output_padding forgotten in a transposed convolution",
+        TRANSPOSED,
+        _torch(F.conv_transpose1d, stride=2, padding=1),
+        "output_padding 0",
+        "torch",
+    ),
+    Wrong(
+        "padding of a transposed convolution read as padding of its input",
+        TRANSPOSED,
+        lambda x, w, b: F.conv_transpose1d(F.pad(x, (1, 1)), w, b, stride=2, output_padding=1),
+        "padding applied to the input",
+        "torch",
+        11,
+    ),
+    Wrong(
+        "stride confused in a transposed convolution",
+        TRANSPOSED,
+        _torch(F.conv_transpose1d, stride=3, padding=1, output_padding=1),
+        "stride 3",
+        "torch",
+    ),
+    Wrong(
+        "a forward convolution where the transposed one was meant",
+        TRANSPOSED,
+        _torch(F.conv1d, stride=2, padding=1),
+        "forward convolution",
         "torch",
     ),
     Wrong(

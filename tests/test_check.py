@@ -11,7 +11,8 @@ import torch
 import torch.nn.functional as F
 from gallery_wrong import GALLERY, correct_loop, two_bugs
 
-from symconv import Conv1d, convolve, correlate
+import symconv
+from symconv import Conv1d, Sequential, convolve, correlate
 from symconv.check import MismatchError, assert_matches, check, default_length
 
 # -- every bug in the gallery ------------------------------------------------------------------
@@ -219,3 +220,309 @@ def test_single_convention_needs_one_channel() -> None:
 def test_not_callable_is_a_type_error() -> None:
     with pytest.raises(TypeError, match="'fn' must be callable"):
         check(3, Conv1d(1, 1, 3))
+
+
+# -- code that changes its inputs in place (issue 9) ------------------------------------------
+
+
+def _flip_kernel_in_place(x, w, b):
+    w[...] = w[..., ::-1].copy()  # the "flip" done in place, then a true convolution on the flipped copy
+    return correct_loop(Conv1d(2, 3, 3, padding=1), x.shape[-1])(x, w[..., ::-1], b)
+
+
+def _zero_bias_in_place(x, w, b):
+    out = correct_loop(Conv1d(2, 3, 3, padding=1), x.shape[-1])(x, w, b)
+    b[:] = 0  # after use: the output is right, the caller's bias is gone
+    return out
+
+
+MUTATORS = [
+    ("x", lambda x, w, b: F.conv1d(F.relu_(x), w, b, padding=1), "torch"),
+    ("w", _flip_kernel_in_place, "numpy"),
+    ("b", _zero_bias_in_place, "numpy"),
+    ("b", lambda x, w, b: F.conv1d(x, w, b.zero_(), padding=1), "torch"),
+]
+
+
+@pytest.mark.parametrize(("name", "fn", "convention"), MUTATORS)
+def test_check_fails_code_that_mutates_its_input(name, fn, convention) -> None:
+    layer = Conv1d(2, 3, 3, padding=1)
+    result = check(fn, layer, 9, convention=convention)
+    assert not result.passed and result.mutated == (name,)
+    assert f"your function modified its input `{name}` in place" in result.report()
+    assert result.diagnosis.startswith(f"your function modified its input `{name}` in place")
+
+
+def test_check_names_every_mutated_input_and_compares_with_the_original_values() -> None:
+    def both(x, w, b):
+        x *= 2
+        b += 1
+        return F.conv1d(x, w, b, padding=1)
+
+    result = check(both, Conv1d(2, 3, 3, padding=1), 9, convention="torch")
+    assert result.mutated == ("x", "b")
+    assert "your function modified its inputs `x` and `b` in place" in result.report()
+    first = result.first_mismatch
+    assert first is not None and first.returned != first.expected  # the reference used the original x and b
+
+
+def test_writing_the_same_values_back_is_not_a_mutation() -> None:
+    def idle(x, w, b):
+        x[...] = x.copy()
+        return F.conv1d(torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b), padding=1).numpy()
+
+    assert check(idle, Conv1d(2, 3, 3, padding=1), 9).passed
+
+
+# -- the tolerance: FFT and overlap-add pass at long inputs, a shift still fails ----------------
+
+
+def _fft(x, w):
+    return scipy.signal.fftconvolve(x, w[::-1], "valid")
+
+
+def _oa(x, w):
+    return scipy.signal.oaconvolve(x, w[::-1], "valid")
+
+
+def test_fft_code_from_the_issue_passes_at_65536() -> None:
+    assert check(_fft, Conv1d(1, 1, 2, bias=False), 65536).passed
+
+
+@pytest.mark.parametrize(
+    ("fn", "size", "length", "dtype"),
+    [(_fft, 2, 10**6, "float64"), (_oa, 3, 10**6, "float32"), (_fft, 9, 300_000, "float32")],
+)
+def test_fft_and_overlap_add_pass_up_to_a_million_inputs(fn, size, length, dtype) -> None:
+    result = check(fn, Conv1d(1, 1, size, bias=False), length, batch=1, dtype=dtype)
+    assert result.passed, result.report()
+    assert result.max_error <= 1e-2 * result.tolerance  # measured: at most 3e-3 of the bound
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("length", [4096, 10**6])
+def test_bound_holds_for_fft_and_a_one_tap_shift_exceeds_it(length, dtype) -> None:
+    from symconv.probes import float_probe, tolerance
+
+    e = Conv1d(1, 1, 3, bias=False).expand(length)
+    x, w, _ = float_probe(e, 1, np.random.default_rng(1), dtype)
+    want = e.taps.apply(x.astype(np.float64), w.astype(np.float64), None)
+    eps = float(np.finfo(dtype).eps)
+    tol = tolerance(e, x, w, None, eps, reference_eps=eps if dtype == "float32" else 0.0)
+    ratio = np.abs(_fft(x[0, 0], w[0, 0]) - want[0, 0]) / tol[0, 0]
+    assert ratio.max() < 1e-2  # measured 1e-4 to 3e-3 from L = 4096 to 10**6
+    shifted = np.abs(np.roll(want, 1, axis=-1) - want)
+    assert np.mean(shifted > tol) > 0.95  # a one-tap shift is far outside the bound almost everywhere
+
+
+def test_one_tap_shift_of_fft_code_fails_at_a_million_inputs() -> None:
+    result = check(lambda x, w: np.roll(_fft(x, w), 1), Conv1d(1, 1, 2, bias=False), 10**6, batch=1)
+    assert not result.passed and result.probe == "integer"
+    assert result.wrong > 0.9 * 10**6
+
+
+# -- transposed layers: diagnosed, never a crash ------------------------------------------------
+
+TRANSPOSED = symconv.ConvTranspose1d(2, 2, 3, stride=2, padding=1, output_padding=1)
+
+
+def test_wrong_transposed_code_from_the_issue_is_diagnosed_not_a_crash() -> None:
+    fn = lambda x, w, b: F.conv_transpose1d(x, w, b, stride=2, padding=1)  # noqa: E731
+    result = check(fn, TRANSPOSED, convention="torch")
+    assert not result.passed
+    assert result.matches[0].name == "output_padding 0"
+    assert "output_padding=0 where output_padding=1 was meant" in result.report()
+
+
+@pytest.mark.parametrize(
+    ("fn", "expected"),
+    [
+        (lambda x, w, b: F.conv_transpose1d(x, w, b, stride=2, padding=2, output_padding=1), "padding 2"),
+        (lambda x, w, b: F.conv_transpose1d(x, w, b, stride=2)[..., :-1], "output cropped at 0"),
+        (lambda x, w, b: F.conv_transpose1d(x, w, b, stride=1, padding=1), "stride ignored"),
+        (lambda x, w, b: F.conv_transpose1d(x, w.flip(-1), b, stride=2, padding=1, output_padding=1), "kernel flipped"),
+        (
+            lambda x, w, b: F.conv_transpose1d(x, w.transpose(0, 1), b, stride=2, padding=1, output_padding=1),
+            "weight layout (C_out, C_in, K)",
+        ),
+        (lambda x, w, b: F.conv_transpose1d(x, w, None, stride=2, padding=1, output_padding=1), "bias missing"),
+    ],
+)
+def test_transposed_confusions_are_named(fn, expected) -> None:
+    result = check(fn, TRANSPOSED, 7, convention="torch")
+    assert expected in [v.name for v in result.matches], result.report()
+
+
+def test_correct_transposed_code_passes() -> None:
+    layer = symconv.ConvTranspose1d(2, 3, 4, stride=3, padding=2, dilation=2, output_padding=2, bias=False)
+    fn = lambda x, w, b: F.conv_transpose1d(x, w, b, stride=3, padding=2, dilation=2, output_padding=2)  # noqa: E731
+    assert check(fn, layer, convention="torch").passed
+    module = torch.nn.ConvTranspose1d(2, 2, 3, stride=2, padding=1, output_padding=1)
+    assert check(module, TRANSPOSED, dtype="float32").passed
+
+
+# -- dtype: the probe's dtype is the least precision expected back --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cast", "dtype", "named"),
+    [
+        (lambda out: out.astype(np.float16), "float64", "float16"),
+        (lambda out: out.astype(np.float32), "float64", "float32"),
+        (lambda out: out.astype(np.float16), "float32", "float16"),
+        (lambda out: torch.from_numpy(out).to(torch.bfloat16), "float32", "torch.bfloat16"),
+    ],
+)
+def test_a_result_less_precise_than_its_input_fails_and_names_its_dtype(cast, dtype, named) -> None:
+    result = check(lambda x, w: cast(np.correlate(x, w, "valid")), Conv1d(1, 1, 3, bias=False), dtype=dtype)
+    assert not result.passed
+    assert f"your code returned {named} results for {dtype} inputs: less precision than it was given" in (
+        result.report()
+    )
+
+
+def test_a_more_precise_result_passes() -> None:
+    fn = lambda x, w: np.correlate(x.astype(np.float64), w.astype(np.float64), "valid")  # noqa: E731
+    assert check(fn, Conv1d(1, 1, 3, bias=False), dtype="float32").passed
+
+
+@pytest.mark.parametrize(
+    ("returned", "text"),
+    [
+        ("hello", "your code returned text (str 'hello'), not an array of numbers"),
+        (None, "your code returned None, not an array of numbers (a missing return?)"),
+        (np.array([["a", "b"]]), "your code returned an array of text"),
+        ([[1.0, 2.0], [3.0]], "your code returned a list that is not an array of numbers"),
+        (np.array([1 + 2j]), "your code returned complex (complex128) results; the layer is real"),
+        (np.array([1, 2], dtype=np.int64), "your code returned integer (int64) results for float64 inputs"),
+        (np.array([None, 1.0]), "your code returned values that are not real numbers (such as None"),
+    ],
+)
+def test_checked_code_returning_something_not_numeric_fails_with_a_clear_message(returned, text) -> None:
+    result = check(lambda x, w, b: returned, Conv1d(1, 1, 3), 6)
+    assert not result.passed and result.max_error == float("inf")
+    assert text in result.report()
+    assert result.diagnosis.startswith("your code returned")
+
+
+def test_exact_numbers_are_accepted() -> None:
+    from fractions import Fraction
+
+    def exact(x, w):
+        return [sum(Fraction(float(x[i + k])) * Fraction(float(w[k])) for k in range(3)) for i in range(len(x) - 2)]
+
+    assert check(exact, Conv1d(1, 1, 3, bias=False), 7).passed
+
+
+# -- convention 'auto' retries PyTorch code with tensors -----------------------------------------
+
+
+def test_auto_convention_runs_torch_code_that_raises_on_numpy_arrays() -> None:
+    fn = lambda x, w, b: F.conv1d(x, w, b, stride=2, dilation=2)  # noqa: E731
+    result = check(fn, Conv1d(2, 3, 3, stride=2, dilation=2))
+    assert result.passed and result.convention == "torch"
+    assert "convention 'torch' (auto: your code raised TypeError on NumPy arrays" in result.report()
+
+
+def test_auto_convention_keeps_the_numpy_error_when_torch_fails_too() -> None:
+    def broken(x, w, b):
+        raise IndexError("index 7 is out of bounds")
+
+    result = check(broken, Conv1d(1, 1, 3), 5)
+    assert result.convention == "numpy" and "IndexError: index 7 is out of bounds" in result.problem
+
+
+# -- three common bugs get a name ----------------------------------------------------------------
+
+
+def test_dilation_ignored_with_the_output_length_kept_is_named() -> None:
+    from gallery_wrong import loop_for
+
+    layer = Conv1d(2, 3, 3, dilation=2, padding=1)
+    result = check(loop_for(layer, 11, "dilation ignored, length kept"), layer, 11)
+    assert result.matches[0].name == "dilation ignored, output length kept"
+
+
+def test_float32_code_checked_at_float64_is_a_precision_loss() -> None:
+    fn = lambda x, w, b: F.conv1d(x.float(), w.float(), b.float(), padding=1).double()  # noqa: E731
+    result = check(fn, Conv1d(2, 3, 3, padding=1), convention="torch")
+    assert not result.passed and result.probe == "float"
+    assert result.diagnosis.startswith("precision loss: every error")
+    assert "your code computes in float32 somewhere" in result.diagnosis
+    fft32 = lambda x, w: _fft(x.astype(np.float32), w.astype(np.float32)).astype(np.float64)  # noqa: E731
+    assert "float32" in check(fft32, Conv1d(1, 1, 3, bias=False), 4096).precision
+
+
+def test_a_one_tap_shift_is_not_called_a_precision_loss() -> None:
+    result = check(lambda x, w: np.roll(np.correlate(x, w, "valid"), 1), Conv1d(1, 1, 3, bias=False), 64)
+    assert not result.passed and result.precision == ""
+
+
+@pytest.mark.parametrize(
+    ("cut", "name"),
+    [
+        (lambda out: out[..., :-1], "output one short (last missing)"),
+        (lambda out: out[..., 1:], "output one short (first missing)"),
+        (lambda out: np.concatenate([out, out[..., :1]], axis=-1), "output one long (extra last)"),
+        (lambda out: np.concatenate([out[..., :1] * 0, out], axis=-1), "output one long (extra first)"),
+    ],
+)
+def test_an_output_one_element_short_or_long_is_named(cut, name) -> None:
+    layer = Conv1d(2, 3, 3, padding=1)
+    result = check(lambda x, w, b: cut(correct_loop(layer, 9)(x, w, b)), layer, 9)
+    assert name in [v.name for v in result.matches], result.report()
+
+
+# -- bad input -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("layer", "got"),
+    [
+        ("conv", "'conv' of type str"),
+        (Sequential(Conv1d(1, 1, 3), symconv.Activation("relu")), "of type Sequential); check a stack one"),
+        (symconv.MaxPool1d(2), "of type MaxPool1d"),
+        (None, "None of type NoneType"),
+    ],
+)
+def test_check_refuses_what_is_not_one_convolution_layer(layer, got) -> None:
+    rule = "'layer' must be one convolution layer: a Conv1d, a ConvTranspose1d or a NumPy/SciPy mode"
+    with pytest.raises(TypeError) as info:
+        check(lambda x, w, b: x, layer)
+    assert str(info.value).startswith(rule) and got in str(info.value)
+
+
+def test_check_takes_an_expansion() -> None:
+    e = Conv1d(1, 1, 3).expand(6)
+    assert check(lambda x, w, b: F.conv1d(x, w, b), e, convention="torch").passed
+    with pytest.raises(ValueError, match="'input_length' must be left out or equal 6"):
+        check(lambda x, w, b: x, e, 7)
+
+
+# -- weight-normalised torch modules ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_weight_normalised_torch_module_is_supported(dtype) -> None:
+    module = torch.nn.utils.parametrizations.weight_norm(torch.nn.Conv1d(2, 3, 3, padding=1))
+    before = {k: v.clone() for k, v in module.state_dict().items()}
+    assert check(module, Conv1d(2, 3, 3, padding=1), dtype=dtype).passed
+    assert all(torch.equal(before[k], v) for k, v in module.state_dict().items())
+    assert torch.nn.utils.parametrize.is_parametrized(module, "weight")  # the original is untouched
+    assert module(torch.ones(1, 2, 5)).shape == (1, 3, 5)
+
+
+def test_spectral_and_hook_based_weight_norm_modules_are_supported() -> None:
+    spectral = torch.nn.utils.parametrizations.spectral_norm(torch.nn.Conv1d(2, 2, 3))
+    assert check(spectral, Conv1d(2, 2, 3)).passed
+    with pytest.warns(FutureWarning):
+        old = torch.nn.utils.weight_norm(torch.nn.Conv1d(2, 2, 3, stride=2))
+    assert check(old, Conv1d(2, 2, 3, stride=2)).passed
+    assert hasattr(old, "weight_g")
+
+
+def test_wrongly_configured_weight_normalised_module_fails() -> None:
+    module = torch.nn.utils.parametrizations.weight_norm(torch.nn.Conv1d(2, 3, 3, padding=2))
+    result = check(module, Conv1d(2, 3, 3, padding=1))
+    assert not result.passed
+    assert "padding (left, right) = (2, 2)" in result.diagnosis
