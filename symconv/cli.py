@@ -11,6 +11,7 @@ import numpy as np
 import sympy
 
 from symconv._version import __version__
+from symconv import elision
 from symconv.expansion import Expansion
 from symconv.modes import convolve
 from symconv.padding import PADDING_MODES, PADDING_NAMES
@@ -110,9 +111,9 @@ def _is_default(args: argparse.Namespace) -> bool:
 
 
 def _matrix_block(e: Expansion, max_columns: int) -> str:
-    rows, cols = e.matrix.shape
-    if cols > max_columns:
-        return f"({rows} x {cols}: too wide to print here; see `symconv latex` or Expansion.matrix)"
+    rows, cols = e._matrix_shape
+    if cols > max_columns or rows > max_columns:
+        return f"({rows} x {cols}: too large to print here; see `symconv latex`, or Expansion.matrix_row(r))"
     return sympy.pretty(e.matrix, use_unicode=True)
 
 
@@ -127,30 +128,21 @@ def explain_text(e: Expansion, x: Sequence[Any] | None, w: Sequence[Any] | None,
         f"= {e.output_length}"
     )
     out.append("\nOne equation per output (z is a vector: one entry per output position and channel):")
-    out += [sympy.pretty(eq, use_unicode=True) for eq in e.equations]
+    out += elision.equation_lines(e)
     out.append("\nThe same layer as a weight-tied matrix, vec(z) = W vec(x) + b:")
     out.append(_matrix_block(e, 24))
     out.append("\nWhich weight touches which input (each weight's tying group, as (output, input) pairs):")
-    for flat, wsym in enumerate(e.w._array):  # type: ignore[attr-defined]
-        o, cw, k = np.unravel_index(flat, spec.weight_shape)
-        pairs = e.taps.tying_group(int(o), int(cw), int(k))
-        shown = ", ".join(f"{_name(e, 'z', p[0])}<-{_name(e, 'x', p[1])}" for p in pairs)
-        out.append(f"  {wsym}: {shown}")
+    out += elision.tying_lines(e)
     counts = e.taps.counts()
     out.append(
         f"\nCounts: {counts.taps} taps, {counts.parameters} parameters, {counts.nonzeros} non-zero matrix "
         f"entries; a dense layer of the same shape has {counts.dense_parameters} parameters."
     )
     out.append("\nThe nonlinearity is then applied elementwise, h = f(z):")
-    out.append(sympy.pretty(e.activate("sigma"), use_unicode=True))
+    out += elision.activation_lines(e, "sigma")
     if x is not None and w is not None:
         out += _numbers_block(e, x, w, b)
     return "\n".join(out)
-
-
-def _name(e: Expansion, kind: str, pos: tuple[int, int]) -> str:
-    arr = e.z_symbols if kind == "z" else e.x
-    return str(arr[pos])
 
 
 def _numbers_block(e: Expansion, x: Sequence[Any], w: Sequence[Any], b: Sequence[Any] | None) -> list[str]:

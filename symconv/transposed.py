@@ -119,11 +119,18 @@ class ConvTranspose1d:
         out = self.output_length(input_length)
         return TransposedTaps(self, Taps(self.conv(), out, input_length, self.resolve_padding(input_length)))
 
-    def expand(self, input_length: int, *, index_base: int = 0, names: Mapping[str, str] | None = None) -> Expansion:
+    def expand(
+        self,
+        input_length: int,
+        *,
+        index_base: int = 0,
+        names: Mapping[str, str] | None = None,
+        max_terms: int | None = None,
+    ) -> Expansion:
         """The :class:`~symconv.expansion.Expansion` of this layer on ``input_length`` inputs."""
         from symconv.expansion import expand
 
-        return expand(self, input_length, index_base=index_base, names=names)
+        return expand(self, input_length, index_base=index_base, names=names, max_terms=max_terms)
 
     def describe(self) -> str:
         return f"{self!r}: transposed convolution (the adjoint of {self.conv()!r})"
@@ -200,8 +207,11 @@ class TransposedTaps:
     def fed_by(self, c: int, i: int) -> list[Tap]:
         return sorted(self._swap(t) for t in self.conv_taps.feeding(c, i))
 
-    def tying_group(self, c: int, ow: int, k: int) -> list[tuple[tuple[int, int], tuple[int, int]]]:
-        return sorted((b, a) for a, b in self.conv_taps.tying_group(c, ow, k))
+    def tying_group(
+        self, c: int, ow: int, k: int, limit: int | None = None
+    ) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+        # zero padding only: the conv's pairs (i, s*i + offset) come in the order of s*i + offset too
+        return sorted((b, a) for a, b in self.conv_taps.tying_group(c, ow, k, limit))
 
     def receptive_field(self, o: int, u: int) -> list[tuple[int, int]]:
         return sorted({tap.input for tap in self.feeding(o, u)})
