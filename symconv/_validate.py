@@ -29,6 +29,35 @@ def as_int(name: str, value: Any, *, minimum: int) -> int:
     return int(value)
 
 
+def as_index(name: str, value: Any) -> int:
+    """Return ``value`` as an ``int`` index (NumPy ints too) or raise ``TypeError`` naming ``name``.
+
+    Floats and bools are refused: ``1.5`` is no position, and ``True`` is a bug. The caller
+    checks the range.
+    """
+    if not _is_int(value):
+        raise TypeError(f"'{name}' must be an int index (got {value!r} of type {type(value).__name__}).")
+    return int(value)
+
+
+def check_position(
+    what: str, names: tuple[str, ...], values: tuple[Any, ...], bounds: tuple[int, ...]
+) -> tuple[int, ...]:
+    """Validate a position given as ints named ``names``, each in ``[0, bound)``; return it as ints.
+
+    Examples:
+        >>> check_position("output position", ("o", "i"), (0, 3), (1, 3))
+        Traceback (most recent call last):
+        ...
+        ValueError: output position (o, i) must have 'o' in [0, 1) and 'i' in [0, 3) (got (0, 3)).
+    """
+    ints = tuple(as_index(n, v) for n, v in zip(names, values))
+    if not all(0 <= v < b for v, b in zip(ints, bounds)):
+        ranges = " and ".join(f"'{n}' in [0, {b})" for n, b in zip(names, bounds))
+        raise ValueError(f"{what} ({', '.join(names)}) must have {ranges} (got {ints}).")
+    return ints
+
+
 def as_size(name: str, value: Any, *, minimum: int = 1) -> int:
     """Accept an int or a 1-tuple ``(n,)``, as PyTorch's ``_single`` does."""
     if isinstance(value, (tuple, list)):

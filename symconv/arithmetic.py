@@ -33,17 +33,33 @@ def conv_output_length(
     padded, extent = length + 2 * p, d * (size - 1) + 1
     if padded < extent:
         raise ValueError(
-            f"'input_length' {length} padded to {padded} is shorter than the dilated kernel extent {extent}."
+            f"'input_length' {length} padded to {padded} is shorter than the dilated kernel extent "
+            f"dilation*(kernel_size-1)+1 = {d}*({size}-1)+1 = {extent}."
         )
     return (padded - extent) // s + 1
+
+
+def check_output_padding(output_padding: int, stride: int, dilation: int) -> None:
+    """PyTorch's rule: ``output_padding`` must be smaller than either ``stride`` or ``dilation``."""
+    if output_padding >= max(stride, dilation):
+        raise ValueError(
+            "'output_padding' must be smaller than either stride or dilation "
+            f"(got output_padding={output_padding}, stride={stride}, dilation={dilation})."
+        )
 
 
 def transposed_output_length(
     input_length: int, kernel_size: int, stride: int = 1, padding: int = 0, output_padding: int = 0, dilation: int = 1
 ) -> int:
-    """``(L-1)*s - 2p + d*(K-1) + output_padding + 1``, as ``torch.nn.ConvTranspose1d``."""
+    """``(L-1)*s - 2p + d*(K-1) + output_padding + 1``, as ``torch.nn.ConvTranspose1d``.
+
+    Raises:
+        ValueError: A size out of range, ``output_padding`` not below ``max(stride, dilation)``
+            (PyTorch's rule), or no output left.
+    """
     length, size, s, p, d = _checked(input_length, kernel_size, stride, padding, dilation)
     op = as_int("output_padding", output_padding, minimum=0)
+    check_output_padding(op, s, d)
     out = (length - 1) * s - 2 * p + d * (size - 1) + op + 1
     if out < 1:
         raise ValueError(

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import sympy
 
+from symconv.activations import SOFTPLUS_THRESHOLD
 from symconv.adjoint import bias_grad
+from symconv.values import as_numbers, exact
 
 if TYPE_CHECKING:
     from symconv.gradients import Gradients
@@ -16,30 +18,40 @@ if TYPE_CHECKING:
 
 def activation_numbers(name: str, f: Any, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``f(z)`` and ``f'(z)`` on numbers; exact for relu and identity on ints and objects."""
+    if name in ("relu", "softplus") and z.dtype.kind == "c":
+        raise ValueError(f"activation {name!r} needs real numbers (got {z.dtype} data).")
     if name == "relu":
         return np.where(z > 0, z, 0 * z), (z > 0).astype(np.int64)
     if name == "identity":
         return z, np.ones(z.shape, dtype=np.int64)
     if name in ("tanh", "sigmoid", "softplus") and z.dtype != object:
-        zf = z.astype(np.float64)
-        sig = 1 / (1 + np.exp(-zf))
+        zf = z.astype(np.result_type(z.dtype, np.float64))
         if name == "tanh":
             return np.tanh(zf), 1 - np.tanh(zf) ** 2
-        if name == "sigmoid":
-            return sig, sig * (1 - sig)
-        return np.logaddexp(0, zf), sig
+        if name == "softplus":
+            return softplus_numbers(zf)
+        sig = 1 / (1 + np.exp(-zf))
+        return sig, sig * (1 - sig)
     if name == "sigma":
         raise ValueError("activation 'sigma' is an undefined function: numeric gradients need a concrete activation.")
     from symconv.activations import derivative
 
     u = sympy.Dummy("u")
     value, slope = sympy.Lambda(u, f(u)), sympy.Lambda(u, derivative(name, f, u))
-    apply = np.frompyfunc(lambda t, fn: fn(sympy.sympify(t)), 2, 1)
+    apply = np.frompyfunc(lambda t, fn: fn(exact("z", t)), 2, 1)
     return apply(z, value), apply(z, slope)
 
 
+def softplus_numbers(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """PyTorch's softplus (beta 1, threshold 20) and its derivative, by PyTorch's formulas:
+    ``log1p(exp(z))`` and ``e/(e+1)`` with ``e = exp(z)``, and ``z`` and ``1`` above the threshold."""
+    above = z > SOFTPLUS_THRESHOLD
+    e = np.exp(np.where(above, 0, z))  # no overflow where the linear branch is taken
+    return np.where(above, z, np.log1p(e)), np.where(above, 1, e / (e + 1))
+
+
 def _shaped(name: str, array: Any, shape: tuple[int, int, int], unbatch: int) -> np.ndarray:
-    a = np.asarray(array)
+    a = as_numbers(name, array)
     forms = [shape, shape[1:], shape[2:]]
     if a.shape == forms[unbatch] or a.shape == shape:
         return a.reshape(shape)
@@ -84,13 +96,14 @@ def _upstream(g: Gradients, out: np.ndarray, shape: Any, unbatch: int, delta: An
     if g.loss == "mse":
         if target is None:
             raise ValueError("'target' is required for loss='mse'.")
-        return _exact_scale(out - _shaped("target", target, shape, unbatch), 2, shape[1] * shape[2])
+        # the mean over every element, the batch included, as torch.nn.MSELoss()
+        return _exact_scale(out - _shaped("target", target, shape, unbatch), 2, shape[0] * shape[1] * shape[2])
     # dL/d(output) in the output symbols (g.upstream has the outputs already expanded in x, w, b)
     names = sympy.flatten(g.output_symbols.tolist())
     local = [sympy.diff(g.loss, s) for s in names]
     per_sample = []
     for sample in out:
-        values = {s: sympy.sympify(v) for s, v in zip(names, sample.ravel().tolist())}
+        values = {s: exact("output", v) for s, v in zip(names, sample.ravel().tolist())}
         grads = [u.xreplace(values) for u in local]
         if any(not v.is_number for v in grads):
             extra = set().union(*(v.free_symbols for v in grads))

@@ -55,12 +55,13 @@ class Activation:
         return Matrix(*h.shape, [derivative(name, f, v) * d for v, d in zip(h, delta)]), {}
 
 
-@dataclass(frozen=True)
 class _Pool:
+    """Windows and output lengths shared by the pooling layers (each declares its fields in PyTorch's order)."""
+
     kernel_size: int
-    stride: int | None = None
-    padding: int = 0
-    ceil_mode: bool = False
+    stride: int | None
+    padding: int
+    ceil_mode: bool
 
     def _check(self) -> None:
         object.__setattr__(self, "kernel_size", as_size("kernel_size", self.kernel_size))
@@ -88,9 +89,13 @@ class _Pool:
 
 @dataclass(frozen=True)
 class AvgPool1d(_Pool):
-    """``torch.nn.AvgPool1d``: ``kernel_size``, ``stride`` (default ``kernel_size``), ``padding``, ``ceil_mode``,
-    ``count_include_pad``."""
+    """``torch.nn.AvgPool1d``, with its parameters in its positional order: ``kernel_size``,
+    ``stride`` (default ``kernel_size``), ``padding``, ``ceil_mode``, ``count_include_pad``."""
 
+    kernel_size: int
+    stride: int | None = None
+    padding: int = 0
+    ceil_mode: bool = False
     count_include_pad: bool = True
 
     def __post_init__(self) -> None:
@@ -123,16 +128,33 @@ class AvgPool1d(_Pool):
 
 @dataclass(frozen=True)
 class MaxPool1d(_Pool):
-    """``torch.nn.MaxPool1d``: ``kernel_size``, ``stride``, ``padding`` (never selected), ``dilation``, ``ceil_mode``.
+    """``torch.nn.MaxPool1d``, with its parameters in its positional order: ``kernel_size``,
+    ``stride`` (default ``kernel_size``), ``padding`` (never selected), ``dilation``,
+    ``return_indices`` (only ``False``: the layer returns the maxima), ``ceil_mode``.
 
     The gradient goes to the argmax of each window; on ties, to the first (leftmost) maximum,
     as PyTorch's CPU kernel does. It is written exactly with ``Piecewise``.
+
+    Examples:
+        >>> MaxPool1d(3, 2, 1, 2)
+        MaxPool1d(kernel_size=3, stride=2, padding=1, dilation=2, return_indices=False, ceil_mode=False)
     """
 
+    kernel_size: int
+    stride: int | None = None
+    padding: int = 0
     dilation: int = 1
+    return_indices: bool = False
+    ceil_mode: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "dilation", as_size("dilation", self.dilation))
+        if as_bool("return_indices", self.return_indices):
+            raise ValueError(
+                "'return_indices' must be False: symconv's MaxPool1d gives the maxima only, "
+                "not their positions (got True)."
+            )
+        object.__setattr__(self, "return_indices", False)
         self._check()
 
     def forward(self, h: Matrix, params: dict[str, Any]) -> Matrix:

@@ -10,6 +10,7 @@ expressions. Convolution stages reuse the layer's expansion and gradients (from 
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -18,11 +19,14 @@ import numpy as np
 import sympy
 from sympy import ImmutableMatrix as Matrix
 
+from symconv._validate import as_int, check_position
+from symconv.activations import relu_slopes
 from symconv.gradients import gradients
 from symconv.layers import Activation, AvgPool1d, Flatten, Linear, MaxPool1d
 from symconv.spec import Conv1d
 from symconv.symbols import entries, symbol_array
 from symconv.transposed import ConvTranspose1d
+from symconv.values import exact
 from symconv.verification import Check, Verification, same
 
 LAYERS = (Conv1d, ConvTranspose1d, Activation, AvgPool1d, MaxPool1d, Flatten, Linear)
@@ -50,17 +54,22 @@ class Sequential:
         for j, layer in enumerate(layers):
             if not isinstance(layer, LAYERS):
                 names = ", ".join(t.__name__ for t in LAYERS)
-                raise TypeError(f"layer {j} of Sequential must be one of {names} (got {type(layer).__name__}).")
+                raise TypeError(f"'layers[{j}]' of Sequential must be one of {names} (got {type(layer).__name__}).")
         if not layers:
-            raise ValueError("Sequential needs at least one layer (got none).")
+            raise ValueError("'layers' of Sequential must hold at least one layer (got none).")
         object.__setattr__(self, "layers", tuple(layers))
 
     def expand(self, input_length: int, in_channels: int | None = None) -> StackExpansion:
-        """The stack on ``(in_channels, input_length)`` inputs (channels from the first conv by default)."""
+        """The stack on ``(in_channels, input_length)`` inputs (channels from the first conv by default).
+
+        Raises:
+            TypeError, ValueError: ``input_length`` or ``in_channels`` not a positive int.
+        """
+        input_length = as_int("input_length", input_length, minimum=1)
         if in_channels is None:
             first = next((la for la in self.layers if isinstance(la, (Conv1d, ConvTranspose1d))), None)
             in_channels = first.in_channels if first is not None else 1
-        return StackExpansion(self, in_channels, input_length)
+        return StackExpansion(self, as_int("in_channels", in_channels, minimum=1), input_length)
 
 
 @dataclass
@@ -138,8 +147,7 @@ class StackExpansion:
     def receptive_field(self, channel: int, position: int) -> list[tuple[int, int]]:
         """The inputs ``(c, t)`` that output ``(channel, position)`` of the stack depends on."""
         shape = self.output_symbols.shape
-        if not (0 <= channel < shape[0] and 0 <= position < shape[1]):
-            raise ValueError(f"output position must be within {shape} (got ({channel}, {position})).")
+        channel, position = check_position("output position", ("channel", "position"), (channel, position), shape)
         row = self._dependency[channel * shape[1] + position]
         length = self.x.shape[1]
         return [(int(j) // length, int(j) % length) for j in np.flatnonzero(row)]
@@ -156,7 +164,7 @@ class StackGradients:
     """
 
     def __init__(self, stack: StackExpansion, loss: Any = None) -> None:
-        if loss not in (None, "sum", "mse"):
+        if not (loss is None or (isinstance(loss, str) and loss in ("sum", "mse"))):
             raise ValueError(f"'loss' must be None, 'sum' or 'mse' for a stack (got {loss!r}).")
         self.stack, self.loss = stack, loss
         out = stack.output_symbols
@@ -210,10 +218,14 @@ class StackGradients:
         return values
 
     def composed_gradients(self) -> dict[tuple[int, str], list[Any]]:
-        """Every parameter gradient (and ``(0, 'x')``) in terms of ``x`` and the parameters."""
+        """Every parameter gradient (and ``(0, 'x')``) in terms of ``x`` and the parameters.
+
+        ReLU slopes are put in canonical form (:func:`~symconv.activations.relu_slopes`): two
+        ReLUs in a row give ``Heaviside(u, 0)``, not ``Heaviside(Max(0, u), 0)*Heaviside(u, 0)``.
+        """
         values = self._values()
-        out = {key: [v.xreplace(values) for v in entries(g)] for key, g in self.params.items()}
-        out[(0, "x")] = [v.xreplace(values) for v in entries(self.deltas[0])]
+        out = {key: [relu_slopes(v.xreplace(values)) for v in entries(g)] for key, g in self.params.items()}
+        out[(0, "x")] = [relu_slopes(v.xreplace(values)) for v in entries(self.deltas[0])]
         return out
 
     def _symbols(self) -> dict[tuple[int, str], list[Any]]:
@@ -244,14 +256,30 @@ class StackGradients:
     def evaluate(self, values: dict[Any, Any]) -> dict[tuple[int, str], list[Any]]:
         """Exact numbers for every gradient, given numbers for every free symbol (``x``, parameters, ``g``/``y``).
 
-        Computed stage by stage from the local rules, so nothing is composed.
+        Computed stage by stage from the local rules, so nothing is composed. Keys are SymPy
+        symbols or their names; values are numbers or SymPy expressions (a string raises
+        ``TypeError``: it is never parsed).
         """
-        numbers = {sympy.sympify(k): sympy.sympify(v) for k, v in values.items()}
+        if not isinstance(values, Mapping):
+            raise TypeError(f"'values' must be a mapping from symbols to numbers (got {type(values).__name__}).")
+        numbers = {_symbol_key(k): exact("values", v) for k, v in values.items()}
+        for key, value in numbers.items():
+            if value.has(sympy.nan, sympy.oo, -sympy.oo, sympy.zoo):
+                raise ValueError(f"'values' must be finite numbers for exact gradients (got {value} for {key}).")
         for stage in self.stack.stages:
             numbers.update(zip(entries(stage.outputs), [e.xreplace(numbers) for e in entries(stage.local)]))
         out = {key: [v.xreplace(numbers) for v in entries(g)] for key, g in self.params.items()}
         out[(0, "x")] = [v.xreplace(numbers) for v in entries(self.deltas[0])]
         return out
+
+
+def _symbol_key(key: Any) -> sympy.Symbol:
+    """A key of :meth:`StackGradients.evaluate`: a symbol, or a name made a symbol without parsing."""
+    if isinstance(key, sympy.Symbol):
+        return key
+    if isinstance(key, str):
+        return sympy.Symbol(key)
+    raise TypeError(f"'values' keys must be SymPy symbols or their names (got {key!r} of type {type(key).__name__}).")
 
 
 def _pointwise(name: str, values: list[Any], expected: list[Any], free: set[Any], points: int, seed: int) -> Check:

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import sympy
 
-from symconv._validate import as_bool, as_int, as_size, check_groups
+from symconv._validate import as_bool, as_int, as_size, check_groups, check_position
 from symconv.adjoint import input_grad, weight_grad
-from symconv.arithmetic import transposed_output_length
+from symconv.arithmetic import check_output_padding, transposed_output_length
 from symconv.numeric import as_exact, common_dtype, correlate_taps
 from symconv.spec import Conv1d
 from symconv.taps import Counts, Tap, Taps
@@ -75,11 +75,7 @@ class ConvTranspose1d:
         if self.padding_mode != "zeros":
             raise ValueError(f'Only "zeros" padding mode is supported for ConvTranspose1d (got {self.padding_mode!r}).')
         check_groups(self.in_channels, self.out_channels, self.groups)
-        if self.output_padding >= max(self.stride, self.dilation):
-            raise ValueError(
-                "'output_padding' must be smaller than either stride or dilation "
-                f"(got output_padding={self.output_padding}, stride={self.stride}, dilation={self.dilation})."
-            )
+        check_output_padding(self.output_padding, self.stride, self.dilation)
 
     @property
     def weight_shape(self) -> tuple[int, int, int]:
@@ -119,18 +115,11 @@ class ConvTranspose1d:
         out = self.output_length(input_length)
         return TransposedTaps(self, Taps(self.conv(), out, input_length, self.resolve_padding(input_length)))
 
-    def expand(
-        self,
-        input_length: int,
-        *,
-        index_base: int = 0,
-        names: Mapping[str, str] | None = None,
-        max_terms: int | None = None,
-    ) -> Expansion:
+    def expand(self, input_length: int, *, index_base: int = 0, names: Mapping[str, str] | None = None) -> Expansion:
         """The :class:`~symconv.expansion.Expansion` of this layer on ``input_length`` inputs."""
         from symconv.expansion import expand
 
-        return expand(self, input_length, index_base=index_base, names=names, max_terms=max_terms)
+        return expand(self, input_length, index_base=index_base, names=names)
 
     def describe(self) -> str:
         return f"{self!r}: transposed convolution (the adjoint of {self.conv()!r})"
@@ -202,16 +191,16 @@ class TransposedTaps:
         return Tap(tap.input, tap.output, tap.weight)
 
     def feeding(self, o: int, u: int) -> list[Tap]:
+        o, u = check_position("output position", ("o", "u"), (o, u), (self.spec.out_channels, self.output_length))
         return sorted(self._swap(t) for t in self.conv_taps.fed_by(o, u))
 
     def fed_by(self, c: int, i: int) -> list[Tap]:
+        c, i = check_position("input position", ("c", "i"), (c, i), (self.spec.in_channels, self.input_length))
         return sorted(self._swap(t) for t in self.conv_taps.feeding(c, i))
 
-    def tying_group(
-        self, c: int, ow: int, k: int, limit: int | None = None
-    ) -> list[tuple[tuple[int, int], tuple[int, int]]]:
-        # zero padding only: the conv's pairs (i, s*i + offset) come in the order of s*i + offset too
-        return sorted((b, a) for a, b in self.conv_taps.tying_group(c, ow, k, limit))
+    def tying_group(self, c: int, ow: int, k: int) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+        check_position("weight index", ("c", "ow", "k"), (c, ow, k), self.spec.weight_shape)
+        return sorted((b, a) for a, b in self.conv_taps.tying_group(c, ow, k))
 
     def receptive_field(self, o: int, u: int) -> list[tuple[int, int]]:
         return sorted({tap.input for tap in self.feeding(o, u)})

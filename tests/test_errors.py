@@ -310,10 +310,10 @@ def test_unknown_activation() -> None:
 
 def test_taps_queries_out_of_range() -> None:
     taps = Conv1d(1, 1, 3).expand(5).taps
-    message = "output position must have channel in [0, 1) and index in [0, 3) (got (0, 3))."
+    message = "output position (o, i) must have 'o' in [0, 1) and 'i' in [0, 3) (got (0, 3))."
     raises(ValueError, message, lambda: taps.feeding(0, 3))
     raises(ValueError, message, lambda: taps.receptive_field(0, 3))
-    message = "input position must have channel in [0, 1) and index in [0, 5) (got (1, 0))."
+    message = "input position (c, t) must have 'c' in [0, 1) and 't' in [0, 5) (got (1, 0))."
     raises(ValueError, message, lambda: taps.fed_by(1, 0))
     raises(ValueError, "weight index 'k' must be in [0, 3) (got 3).", lambda: taps.tying_group(0, 0, 3))
     raises(ValueError, "weight index 'o' must be in [0, 1) (got -1).", lambda: taps.tying_group(-1, 0, 0))

@@ -44,8 +44,7 @@ TORCH_ACTIVATIONS = {
     "relu": torch.relu,
     "tanh": torch.tanh,
     "sigmoid": torch.sigmoid,
-    # torch linearises softplus above `threshold` (default 20); symconv's is exact everywhere
-    "softplus": lambda z: F.softplus(z, threshold=1000),
+    "softplus": F.softplus,  # symconv's softplus is PyTorch's: linear above threshold=20
 }
 EXACT_ACTIVATIONS = (None, "identity", "relu")
 
@@ -103,8 +102,8 @@ def torch_gradients(
         out.backward(u)
     elif loss == "sum":
         out.sum().backward()
-    else:  # per-sample mean of squared errors, summed over the batch
-        ((out - u) ** 2).mean(dim=(1, 2)).sum().backward()
+    else:  # the mean over every element, the batch included
+        torch.nn.MSELoss()(out, u).backward()
     return {
         "dx": xt.grad.numpy(),
         "dw": wt.grad.numpy(),
@@ -257,11 +256,11 @@ def test_evaluate_matches_torch_autograd(data: st.DataObject) -> None:
         else:
             assert_same(ours[key], theirs[key], exact)
     if loss == "mse" and activation in EXACT_ACTIVATIONS:
-        # exact rationals: the mse gradient is 2/(C_out*L_out) times the generic one at delta = out - y
+        # exact rationals: the mse gradient is 2/(N*C_out*L_out) times the generic one at delta = out - y
         z = e.evaluate(x, w, b)
         out = np.maximum(z, 0) if activation == "relu" else z
         plain = gradients(e, activation=activation).evaluate(x, w, b, delta=out - upstream)
-        scale = Fraction(2, layer.out_channels * e.output_length)
+        scale = Fraction(2, n * layer.out_channels * e.output_length)
         for key in ("dx", "dw", "db"):
             if plain[key] is not None:
                 assert ours[key].dtype == object
@@ -471,3 +470,75 @@ def test_evaluate_errors() -> None:
 def test_gradients_is_exported() -> None:
     assert symconv.gradients is gradients
     assert {"sum", "mse"} == set(symconv.LOSSES)
+
+
+# -- issue 9: PyTorch's softplus, MSELoss over a batch, bad arguments -------------------------------
+
+
+def test_softplus_is_pytorchs_linear_above_the_threshold_20() -> None:
+    """Regression: symconv's softplus was log(1 + e^z) everywhere, 2.1e-9 above torch's at z = 20+."""
+    from symconv.gradient_numbers import softplus_numbers
+
+    z = np.concatenate([np.linspace(19.5, 20.5, 1001), [np.nextafter(20.0, 0), 20.0, np.nextafter(20.0, 40)]])
+    z = np.concatenate([z, [-800.0, -40.0, 0.0, 35.0, 800.0, np.inf, -np.inf]])
+    value, slope = softplus_numbers(z)
+    zt = torch.tensor(z, requires_grad=True)
+    out = F.softplus(zt)
+    out.sum().backward()
+    above = z > 20
+    assert np.array_equal(value[above], z[above]) and np.array_equal(slope[above], np.ones(above.sum()))
+    # below the threshold both compute log1p(exp(z)) and e/(e+1): libm rounding may differ by an ulp
+    np.testing.assert_allclose(value, out.detach().numpy(), rtol=2**-51, atol=0)
+    np.testing.assert_allclose(slope, zt.grad.numpy(), rtol=2**-51, atol=0)
+    # the symbolic softplus is the same function: exact at rationals on both sides of 20
+    e = Conv1d(1, 1, 1, bias=False).expand(1)
+    f = e.activate("softplus")[0, 0]
+    for point in (sympy.Rational(41, 2), sympy.Integer(20), sympy.Rational(39, 2)):
+        exact = f.xreplace({sympy.Symbol("w_0"): point, sympy.Symbol("x_0"): 1})
+        expected = point if point > 20 else sympy.log(1 + sympy.exp(point))
+        assert exact == expected
+        torch_value = F.softplus(torch.tensor(float(point), dtype=torch.float64)).item()
+        assert float(exact) == pytest.approx(torch_value, rel=2**-51, abs=0)
+
+
+@pytest.mark.parametrize("activation", [None, "relu", "tanh"])
+def test_mse_over_a_batch_is_the_mean_over_every_element_as_torch_mseloss(activation: Any) -> None:
+    """Regression: loss='mse' over a batch of N gave N times torch.nn.MSELoss()'s gradient."""
+    layer = Conv1d(2, 3, 2, padding=1)
+    e = layer.expand(4)
+    rng = np.random.default_rng(9)
+    x, w, b = rng.integers(-3, 4, (5, 2, 4)), rng.integers(-3, 4, (3, 2, 2)), rng.integers(-3, 4, 3)
+    target = rng.integers(-3, 4, (5, 3, e.output_length))
+    ours = gradients(e, activation=activation, loss="mse").evaluate(x, w, b, target=target)
+    xt, wt, bt = (torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in (x, w, b))
+    out = TORCH_ACTIVATIONS[activation](F.conv1d(xt, wt, bt, padding=1))
+    torch.nn.MSELoss()(out, torch.tensor(target, dtype=torch.float64)).backward()
+    for key, tensor in (("dx", xt), ("dw", wt), ("db", bt)):
+        np.testing.assert_allclose(np.asarray(ours[key], dtype=np.float64), tensor.grad.numpy(), rtol=1e-13, atol=1e-15)
+    if activation != "tanh":  # exact on integers: 2/(N*C_out*L_out) times the residual's gradient
+        assert ours["db"].dtype == object
+        assert all(isinstance(v, (int, Fraction)) for v in ours["db"])
+
+
+def test_gradients_of_a_layer_instead_of_an_expansion_names_the_fix() -> None:
+    with pytest.raises(TypeError) as info:
+        gradients(Conv1d(1, 1, 2))
+    message = str(info.value)
+    assert message.startswith("'expansion' must be an Expansion, the layer at one input length")
+    assert "pass layer.expand(input_length)" in message and "of type Conv1d" in message
+    with pytest.raises(TypeError, match=r"^'expansion' must be an Expansion"):
+        gradients("conv")
+
+
+def test_loss_given_as_an_array_is_refused_by_name() -> None:
+    e = Conv1d(1, 1, 2).expand(3)
+    with pytest.raises(ValueError, match=r"^'loss' must be None, 'sum', 'mse' or a SymPy expression"):
+        gradients(e, loss=np.array(["sum", "mse"]))
+
+
+def test_evaluate_refuses_string_targets_and_deltas() -> None:
+    e = Conv1d(1, 1, 2).expand(3)
+    with pytest.raises(TypeError, match=r"^'target' must hold numbers"):
+        gradients(e, loss="mse").evaluate([1, 2, 3], [1, 1], [0], target=["1", "2"])
+    with pytest.raises(TypeError, match=r"^'delta' must hold numbers"):
+        gradients(e).evaluate([1, 2, 3], [1, 1], [0], delta=[None, 1])

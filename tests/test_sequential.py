@@ -181,7 +181,7 @@ def test_pooling_forward_equals_torch(pool, length):
 
 
 def test_bad_stacks_are_rejected_with_clear_errors():
-    with pytest.raises(TypeError, match="layer 1 of Sequential must be one of"):
+    with pytest.raises(TypeError, match=r"'layers\[1\]' of Sequential must be one of"):
         Sequential(Conv1d(1, 1, 2), "relu")
     with pytest.raises(ValueError, match="Linear expects 3 input features but the stack gives 2"):
         Sequential(Conv1d(1, 1, 2), Flatten(), Linear(3, 1)).expand(3)
@@ -265,3 +265,143 @@ def test_transcendental_activation_under_max_pooling_is_checked_quickly():
     net = Sequential(Conv1d(1, 2, 2), Activation("tanh"), MaxPool1d(2, stride=1), Conv1d(2, 1, 2))
     v = net.expand(5).gradients().verify(points=3)
     assert v.ok, str(v)
+
+
+# -- issue 9: two ReLUs in a row, PyTorch's pooling signatures, bad arguments ---------------------
+
+
+@pytest.mark.parametrize(
+    "net",
+    [
+        Sequential(Activation("relu"), Activation("relu")),
+        Sequential(Activation("relu"), Activation("identity"), Activation("relu")),
+        Sequential(Activation("relu"), Activation("relu"), Activation("relu")),
+        Sequential(Conv1d(1, 1, 2), Activation("relu"), Flatten(), Activation("relu")),
+    ],
+    ids=["relu-relu", "relu-identity-relu", "relu-relu-relu", "conv-relu-flatten-relu"],
+)
+def test_a_correct_double_relu_gradient_is_proven(net):
+    """Regression: SymPy folds Max(0, Max(0, u)) into Max(0, u), so its derivative has one
+    Heaviside where the chain rule has two; verify() rejected the correct gradient."""
+    s = net.expand(1 if len(net.layers) < 4 or not isinstance(net.layers[0], Conv1d) else 3)
+    for loss in (None, "sum", "mse"):
+        v = s.gradients(loss).verify()
+        assert v.ok, str(v)
+        assert all("exactly" in c.detail for c in v.checks)
+
+
+def test_double_relu_gradient_is_heaviside_and_matches_torch_on_both_sides_of_zero():
+    s = Sequential(Activation("relu"), Activation("relu")).expand(1)
+    g = s.gradients()
+    x0, g0 = sympy.Symbol("x_0"), sympy.Symbol("g_0")
+    assert g.composed_gradients()[(0, "x")] == [g0 * sympy.Heaviside(x0, 0)]
+    for x in (-2, 0, 3):
+        xt = torch.tensor([[float(x)]], requires_grad=True)
+        torch.relu(torch.relu(xt)).sum().backward()
+        assert g.evaluate({x0: x, g0: 1})[(0, "x")] == [int(xt.grad.item())]
+
+
+def test_the_double_relu_stack_derivation_builds():
+    """Regression: the derivation raised SymPy's 'BooleanAtom not allowed' after the false rejection."""
+    from symconv import derivation
+
+    d = derivation(Sequential(Activation("relu"), Activation("relu")), 1)
+    assert [step.name for step in d.steps][-1] == "every gradient"
+
+
+def test_max_pool_takes_pytorchs_positional_order():
+    """Regression: MaxPool1d(k, s, p, 2) set ceil_mode (and failed); PyTorch's order is kernel_size,
+    stride, padding, dilation, return_indices, ceil_mode."""
+    import inspect
+
+    ours = [p for p in inspect.signature(MaxPool1d).parameters]
+    theirs = [p for p in inspect.signature(torch.nn.MaxPool1d).parameters]
+    assert ours == theirs == ["kernel_size", "stride", "padding", "dilation", "return_indices", "ceil_mode"]
+    ours = [p for p in inspect.signature(AvgPool1d).parameters]
+    theirs = [p for p in inspect.signature(torch.nn.AvgPool1d).parameters]
+    assert ours == theirs == ["kernel_size", "stride", "padding", "ceil_mode", "count_include_pad"]
+    pool = MaxPool1d(3, 2, 1, 2, False, True)
+    assert (pool.dilation, pool.return_indices, pool.ceil_mode) == (2, False, True)
+    x = [3, -1, 4, 1, -5, 9, 2, -6, 5]
+    out = Sequential(pool).expand(9, in_channels=1).output
+    ref = torch.nn.MaxPool1d(3, 2, 1, 2, False, True)(torch.tensor([[x]], dtype=torch.float64))
+    values = dict(zip(_flat(Sequential(pool).expand(9, in_channels=1).x), x))
+    assert [int(v.xreplace(values)) for v in _flat(out)] == ref.ravel().int().tolist()
+    avg = AvgPool1d(3, 2, 1, True, False)
+    assert (avg.ceil_mode, avg.count_include_pad) == (True, False)
+
+
+def test_max_pool_return_indices_true_is_refused():
+    assert MaxPool1d(2, return_indices=False).return_indices is False
+    with pytest.raises(ValueError) as info:
+        MaxPool1d(2, return_indices=True)
+    assert str(info.value) == (
+        "'return_indices' must be False: symconv's MaxPool1d gives the maxima only, not their positions (got True)."
+    )
+    with pytest.raises(TypeError, match=r"^'return_indices' must be a bool \(got 1 of type int\)\.$"):
+        MaxPool1d(2, return_indices=1)
+
+
+@pytest.mark.parametrize(
+    ("call", "exc", "message"),
+    [
+        (lambda: Sequential(Activation()).expand(-1), ValueError, "'input_length' must be a positive int (got -1)."),
+        (
+            lambda: Sequential(Activation()).expand(3.0),
+            TypeError,
+            "'input_length' must be a positive int (got 3.0 of type float).",
+        ),
+        (
+            lambda: Sequential(Activation()).expand(3, in_channels=0),
+            ValueError,
+            "'in_channels' must be a positive int (got 0).",
+        ),
+        (
+            lambda: Sequential(Activation()).expand(3, in_channels=True),
+            TypeError,
+            "'in_channels' must be a positive int (got True of type bool).",
+        ),
+        (lambda: Sequential().expand(3), ValueError, "'layers' of Sequential must hold at least one layer (got none)."),
+        (
+            lambda: Sequential(Activation()).expand(2).receptive_field(0, 1.5),
+            TypeError,
+            "'position' must be an int index (got 1.5 of type float).",
+        ),
+        (
+            lambda: Sequential(Activation()).expand(2).receptive_field(0, 2),
+            ValueError,
+            "output position (channel, position) must have 'channel' in [0, 1) and 'position' in [0, 2) (got (0, 2)).",
+        ),
+        (lambda: Sequential(Activation()).expand(2).gradients().evaluate({"x_0": "1"}), TypeError, None),
+        (
+            lambda: Sequential(Activation()).expand(2).gradients().evaluate({"x_0": float("nan")}),
+            ValueError,
+            "'values' must be finite numbers for exact gradients (got nan for x_0).",
+        ),
+        (
+            lambda: Sequential(Activation()).expand(2).gradients().evaluate({1: 1}),
+            TypeError,
+            "'values' keys must be SymPy symbols or their names (got 1 of type int).",
+        ),
+        (lambda: Sequential(Activation()).expand(2).gradients(np.array(["sum"])), ValueError, None),
+    ],
+    ids=[
+        "length-1",
+        "length-float",
+        "channels-0",
+        "channels-bool",
+        "no-layers",
+        "position-float",
+        "position-range",
+        "values-string",
+        "values-nan",
+        "values-key",
+        "loss-array",
+    ],
+)
+def test_bad_stack_arguments_are_refused_by_name(call, exc, message):
+    """Regression: expand(-1) was accepted and expand(3, in_channels=0) raised ZeroDivisionError."""
+    with pytest.raises(exc) as info:
+        call()
+    if message is not None:
+        assert str(info.value) == message
