@@ -22,6 +22,22 @@ from symconv.figures import layout, raster, tikz
 
 FORMATS = (".svg", ".png", ".tex")
 
+#: Layers with more taps are not drawn: past a few hundred edges a figure is unreadable, and
+#: matplotlib takes minutes over it (the same limit leaves the figures out of a derivation).
+DRAW_LIMIT = 400
+
+
+def drawable(expansion: Expansion, what: str) -> Expansion:
+    """``expansion`` if its figure has at most :data:`DRAW_LIMIT` taps, else a ``ValueError`` naming the limit."""
+    taps = len(expansion.taps)
+    if taps > DRAW_LIMIT:
+        raise ValueError(
+            f"the {what} of {expansion.layer!r} on L={expansion.input_length} would draw {taps} taps, above "
+            f"the limit of {DRAW_LIMIT} (symconv.figures.DRAW_LIMIT) past which a figure is unreadable; draw a "
+            "shorter input or fewer channels: the pattern is the same at every length."
+        )
+    return expansion
+
 
 class Figure:
     """A figure with TikZ, SVG and PNG renderings; subclasses set how to draw."""
@@ -73,7 +89,7 @@ class ConnectivityDiagram(Figure):
     """Inputs below, outputs above, one edge per tap, coloured and labelled by weight, padding marked."""
 
     def __init__(self, expansion: Expansion) -> None:
-        self.expansion = expansion
+        self.expansion = drawable(expansion, "connectivity diagram")
         transposed = getattr(expansion.spec, "transposed", False)
         self.layout = (layout.connectivity_transposed if transposed else layout.connectivity)(expansion)
         scale = tikz.connectivity_scale(self.layout)
@@ -91,7 +107,7 @@ class MatrixPicture(Figure):
     """The weight-tied matrix ``W``, one colour per weight: the band, stride and dilation made visible."""
 
     def __init__(self, expansion: Expansion) -> None:
-        self.expansion = expansion
+        self.expansion = drawable(expansion, "matrix picture")
         self.cells, self.shape = layout.matrix_cells(expansion)
         self.weights = tuple(layout._label(w) for w in expansion.w._array)  # type: ignore[attr-defined]
         self.row_labels = [layout._label(z) for z in expansion.z_symbols._array]  # type: ignore[attr-defined]
@@ -118,4 +134,4 @@ def matrix_picture(layer: Any, input_length: int | None = None) -> MatrixPicture
     return MatrixPicture(as_expansion(layer, input_length))
 
 
-__all__ = ["ConnectivityDiagram", "Figure", "MatrixPicture", "connectivity_diagram", "matrix_picture"]
+__all__ = ["DRAW_LIMIT", "ConnectivityDiagram", "Figure", "MatrixPicture", "connectivity_diagram", "matrix_picture"]
