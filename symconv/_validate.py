@@ -16,8 +16,13 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
+MAX_SIZE = 2**60
+"""The largest size or index symconv accepts: sums of a few such values stay within int64, in
+which the taps do their index arithmetic (NumPy would overflow silently beyond it)."""
+
+
 def as_int(name: str, value: Any, *, minimum: int) -> int:
-    """Return ``value`` as an ``int`` at least ``minimum`` or raise naming ``name``.
+    """Return ``value`` as an ``int`` from ``minimum`` to :data:`MAX_SIZE` or raise naming ``name``.
 
     Bools are rejected although they are ints in Python: ``stride=True`` is a bug.
     """
@@ -26,6 +31,10 @@ def as_int(name: str, value: Any, *, minimum: int) -> int:
         raise TypeError(f"'{name}' must be {rule} (got {value!r} of type {type(value).__name__}).")
     if value < minimum:
         raise ValueError(f"'{name}' must be {rule} (got {value!r}).")
+    if value > MAX_SIZE:
+        raise ValueError(
+            f"'{name}' must be {rule} no larger than 2**60, within int64 index arithmetic (got {value!r})."
+        )
     return int(value)
 
 

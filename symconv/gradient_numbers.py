@@ -96,6 +96,8 @@ def _upstream(g: Gradients, out: np.ndarray, shape: Any, unbatch: int, delta: An
     if g.loss == "mse":
         if target is None:
             raise ValueError("'target' is required for loss='mse'.")
+        if shape[0] == 0:
+            raise ValueError("'x' must hold at least one sample for loss='mse': the mean of no errors is undefined.")
         # the mean over every element, the batch included, as torch.nn.MSELoss()
         return _exact_scale(out - _shaped("target", target, shape, unbatch), 2, shape[0] * shape[1] * shape[2])
     # dL/d(output) in the output symbols (g.upstream has the outputs already expanded in x, w, b)

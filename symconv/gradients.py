@@ -18,12 +18,15 @@ from typing import Any
 import numpy as np
 import sympy
 
+from symconv import views
 from symconv.activations import activation as resolve_activation
 from symconv.activations import derivative
-from symconv.expansion import Expansion, grouped_sums, total
+from symconv.expansion import Expansion
 from symconv.gradient_forms import Identity, closed_forms
+from symconv.lazy import LazyArray, LazyMatrix
 from symconv.symbols import entries
 from symconv.verification import Check, Verification, same
+from symconv.views import grouped_sums, total
 
 LOSSES = ("sum", "mse")
 
@@ -113,13 +116,38 @@ class Gradients:
         return sympy.ImmutableMatrix(*shape, [sympy.diff(self.loss, s).xreplace(values) for s in names])
 
     @cached_property
-    def delta(self) -> sympy.ImmutableMatrix:
+    def delta(self) -> LazyMatrix:
         """``dL/dz = f'(z) * dL/da`` elementwise (or the upstream gradient itself without activation)."""
+        e = self.expansion
+        shape = (e.spec.out_channels, e.output_length)
+        reads_z = self.activation is not None or (self.loss is not None and self.loss != "sum")
+        terms = shape[0] * shape[1] + (e.z.source.terms if reads_z else 0)
+        return LazyMatrix.of(views.source(e, "delta", shape, self._delta_at, self._delta_bulk, terms, "g.delta[o, i]"))
+
+    def _delta_bulk(self) -> list[Any]:
+        upstream = list(self.upstream)
         if self.activation is None:
-            return self.upstream
+            return upstream
         name, f = self.activation
-        fprime = [derivative(name, f, zi) for zi in self.expansion.z]
-        return sympy.ImmutableMatrix(*self.upstream.shape, [d * u for d, u in zip(fprime, self.upstream)])
+        return [derivative(name, f, zi) * u for zi, u in zip(views.flat(self.expansion.z), upstream)]
+
+    def _delta_at(self, index: tuple[int, ...]) -> Any:
+        """One entry of :attr:`delta`, built on its own (the same object as in the whole view)."""
+        e = self.expansion
+        if isinstance(self.loss, sympy.Expr):  # a loss of every output at once: only the whole view
+            return self.delta.whole[index]
+        if self.loss is None:
+            up = e.output_symbols("delta" if self.activation is None else "g").at(index)
+        elif self.loss == "sum":
+            up = sympy.S.One
+        else:  # mse
+            out = e.z.at(index) if self.activation is None else self.activation[1](e.z.at(index))
+            n = e.spec.out_channels * e.output_length
+            up = 2 * (out - e.output_symbols("y").at(index)) / n
+        if self.activation is None:
+            return up
+        name, f = self.activation
+        return derivative(name, f, e.z.at(index)) * up
 
     @cached_property
     def loss_expression(self) -> sympy.Expr:
@@ -135,32 +163,64 @@ class Gradients:
             return sympy.Add(*[(o - t) ** 2 for o, t in zip(out, y)]) / len(out)
         return self.loss.xreplace(dict(zip(entries(self.output_symbols), out)))
 
-    # -- explicit gradients, read off the taps --------------------------------------------------
-    @cached_property
-    def dw(self) -> sympy.Array:
-        rows, cols, weights = self.expansion.taps.triples()
-        x, d = entries(self.expansion.x), list(self.delta)
-        sums = grouped_sums(weights, int(np.prod(self.expansion.spec.weight_shape)), rows, cols, d, x)
-        return sympy.ImmutableDenseNDimArray(sums, self.expansion.spec.weight_shape)
+    # -- explicit gradients, read off the taps (lazy: g.dw[o, c, k] is built on its own) -------
+    def _gradient(self, role: str, shape: tuple[int, ...], entry: Any, bulk: Any, taps: bool, hint: str) -> LazyArray:
+        terms = self.delta.source.terms + (len(self.expansion.taps) if taps else 0)
+        return LazyArray.of(views.source(self.expansion, role, shape, entry, bulk, terms, hint))
 
     @cached_property
-    def dx(self) -> sympy.Array:
+    def dw(self) -> LazyArray:
+        """``dL/dw``, shaped like ``w``: each entry a sum over the weight's tying group."""
         e = self.expansion
-        rows, cols, weights = e.taps.triples()
-        sums = grouped_sums(cols, e.spec.in_channels * e.input_length, weights, rows, entries(e.w), list(self.delta))
-        return sympy.ImmutableDenseNDimArray(sums, (e.spec.in_channels, e.input_length))
+
+        def entry(index: tuple[int, ...]) -> Any:
+            group = e.taps.tying_group(*index)
+            return views.sum_of_products([(self.delta.at(out), e.x.at(inp)) for out, inp in group])
+
+        def bulk() -> list[Any]:
+            rows, cols, weights = e.taps.triples()
+            n = int(np.prod(e.spec.weight_shape))
+            return grouped_sums(weights, n, rows, cols, views.flat(self.delta), views.flat(e.x))
+
+        return self._gradient("dw", e.spec.weight_shape, entry, bulk, True, "g.dw[o, c, k]")
 
     @cached_property
-    def db(self) -> sympy.Array | None:
-        if self.expansion.b is None:
+    def dx(self) -> LazyArray:
+        """``dL/dx = W^T vec(delta)``, shaped like ``x``: each entry a sum over the taps out of that input."""
+        e = self.expansion
+
+        def entry(index: tuple[int, ...]) -> Any:
+            return views.sum_of_products([(e.w.at(t.weight), self.delta.at(t.output)) for t in e.taps.fed_by(*index)])
+
+        def bulk() -> list[Any]:
+            rows, cols, weights = e.taps.triples()
+            n = e.spec.in_channels * e.input_length
+            return grouped_sums(cols, n, weights, rows, views.flat(e.w), views.flat(self.delta))
+
+        return self._gradient("dx", (e.spec.in_channels, e.input_length), entry, bulk, True, "g.dx[c, t]")
+
+    @cached_property
+    def db(self) -> LazyArray | None:
+        """``dL/db``, one entry per output channel: the sum of its row of ``delta``, or None without bias."""
+        e = self.expansion
+        if e.b is None:
             return None
-        d = self.delta
-        return sympy.ImmutableDenseNDimArray([_sum(list(d.row(o))) for o in range(d.rows)], (d.rows,))
+        n = e.output_length
+
+        def entry(index: tuple[int, ...]) -> Any:
+            return _sum([self.delta.at((index[0], i)) for i in range(n)])
+
+        def bulk() -> list[Any]:
+            d = views.flat(self.delta)
+            return [_sum(d[o * n : (o + 1) * n]) for o in range(e.spec.out_channels)]
+
+        return self._gradient("db", (e.spec.out_channels,), entry, bulk, False, "g.db[o]")
 
     # -- closed forms and the proof -------------------------------------------------------------
     @cached_property
     def identities(self) -> tuple[Identity, ...]:
         """The closed forms (bias, weight, input gradient), each with its explicit counterpart."""
+        views.check(self.expansion, "the closed forms", self.dw.source.terms, "g.dw[o, c, k], g.dx[c, t], g.db[o]")
         return closed_forms(self)
 
     def verify(self, identities: Sequence[Identity] | None = None) -> Verification:
@@ -174,7 +234,14 @@ class Gradients:
             entry that differs. ReLU's derivative at 0 is taken as 0 (PyTorch's convention)
             where ``sympy.diff`` gives ``Heaviside(0) = 1/2``: the two are compared away from 0.
         """
-        checks = [ident.check() for ident in (self.identities if identities is None else identities)]
+        chosen = self.identities if identities is None else identities
+        if not isinstance(chosen, (list, tuple)):
+            raise TypeError(f"'identities' must be a list or tuple of Identity objects (got {type(chosen).__name__}).")
+        for ident in chosen:
+            if not isinstance(ident, Identity):
+                kind = type(ident).__name__
+                raise TypeError(f"'identities' must hold Identity objects (got {ident!r} of type {kind}).")
+        checks = [ident.check() for ident in chosen]
         loss = self.loss_expression
         e = self.expansion
         for role, symbols, grads in (("w", e.w, self.dw), ("b", e.b, self.db), ("x", e.x, self.dx)):

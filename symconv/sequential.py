@@ -19,7 +19,7 @@ import numpy as np
 import sympy
 from sympy import ImmutableMatrix as Matrix
 
-from symconv._validate import as_int, check_position
+from symconv._validate import _is_int, as_int, check_position
 from symconv.activations import relu_slopes
 from symconv.gradients import gradients
 from symconv.layers import Activation, AvgPool1d, Flatten, Linear, MaxPool1d
@@ -240,6 +240,10 @@ class StackGradients:
         gradient is a ``Piecewise`` that equals SymPy's derivative wherever the window has no
         tie, so it is checked at ``points`` random rational points off ties and kinks.
         """
+        points = as_int("points", points, minimum=1)
+        if not _is_int(seed):
+            raise TypeError(f"'seed' must be an int (got {seed!r} of type {type(seed).__name__}).")
+        seed = int(seed)
         loss, grads, symbols = self.loss_expression, self.composed_gradients(), self._symbols()
         has_max = any(isinstance(s.layer, MaxPool1d) for s in self.stack.stages)
         checks = []

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from symconv._validate import as_index, check_position
+from symconv._validate import as_index, as_int, check_position
 from symconv.padding import fold
 
 if TYPE_CHECKING:
@@ -70,13 +70,15 @@ class Counts(NamedTuple):
 def kernel_maps(spec: Conv1d, input_length: int, output_length: int, padding: tuple[int, int]) -> tuple[KernelMap, ...]:
     """The compact taps of ``spec`` on ``input_length`` inputs: one :class:`KernelMap` per kernel position."""
     s, d, size, n = spec.stride, spec.dilation, spec.kernel_size, input_length
-    outputs = np.arange(output_length, dtype=np.int64)
     maps = []
     for j in range(size):
         offset = d * j - padding[0]
         lo = min(max(0, -(offset // s)), output_length)
         hi = max(lo, min(output_length, (n - 1 - offset) // s + 1))
-        outside = np.concatenate([outputs[:lo], outputs[hi:]])
+        if spec.padding_mode == "zeros":  # every tap outside [lo, hi) reads a zero pad: none is kept
+            outside = np.zeros(0, dtype=np.int64)  # (and padding=2**40 must not allocate 2**41 of them)
+        else:
+            outside = np.r_[np.arange(lo, dtype=np.int64), np.arange(hi, output_length, dtype=np.int64)]
         folded = fold(spec.padding_mode, s * outside + offset, n)
         keep = folded >= 0
         k = size - 1 - j if spec.flip else j
@@ -183,44 +185,95 @@ class Taps:
     def feeding(self, o: int, i: int) -> list[Tap]:
         """The taps into output ``(o, i)``: which inputs, through which weights."""
         o, i = check_position("output position", ("o", "i"), (o, i), (self.spec.out_channels, self.output_length))
-        si, st, sk = self.spatial
-        hit = np.flatnonzero(si == i)
         first = self._pairs_for_group(o).start
-        return sorted(
-            Tap((o, i), (c, int(st[j])), (o, c - first, int(sk[j]))) for c in self._pairs_for_group(o) for j in hit
-        )
+        spatial = self._reading(i)
+        return sorted(Tap((o, i), (c, t), (o, c - first, k)) for c in self._pairs_for_group(o) for t, k in spatial)
 
     def fed_by(self, c: int, t: int) -> list[Tap]:
         """The taps out of input ``(c, t)``: which outputs it reaches, through which weights."""
         c, t = check_position("input position", ("c", "t"), (c, t), (self.spec.in_channels, self.input_length))
-        si, st, sk = self.spatial
-        hit = np.flatnonzero(st == t)
         group = c // self.in_per_group
         cw = c - group * self.in_per_group
         outs = range(group * self.out_per_group, (group + 1) * self.out_per_group)
-        return sorted(Tap((o, int(si[j])), (c, t), (o, cw, int(sk[j]))) for o in outs for j in hit)
+        spatial = self._read_by(t)
+        return sorted(Tap((o, i), (c, t), (o, cw, k)) for o in outs for i, k in spatial)
 
-    def tying_group(self, o: int, cw: int, k: int) -> list[tuple[tuple[int, int], tuple[int, int]]]:
-        """Every ``((o, i), (c, t))`` pair that weight ``w[o, cw, k]`` connects: the matrix entries it appears in."""
+    def tying_group(
+        self, o: int, cw: int, k: int, limit: int | None = None
+    ) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+        """Every ``((o, i), (c, t))`` pair that weight ``w[o, cw, k]`` connects: the matrix entries it appears in.
+
+        Sorted by output; ``limit`` keeps only the first ``limit`` pairs (in time proportional to
+        ``limit``: a weight of a long layer has a pair per output position).
+        """
         shape = self.spec.weight_shape
         o, cw, k = (as_index(name, value) for name, value in (("o", o), ("cw", cw), ("k", k)))
         for name, value, bound in zip(("o", "c'", "k"), (o, cw, k), shape):
             if not 0 <= value < bound:
                 raise ValueError(f"weight index '{name}' must be in [0, {bound}) (got {value}).")
-        si, st, sk = self.spatial
         c = self._pairs_for_group(o).start + cw
-        hit = np.flatnonzero(sk == k)
-        return sorted(((o, int(si[j])), (c, int(st[j]))) for j in hit)
+        limit = None if limit is None else as_int("limit", limit, minimum=0)
+        m = next(m for m in self.maps if m.k == k)
+        edges = sorted(zip(m.edge_out.tolist(), m.edge_in.tolist()))  # outputs below lo, then from hi on
+        below = [p for p in edges if p[0] < m.lo]
+        stop = m.hi if limit is None else min(m.hi, m.lo + max(0, limit - len(below)))
+        pairs = below + [(i, self.spec.stride * i + m.offset) for i in range(m.lo, stop)] + edges[len(below) :]
+        return [((o, i), (c, t)) for i, t in pairs[:limit]]
 
     def receptive_field(self, o: int, i: int) -> list[tuple[int, int]]:
         """The distinct inputs ``(c, t)`` that output ``(o, i)`` depends on, sorted."""
         return sorted({tap.input for tap in self.feeding(o, i)})
 
     def nonzeros(self) -> int:
-        """Structurally non-zero entries of the matrix (folded taps can share an entry)."""
-        i, t, _ = self.spatial
-        distinct = np.unique(i * self.input_length + t).size
+        """Structurally non-zero entries of the matrix (folded taps can share an entry).
+
+        Arithmetic: the interior taps of different kernel positions never share an entry (their
+        offsets differ), so only the folded edge taps are compared, with each other and with the
+        interior taps: ``O(K + edges)``, whatever the input length.
+        """
+        s = self.spec.stride
+        by_offset = {m.offset: m for m in self.maps}
+        folded = set()
+        for m in self.maps:
+            for i, t in zip(m.edge_out.tolist(), m.edge_in.tolist()):
+                other = by_offset.get(t - s * i)
+                if other is None or not other.lo <= i < other.hi:
+                    folded.add((i, t))
+        distinct = sum(m.hi - m.lo for m in self.maps) + len(folded)
         return distinct * self.spec.out_channels * self.in_per_group
+
+    @cached_property
+    def _edges(self) -> tuple[list[dict[int, int]], list[dict[int, list[int]]]]:
+        """Per kernel map, the folded taps: ``{output: input}`` and ``{input: [outputs]}``."""
+        forward, backward = [], []
+        for m in self.maps:
+            pairs = list(zip(m.edge_out.tolist(), m.edge_in.tolist()))
+            forward.append(dict(pairs))
+            back: dict[int, list[int]] = {}
+            for i, t in pairs:
+                back.setdefault(t, []).append(i)
+            backward.append(back)
+        return forward, backward
+
+    def _reading(self, i: int) -> list[tuple[int, int]]:
+        """``(t, k)`` for every spatial tap into output position ``i``: one lookup per kernel map."""
+        s, out = self.spec.stride, []
+        for m, edges in zip(self.maps, self._edges[0]):
+            if m.lo <= i < m.hi:
+                out.append((s * i + m.offset, m.k))
+            elif i in edges:
+                out.append((edges[i], m.k))
+        return out
+
+    def _read_by(self, t: int) -> list[tuple[int, int]]:
+        """``(i, k)`` for every spatial tap out of input position ``t``: one division per kernel map."""
+        s, out = self.spec.stride, []
+        for m, edges in zip(self.maps, self._edges[1]):
+            i, r = divmod(t - m.offset, s)
+            if r == 0 and m.lo <= i < m.hi:
+                out.append((i, m.k))
+            out += [(i, m.k) for i in edges.get(t, ())]
+        return out
 
     def counts(self) -> Counts:
         """Taps, parameters, matrix non-zeros, and the parameters of the equivalent dense layer."""

@@ -103,7 +103,7 @@ def at_least(m: int, at_most: int | None = None) -> Rule:
     ints depend on the other arguments."""
 
     def rule(v: Any) -> bool | None:
-        if not is_int(v) or v < m:
+        if not is_int(v) or v < m or v > MAX_SIZE:
             return False
         return True if at_most is None or v <= at_most else None
 
@@ -154,12 +154,13 @@ def finite(v: Any) -> bool | None:
 
 
 def small(call: Callable[[Any], Any], limit: int = 10**5) -> Callable[[Any], Any]:
-    """Skip sizes so large that building the layer is the large-layer suite's business."""
-    return lambda v: None if is_int(v) and v > limit else call(v)
+    """Skip valid sizes so large that building the layer is the large-layer suite's business
+    (sizes beyond ``MAX_SIZE`` are still tried: they must be refused before anything is built)."""
+    return lambda v: None if is_int(v) and limit < v <= MAX_SIZE else call(v)
 
 
 def small_rule(rule: Rule, limit: int = 10**5) -> Rule:
-    return lambda v: True if is_int(v) and v > limit else rule(v)
+    return lambda v: True if is_int(v) and limit < v <= MAX_SIZE else rule(v)
 
 
 @dataclass(frozen=True)
@@ -181,6 +182,8 @@ E = Conv1d(1, 1, 2).expand(3)
 ET = ConvTranspose1d(1, 1, 2, stride=2).expand(3)
 G = gradients(E, loss="mse")
 S = Sequential(Conv1d(1, 1, 2), Activation("relu")).expand(3)
+POOLED = Sequential(MaxPool1d(2, 1)).expand(3, in_channels=1).gradients()
+MAX_SIZE = 2**60  # symconv._validate.MAX_SIZE: sizes beyond it are refused
 
 
 def _spec_targets() -> list[Target]:
@@ -307,6 +310,14 @@ def _gradient_targets() -> list[Target]:
             "StackExpansion.receptive_field(position)", lambda v: S.receptive_field(0, v), ("position",), index_in(2)
         ),
         Target("StackGradients.evaluate(values)", lambda v: S.gradients().evaluate({"x_0": v}), ("values",), finite),
+        Target("StackGradients.verify(points)", lambda v: POOLED.verify(points=v), ("points",), at_least(1, 3)),
+        Target("StackGradients.verify(seed)", lambda v: POOLED.verify(seed=v), ("seed",), lambda v: is_int(v)),
+        Target(
+            "Gradients.verify(identities)",
+            lambda v: G.verify(identities=v),
+            ("identities",),
+            lambda v: v is None or (isinstance(v, (list, tuple)) and not v),
+        ),
     ]
 
 
@@ -492,3 +503,71 @@ def test_subs_with_mixed_kinds_equals_evaluate(case: Any) -> None:
     z = e.subs(x=x[:1], w=w, b=b).z
     # SymPy's complex() of a sum of Floats may leave an error of 1e-20 where the exact value is 0
     assert [complex(v) for v in z] == pytest.approx([complex(v) for v in e.evaluate(x[:1], w, b)[0].ravel()], abs=1e-12)
+
+
+# -- regressions named after what they guard -------------------------------------------------------
+
+
+def test_transposed_output_length_refuses_output_padding_not_below_max_stride_and_dilation() -> None:
+    """Regression: transposed_output_length(3, 3, 1, 0, 5) returned 10 where torch refuses."""
+    with pytest.raises(ValueError) as info:
+        transposed_output_length(3, 3, 1, 0, 5)
+    assert str(info.value) == (
+        "'output_padding' must be smaller than either stride or dilation (got output_padding=5, stride=1, dilation=1)."
+    )
+    assert transposed_output_length(3, 3, 1, 0, 1, 2) == ConvTranspose1d(
+        1, 1, 3, output_padding=1, dilation=2
+    ).output_length(3)
+
+
+@pytest.mark.parametrize("query", ["feeding", "fed_by", "receptive_field"])
+def test_taps_queries_refuse_floats_and_bools_and_accept_numpy_ints(query: str) -> None:
+    """Regression: taps.feeding(0, 1.5) returned [] and NumPy ints leaked into the Taps returned."""
+    for taps in (Conv1d(1, 1, 2).expand(5).taps, ConvTranspose1d(1, 1, 2).expand(5).taps):
+        ask = getattr(taps, query)
+        for bad in (1.5, np.float64(1.0), True, np.bool_(False), "1", None):
+            with pytest.raises(TypeError, match=r"must be an int index \(got "):
+                ask(0, bad)
+        plain, numpy = ask(0, 1), ask(np.int64(0), np.int32(1))
+        assert plain == numpy
+        assert all(
+            type(v) is int for item in numpy for part in item for v in (part if isinstance(part, tuple) else [part])
+        )
+
+
+def test_sizes_beyond_2_to_the_60_are_refused_before_anything_is_built() -> None:
+    """Regression: stride=2**70 raised OverflowError inside the taps (NumPy's int64)."""
+    for build, name in [
+        (lambda: Conv1d(1, 1, 3, stride=2**70), "stride"),
+        (lambda: Conv1d(1, 1, 3).expand(2**61), "input_length"),
+        (lambda: ConvTranspose1d(1, 1, 3, padding=2**61), "padding"),
+        (lambda: conv_output_length(5, 2, dilation=2**64), "dilation"),
+    ]:
+        with pytest.raises(ValueError, match=rf"^'{name}' must be .* no larger than 2\*\*60"):
+            build()
+
+
+def test_a_huge_zero_padding_builds_no_taps_for_the_pads() -> None:
+    """Regression: padding=2**40 allocated an array for every padded output position (MemoryError)."""
+    e = Conv1d(1, 1, 3, padding=2**40).expand(3)
+    assert e.output_length == 2**41 + 1
+    assert len(e.taps) == 9
+    assert [tap.input for tap in e.taps.feeding(0, 2**40)] == [(0, 0), (0, 1), (0, 2)]
+
+
+def test_mse_over_an_empty_batch_is_refused_by_name() -> None:
+    """Regression: an empty batch with loss='mse' raised ZeroDivisionError (the mean of nothing)."""
+    g = gradients(Conv1d(1, 1, 1).expand(1), loss="mse")
+    with pytest.raises(ValueError, match=r"^'x' must hold at least one sample for loss='mse'"):
+        g.evaluate(np.zeros((0, 1, 1)), [1], [0], target=np.zeros((0, 1, 1)))
+    assert gradients(Conv1d(1, 1, 1).expand(1)).evaluate(np.zeros((0, 1, 1)), [1], [0], delta=np.zeros((0, 1, 1)))[
+        "dx"
+    ].shape == (0, 1, 1)
+
+
+def test_stack_verify_refuses_zero_points_which_would_prove_nothing() -> None:
+    """Regression: verify(points=0) of a max-pooling stack reported 'proven' after checking no point."""
+    g = Sequential(MaxPool1d(2, 1)).expand(3, in_channels=1).gradients()
+    with pytest.raises(ValueError, match=r"^'points' must be a positive int \(got 0\)\.$"):
+        g.verify(points=0)
+    assert g.verify(points=1, seed=np.int64(3)).ok
