@@ -194,7 +194,7 @@ def _run_probe(
     tol = tolerance(e, x, w, b, eps, reference_eps=eps if single else 0.0)
     if probe == "integer":
         tol = np.minimum(tol, 0.25)
-    fail = _Failure(e, probe, _float64(x, w, b), tol, eps, header, mutated, runner.convention)
+    fail = _Failure(e, probe, (x, w, b), tol, eps, header, mutated, runner.convention)
     if got.shape != want.shape:
         return fail(got.astype(np.float64), want.astype(np.float64))
     err = np.subtract(got, want, dtype=want.dtype)
@@ -231,12 +231,13 @@ class _Failure:
         mutated: tuple[str, ...],
         convention: str,
     ) -> None:
-        self.e, self.probe, self.arrays, self.tol, self.eps = e, probe, arrays, tol, eps
+        self.e, self.probe, self.probe_arrays, self.tol, self.eps = e, probe, arrays, tol, eps
         self.common = {"header": header, "mutated": mutated, "convention": convention}
 
     def __call__(self, got: np.ndarray, want: np.ndarray, bad: np.ndarray | None = None) -> CheckResult:
         e, probe, tol = self.e, self.probe, self.tol
-        matches, closest = diagnose(e, self.arrays, got, tol) if bad is None or bad.any() else ((), "")
+        arrays = _float64(*self.probe_arrays)  # made only for a failure
+        matches, closest = diagnose(e, arrays, got, tol) if bad is None or bad.any() else ((), "")
         if bad is None:
             problem = f"Your code returned shape {got.shape}; the layer gives {want.shape} (N, C_out, L_out)."
             return CheckResult(
@@ -253,11 +254,11 @@ class _Failure:
         first = None
         if bad.any():
             n, o, i = (int(v) for v in np.argwhere(bad)[0])
-            first = Mismatch(n, o, i, float(want[n, o, i]), float(got[n, o, i]), *equation_at(e, self.arrays, n, o, i))
+            first = Mismatch(n, o, i, float(want[n, o, i]), float(got[n, o, i]), *equation_at(e, arrays, n, o, i))
         # on the integer probe, rounding shows as fractions; an integer error is a wrong term, not precision
         rounding = probe == "float" or not np.array_equal(got[bad], np.round(got[bad]))
         lower = rounding and not matches and bad.any()
-        precision = precision_loss(e, self.arrays, err, self.eps) if lower else ""
+        precision = precision_loss(e, arrays, err, self.eps) if lower else ""
         return CheckResult(
             False,
             probe,

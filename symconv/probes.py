@@ -97,13 +97,13 @@ def local_tolerance(e: Expansion, x: np.ndarray, w: np.ndarray, b: np.ndarray | 
 def _scales(e: Expansion, x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """``(max|x[n]| * ||w[o]||_1 + |b[o]|, log2(2n) * sum_c ||xpad[n, c]||_2 * ||w[o, c]||_1)``, each ``(N, C_out)``."""
     pairs = pair_norms(e, w)  # (C_in, C_out)
-    flat = np.abs(x.reshape(x.shape[0], x.shape[1], -1), dtype=np.float64)
-    top = flat.max(axis=2, initial=0.0)  # (N, C_in)
+    flat = x.reshape(x.shape[0], x.shape[1], -1)
+    top = np.maximum(flat.max(axis=2, initial=0.0), -flat.min(axis=2, initial=0.0)).astype(np.float64)  # (N, C_in)
     local = top.max(axis=1, initial=0.0)[:, None] * pairs.sum(axis=0)[None, :]
     if b is not None:
         local = local + np.abs(b.astype(np.float64))[None, :]
     pad = sum(e.padding)
-    norms = np.sqrt(np.einsum("ncl,ncl->nc", flat, flat) + pad * top**2)
+    norms = np.sqrt(np.einsum("ncl,ncl->nc", flat, flat, dtype=np.float64) + pad * top**2)
     spec = e.spec
     n = max(e.input_length + pad, e.output_length) + spec.dilation * (spec.kernel_size - 1) + 1
     return local, np.log2(2 * n) * (norms @ pairs)

@@ -31,7 +31,7 @@ def changed_inputs(names: tuple[str, ...], originals: tuple[Any, ...], given: tu
     return tuple(
         name
         for name, a, c in zip(names, originals, given)
-        if a is not None and not (c.shape == a.shape and np.array_equal(a, c, equal_nan=True))
+        if a is not None and not (c.shape == a.shape and (np.array_equal(a, c) or np.array_equal(a, c, equal_nan=True)))
     )
 
 
