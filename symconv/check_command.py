@@ -14,13 +14,25 @@ from typing import Any
 
 from symconv.adapters import CONVENTIONS
 from symconv.check import DTYPES, check, default_length
-from symconv.cli import add_layer_options, layer_from_args
+from symconv.cli import add_layer_options, layer_from_args, positive
+
+
+def _seed(text: str) -> int:
+    """A seed for NumPy's generator: an int from 0 to 2**32 - 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an int from 0 to 2**32-1 (got {text!r})") from None
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"must be an int from 0 to 2**32-1 (got {value})")
+    return value
 
 
 def add_check_command(sub: Any) -> None:
     """Add the ``check`` subcommand to the subparsers ``sub`` of ``symconv``'s parser."""
     parser = sub.add_parser(
         "check",
+        allow_abbrev=False,  # '--b 1' would silently mean '--batch 1'; explain's '--b' is the bias
         help="check a NumPy/PyTorch implementation against the exact layer and diagnose it",
         description=(
             "Call PATH:FUNCTION on integer, then float probes and compare with the layer computed "
@@ -29,11 +41,11 @@ def add_check_command(sub: Any) -> None:
         ),
     )
     parser.add_argument("target", metavar="PATH:FUNCTION", help="a Python file and a callable in it, e.g. mine.py:conv")
-    add_layer_options(parser)
+    add_layer_options(parser, numbers=False)
     opts = parser.add_argument_group("check")
     opts.add_argument("--convention", choices=CONVENTIONS, default="auto", help="how FUNCTION is called")
-    opts.add_argument("--batch", type=int, default=2, help="samples per probe (default 2)")
-    opts.add_argument("--seed", type=int, default=0, help="seed of the random probes (default 0)")
+    opts.add_argument("--batch", type=positive, default=2, help="samples per probe (default 2)")
+    opts.add_argument("--seed", type=_seed, default=0, help="seed of the random probes, 0 to 2**32-1 (default 0)")
     opts.add_argument("--dtype", choices=DTYPES, default="float64", help="dtype of the probes")
 
 
@@ -53,29 +65,44 @@ def load_target(target: str) -> Any:
     if spec is None or spec.loader is None:
         raise ValueError(f"'target' must name a Python file (got {path_text!r}).")
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except BaseException as exc:  # the user's module: any error (even SystemExit) is a usage error
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        raise ValueError(f"'target': importing {path_text!r} failed: {_one_line(exc)}") from None
     obj: Any = module
     for part in name.split("."):
         if not hasattr(obj, part):
             raise ValueError(f"'target': {path_text!r} has no attribute {name!r}.")
         obj = getattr(obj, part)
+    if not callable(obj):
+        raise ValueError(f"'target': {name!r} in {path_text!r} is not callable (got {type(obj).__name__}).")
     return obj
+
+
+def _one_line(exc: BaseException) -> str:
+    """``SyntaxError: invalid syntax (mine.py, line 3)``: the exception's type and message on one line."""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def run_check_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     """Run ``symconv check`` on parsed ``args``; print the report; 0 if it passed, 1 if not."""
     try:
-        fn = load_target(args.target)
         if args.input_length is None:
-            size = args.kernel_size or (len(args.w) if args.w else 3)
+            size = args.kernel_size or 3
             args.input_length = default_length(
                 SimpleNamespace(kernel_size=size, stride=args.stride, dilation=args.dilation)
             )
         layer, e = layer_from_args(args)
+        fn = load_target(args.target)
         result = check(
             fn, layer, e.input_length, batch=args.batch, seed=args.seed, dtype=args.dtype, convention=args.convention
         )
     except (ValueError, TypeError) as exc:
         parser.error(str(exc))
+    except SystemExit as exc:  # raised by the checked code itself (argparse's own exits happen before)
+        parser.error(f"'target': {args.target} called sys.exit({exc.code!r}) while being checked.")
     print(result.report())
     return 0 if result.passed else 1

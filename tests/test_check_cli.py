@@ -70,3 +70,62 @@ def test_bad_targets_are_usage_errors(target, capsys, spec, text) -> None:
         main(["check", spec.format(target=target)])
     assert info.value.code == 2
     assert text in capsys.readouterr().err
+
+
+# -- issue 9 -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("option", ["--x", "--w", "--b", "--index-base"])
+def test_check_does_not_offer_options_it_ignores(target, capsys, option) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["check", f"{target}:good", "--no-bias", option, "1"])
+    assert info.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == f"symconv: error: unrecognized arguments: {option} 1"
+    with pytest.raises(SystemExit):
+        main(["check", "--help"])
+    assert option + " " not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("source", "cause"),
+    [
+        ("def f(x, w:\n    return x\n", "SyntaxError: '(' was never closed (broken.py, line 1)"),
+        ("import no_such_module_for_symconv\n", "ModuleNotFoundError: No module named 'no_such_module_for_symconv'"),
+        ("raise RuntimeError('at import\\nsecond line')\n", "RuntimeError: at import second line"),
+        ("import sys\nsys.exit(3)\n", "SystemExit: 3"),
+    ],
+)
+def test_check_of_a_broken_target_file_exits_two_with_one_line(tmp_path, capsys, source, cause) -> None:
+    path = tmp_path / "broken.py"
+    path.write_text(source)
+    with pytest.raises(SystemExit) as info:
+        main(["check", f"{path}:f"])
+    assert info.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "Traceback" not in err
+    assert err.strip().splitlines()[-1] == f"symconv check: error: 'target': importing {str(path)!r} failed: {cause}"
+
+
+def test_check_of_code_that_calls_sys_exit_is_a_usage_error(tmp_path, capsys) -> None:
+    path = tmp_path / "exits.py"
+    path.write_text("import sys\n\ndef f(x, w):\n    sys.exit(3)\n")
+    with pytest.raises(SystemExit) as info:
+        main(["check", f"{path}:f", "--no-bias"])
+    assert info.value.code == 2
+    assert capsys.readouterr().err.strip().endswith(f"'target': {path}:f called sys.exit(3) while being checked.")
+
+
+def test_check_of_code_that_raises_is_a_reported_mismatch(tmp_path, capsys) -> None:
+    path = tmp_path / "raises.py"
+    path.write_text("def f(x, w):\n    raise RuntimeError('boom')\n")
+    assert main(["check", f"{path}:f", "--no-bias"]) == 1
+    assert "Your code raised RuntimeError: boom" in capsys.readouterr().out
+
+
+def test_check_refuses_a_target_that_is_not_callable(tmp_path, capsys) -> None:
+    path = tmp_path / "values.py"
+    path.write_text("v = 5\n")
+    with pytest.raises(SystemExit) as info:
+        main(["check", f"{path}:v"])
+    assert info.value.code == 2
+    assert capsys.readouterr().err.strip().endswith(f"'target': 'v' in {str(path)!r} is not callable (got int).")

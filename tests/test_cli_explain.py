@@ -122,8 +122,8 @@ def test_options_are_listed_in_help(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        (("--stride", "0"), "error: 'stride' must be a positive int (got 0)."),
-        (("--kernel-size", "0"), "error: 'kernel_size' must be a positive int (got 0)."),
+        (("--stride", "0"), "error: argument --stride: must be a positive int (got 0)"),
+        (("--kernel-size", "0"), "error: argument --kernel-size: must be a positive int (got 0)"),
         (("--groups", "2"), "error: 'in_channels' must be divisible by 'groups' (got in_channels=1, groups=2)."),
         (("--padding", "-1"), "error: 'padding' must be an int >= 0 (got -1)."),
         (
@@ -146,7 +146,7 @@ def test_options_are_listed_in_help(capsys: pytest.CaptureFixture[str]) -> None:
             "'circular')",
         ),
         (("--index-base", "2"), "error: argument --index-base: invalid choice: 2 (choose from 0, 1)"),
-        (("--stride", "two"), "error: argument --stride: invalid int value: 'two'"),
+        (("--stride", "two"), "error: argument --stride: must be a positive int (got 'two')"),
         (("--x", "1,a"), "error: argument --x: expected comma-separated numbers such as 1,2,3/2; got '1,a'"),
         (
             ("--kernel-size", "9"),
@@ -200,4 +200,54 @@ def test_installed_script_runs() -> None:
     assert "[34, 52]" in done.stdout and "[5, 16, 34, 52, 45, 28]" in done.stdout
     bad = subprocess.run([str(SYMCONV), "explain", "--stride", "0"], capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2
-    assert bad.stderr.strip().endswith("error: 'stride' must be a positive int (got 0).")
+    assert bad.stderr.strip().endswith("error: argument --stride: must be a positive int (got 0)")
+
+
+# -- issue 9: the flipped-kernel line follows the padding mode; bad values are usage errors ---------------
+
+
+def torch_true_convolution(x: list[int], w: list[int], padding: int, mode: str) -> list[int]:
+    """True convolution as PyTorch computes it: flip the kernel, pad with ``mode``, cross-correlate."""
+    import torch
+    import torch.nn.functional as F
+
+    xt = torch.tensor([[x]], dtype=torch.float64)
+    wt = torch.tensor([[w]], dtype=torch.float64).flip(-1)
+    torch_mode = {"zeros": "constant"}.get(mode, mode)
+    return [int(v) for v in F.conv1d(F.pad(xt, (padding, padding), mode=torch_mode), wt).ravel().tolist()]
+
+
+@pytest.mark.parametrize("mode", ["zeros", "reflect", "replicate", "circular"])
+@pytest.mark.parametrize("padding", [1, 2])
+def test_flipped_kernel_line_uses_the_padding_mode(capsys: pytest.CaptureFixture[str], mode: str, padding: int) -> None:
+    x, w = [1, 2, 3, 4], [5, 6, 7]
+    out = explain(capsys, "--padding", str(padding), "--padding-mode", mode, "--x", "1,2,3,4", "--w", "5,6,7")
+    expected = torch_true_convolution(x, w, padding, mode)
+    assert f"the same padding as true convolution, kernel flipped: {expected}" in out
+
+
+def test_flipped_kernel_line_issue_values(capsys: pytest.CaptureFixture[str]) -> None:
+    for mode, expected in (("circular", "[44, 34, 52, 50]"), ("reflect", "[30, 34, 52, 60]")):
+        out = explain(capsys, "--padding", "1", "--padding-mode", mode, "--x", "1,2,3,4", "--w", "5,6,7")
+        assert f"kernel flipped: {expected}" in out
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (("--input-length", "0"), "error: argument --input-length: must be a positive int (got 0)"),
+        (("--x", "1/0"), "error: argument --x: a fraction has a zero denominator; got '1/0'"),
+        (("--in-channels", "0", "--x", "1,2,3"), "error: argument --in-channels: must be a positive int (got 0)"),
+        (("--groups", "0"), "error: argument --groups: must be a positive int (got 0)"),
+        (("--x", "1e99999999"), "error: argument --x: exponents must be at most 1000 in size; got '1e99999999'"),
+        (
+            ("--out-channels", "2", "--w", "1,2,3"),
+            "error: '--w' must hold a multiple of out_channels*in_channels/groups = 2 numbers to give the kernel "
+            "size (got 3); or set --kernel-size.",
+        ),
+    ],
+)
+def test_values_that_were_silently_changed_or_crashed_are_usage_errors(
+    capsys: pytest.CaptureFixture[str], options: tuple[str, ...], message: str
+) -> None:
+    assert usage_error(capsys, *options).endswith(message)

@@ -302,7 +302,31 @@ def test_cli_diagram(tmp_path: Path, suffix: str) -> None:
 def test_cli_diagram_bad_suffix(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["diagram", "-o", str(tmp_path / "conn.jpg")])
-    assert "'path' must end in one of .svg, .png, .tex" in capsys.readouterr().err
+    assert "'--output' must end in .svg or .png or .tex (got " in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("command", "name"), [("latex", "d.tex"), ("diagram", "conn.svg"), ("diagram", "conn.tex")])
+def test_cli_writing_into_a_missing_directory_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str, name: str
+) -> None:
+    target = tmp_path / "missing" / name
+    with pytest.raises(SystemExit) as info:
+        main([command, "-o", str(target)])
+    assert info.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "Traceback" not in err and not target.parent.exists()
+    assert err.strip().splitlines()[-1] == (
+        f"symconv {command}: error: '--output' must be in an existing directory: {str(target.parent)!r} does not "
+        f"exist (got {str(target)!r})."
+    )
+
+
+def test_cli_latex_onto_a_directory_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "d.tex").mkdir()
+    with pytest.raises(SystemExit) as info:
+        main(["latex", "-o", str(tmp_path / "d.tex")])
+    assert info.value.code == 2
+    assert "'--output' must name a file, not a directory" in capsys.readouterr().err
 
 
 # -- backprop ----------------------------------------------------------------------------------------

@@ -17,6 +17,30 @@ def _section(text: str) -> str | int:
     return text
 
 
+def writable(text: str, suffixes: tuple[str, ...]) -> Path:
+    """``--output`` as a path, checked before any work: a known suffix, in an existing directory.
+
+    Raises:
+        ValueError: Naming ``'--output'``, the rule and the value.
+
+    Examples:
+        >>> writable("no/dir/out.tex", (".tex",))
+        Traceback (most recent call last):
+        ...
+        ValueError: '--output' must be in an existing directory: 'no/dir' does not exist (got 'no/dir/out.tex').
+    """
+    path = Path(text)
+    if path.suffix.lower() not in suffixes:
+        raise ValueError(f"'--output' must end in {' or '.join(suffixes)} (got {text!r}).")
+    if path.name == "" or path.is_dir():
+        raise ValueError(f"'--output' must name a file, not a directory (got {text!r}).")
+    if not path.parent.is_dir():
+        raise ValueError(
+            f"'--output' must be in an existing directory: {str(path.parent)!r} does not exist (got {text!r})."
+        )
+    return path
+
+
 def add_latex_commands(sub: Any) -> None:
     """Register ``latex`` and ``diagram`` on the subparsers of ``symconv``."""
     from symconv.cli import add_layer_options
@@ -61,6 +85,7 @@ def run_latex_command(args: argparse.Namespace, parser: argparse.ArgumentParser)
     from symconv.latex import LatexError, derivation
 
     try:
+        output = writable(args.output, (".tex",))
         _, e = layer_from_args(args)
         d = derivation(
             e,
@@ -73,7 +98,9 @@ def run_latex_command(args: argparse.Namespace, parser: argparse.ArgumentParser)
             listing=not args.no_listing,
             figures=not args.no_figures,
         )
-        path = d.write(args.output, standalone=not args.fragment, pdf=args.pdf)
+        path = d.write(output, standalone=not args.fragment, pdf=args.pdf)
+    except OSError as exc:
+        parser.error(f"'--output': cannot write {args.output!r}: {exc.strerror or exc}.")
     except (ValueError, TypeError, ImportError, LatexError) as exc:
         parser.error(str(exc))
     print(f"wrote {path} ({d.claims} checks in {len(d.steps)} steps, all verified by SymPy)")
@@ -83,12 +110,15 @@ def run_latex_command(args: argparse.Namespace, parser: argparse.ArgumentParser)
 def run_diagram_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     """``symconv diagram``: write the connectivity diagram or the matrix picture."""
     from symconv.cli import layer_from_args
-    from symconv.figures import connectivity_diagram, matrix_picture
+    from symconv.figures import FORMATS, connectivity_diagram, matrix_picture
 
     try:
+        output = writable(args.output, FORMATS)
         _, e = layer_from_args(args)
         figure = connectivity_diagram(e) if args.kind == "connectivity" else matrix_picture(e)
-        path = figure.save(Path(args.output))
+        path = figure.save(output)
+    except OSError as exc:
+        parser.error(f"'--output': cannot write {args.output!r}: {exc.strerror or exc}.")
     except (ValueError, TypeError, ImportError) as exc:
         parser.error(str(exc))
     print(f"wrote {path}")
