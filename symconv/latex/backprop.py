@@ -44,7 +44,8 @@ def _chain_step(ctx: Context) -> Step:
     upstream = list(e.output_symbols("g")._array)  # type: ignore[attr-defined]
     deltas = list(e.output_symbols("delta")._array)  # type: ignore[attr-defined]
     shown = [derivative(name, fn, z) * u for z, u in zip(ctx.vec_z_symbols, upstream)]
-    values = dict(zip(ctx.vec_z_symbols, ctx.vec_z))
+    # entry i depends on z_i alone: one substitution each (a dict of every z made this quadratic)
+    expanded = [s.subs(z, value) for s, z, value in zip(shown, ctx.vec_z_symbols, ctx.vec_z)]
     pairs = list(zip(deltas, shown))
     return Step(
         "chain rule through f",
@@ -54,7 +55,7 @@ def _chain_step(ctx: Context) -> Step:
         aligned(equation_lines(pairs, ctx.max_size)),
         f"The chain rule with $f'$ taken exactly (\\texttt{{{name}}}){_note(name)}; it equals the layer's "
         f"$\\delta$ with $z$ expanded. From here on $\\delta$ is the upstream gradient, whatever the loss. {CHECK}",
-        (Claim([s.subs(values) for s in shown], list(ga.delta)),),
+        (Claim(expanded, list(ga.delta)),),
     )
 
 
