@@ -259,6 +259,8 @@ class _Failure:
         rounding = probe == "float" or not np.array_equal(got[bad], np.round(got[bad]))
         lower = rounding and not matches and bad.any()
         precision = precision_loss(e, arrays, err, self.eps) if lower else ""
+        odd = int(np.count_nonzero(~np.isfinite(got)))
+        closest = f"{odd} of {got.size} outputs are NaN or infinite" if odd and not matches else closest
         return CheckResult(
             False,
             probe,

@@ -23,6 +23,8 @@ def diagnose(
     """
     matches: list[Variant] = []
     best: tuple[float, str] = (0.5, "")
+    if got.ndim != 3:  # every variant has the layer's (N, C_out, L_out) form
+        return (), ""
     head = ((arrays[0][:1], arrays[1], arrays[2]), got[:1], tol[:1] if tol.ndim == 3 else tol)
     for variant in variants(e.layer, e.input_length):
         # screened on the first sample, confirmed on all: most variants are out after half the work
@@ -123,8 +125,7 @@ def pattern(e: Expansion, bad: np.ndarray, diff: np.ndarray) -> str:
     plain = not getattr(e.spec, "transposed", False)  # a transposed layer's maps index its inputs
     if plain and positions.size and all(p < lo or p >= hi for p in positions.tolist()):
         hints.append("only outputs whose window overlaps the padding differ: look at the padding")
-    offsets = np.where(bad, diff, np.nan)
-    if bad.all() and np.allclose(np.nanmax(offsets, axis=(0, 2)), np.nanmin(offsets, axis=(0, 2))):
+    if bad.all() and np.isfinite(diff).all() and np.allclose(diff.max(axis=(0, 2)), diff.min(axis=(0, 2))):
         hints.append("a constant offset per output channel: look at the bias")
     if samples.size and samples[0] > 0:
         hints.append("the first sample is right: look at the batch handling")

@@ -70,6 +70,9 @@ def _alone(
     if mine is None:
         return f"{name} is missing"
     mine = np.asarray(mine, dtype=np.float64)
+    odd = int(np.count_nonzero(~np.isfinite(mine)))
+    if odd:
+        return f"your {name} has {odd} of {mine.size} entries NaN or infinite"
     for text, candidate in _candidates(e, name, arrays, want).items():
         if candidate is not None and candidate.shape == mine.shape and np.all(np.abs(candidate - mine) <= tol):
             return f"your {name} is {text}"

@@ -74,11 +74,11 @@ def _checked(array: np.ndarray, dtype: np.dtype[Any]) -> np.ndarray:
         "c": f"complex ({array.dtype}) results; the layer is real (an inverse FFT without .real?)",
         "i": f"integer ({array.dtype}) results for {dtype} inputs",
         "u": f"integer ({array.dtype}) results for {dtype} inputs",
-        "b": "True/False values",
-        "U": f"an array of text ({_short(array.ravel()[:1].tolist())}...)",
-        "S": f"an array of bytes ({_short(array.ravel()[:1].tolist())}...)",
-    }.get(kind, f"values of dtype {array.dtype}")
-    raise UnusableResult(f"your code returned {what}, not {dtype} numbers.")
+        "b": f"True/False values, not {dtype} numbers",
+        "U": f"an array of text ({_short(array.ravel()[:1].tolist())}...), not numbers",
+        "S": f"an array of bytes ({_short(array.ravel()[:1].tolist())}...), not numbers",
+    }.get(kind, f"values of dtype {array.dtype}, not {dtype} numbers")
+    raise UnusableResult(f"your code returned {what}.")
 
 
 def _exact_numbers(array: np.ndarray) -> np.ndarray:
@@ -97,7 +97,7 @@ def _is_real(value: Any) -> bool:
         return False  # float(None) fails, but NumPy would turn None into NaN
     try:
         float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return False
     return True
 

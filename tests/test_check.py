@@ -526,3 +526,19 @@ def test_wrongly_configured_weight_normalised_module_fails() -> None:
     result = check(module, Conv1d(2, 3, 3, padding=1))
     assert not result.passed
     assert "padding (left, right) = (2, 2)" in result.diagnosis
+
+
+def test_nan_and_infinite_outputs_are_counted_in_the_diagnosis() -> None:
+    def holes(x, w, b):
+        out = F.conv1d(torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b)).numpy()
+        out[0, 0, :2] = [np.nan, np.inf]
+        return out
+
+    result = check(holes, Conv1d(1, 2, 3), 7)
+    assert not result.passed and result.wrong == 2
+    assert result.diagnosis == "matches no known variant; 2 of 20 outputs are NaN or infinite"
+
+
+def test_python_ints_too_large_for_a_float_are_refused() -> None:
+    result = check(lambda x, w: [10**400] * (len(x) - 2), Conv1d(1, 1, 3, bias=False), 6)
+    assert "your code returned values that are not real numbers (such as 1000" in result.report()

@@ -195,3 +195,13 @@ def test_a_three_argument_forward_goes_through_autograd_by_default() -> None:
 def test_check_gradients_refuses_what_is_not_one_convolution_layer() -> None:
     with pytest.raises(TypeError, match="'layer' must be one convolution layer"):
         check_gradients(_autograd, "conv")
+
+
+def test_a_nan_gradient_is_named() -> None:
+    def holes(x, w, b, delta):
+        dx, dw, db = _autograd(x, w, b, delta)
+        dw[0, 0, 0] = np.nan
+        return dx, dw, db
+
+    result = check_gradients(holes, Conv1d(2, 2, 3, padding=1), 9)
+    assert result.wrong == ("dw",) and result.diagnosis == ("your dw has 1 of 12 entries NaN or infinite",)
