@@ -59,14 +59,15 @@ def as_expansion(layer: Any, input_length: int | None, **options: Any) -> Expans
 
     Raises:
         ValueError: An input length with an Expansion, or none with a spec.
-        TypeError: Neither a spec nor an Expansion.
+        TypeError: Neither a single layer's spec nor an Expansion (a stack, ``Sequential``, included).
     """
     if isinstance(layer, Expansion):
         if input_length is not None:
             raise ValueError(f"'input_length' must be left out when 'layer' is an Expansion (got {input_length!r}).")
         return layer
-    if not hasattr(layer, "expand"):
-        raise TypeError(f"'layer' must be a layer spec such as Conv1d, or an Expansion (got {type(layer).__name__}).")
+    if not hasattr(layer, "expand") or hasattr(layer, "layers"):
+        what = type(layer).__name__ + (", a stack; pass one of its layers" if hasattr(layer, "layers") else "")
+        raise TypeError(f"'layer' must be a layer spec such as Conv1d, or an Expansion (got {what}).")
     if input_length is None:
         raise ValueError("'input_length' is required when 'layer' is a spec (got None).")
     return layer.expand(input_length, **options)  # type: ignore[no-any-return]

@@ -18,8 +18,20 @@ def _plain_heaviside(expr: Any) -> Any:
 
 
 def same(a: Any, b: Any) -> bool:
-    """True if ``a - b`` is zero: structurally, after ``expand``, or after ``simplify``."""
-    diff = sympy.sympify(_plain_heaviside(a)) - sympy.sympify(_plain_heaviside(b))
+    """True if ``a - b`` is zero: structurally, after ``expand``, or after ``simplify``.
+
+    Truth values (``True``, SymPy's ``true``) are equal only when identical; their difference
+    would raise SymPy's ``TypeError: BooleanAtom not allowed in this context``.
+
+    Examples:
+        >>> x = sympy.Symbol("x")
+        >>> same((x + 1) ** 2, x**2 + 2 * x + 1), same(True, False), same(True, sympy.true)
+        (True, False, True)
+    """
+    a, b = sympy.sympify(_plain_heaviside(a)), sympy.sympify(_plain_heaviside(b))
+    if isinstance(a, sympy.logic.boolalg.Boolean) or isinstance(b, sympy.logic.boolalg.Boolean):
+        return bool(a == b)
+    diff = a - b
     if diff == 0 or sympy.expand(diff) == 0:
         return True
     return bool(sympy.simplify(diff) == 0)

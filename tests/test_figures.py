@@ -112,3 +112,13 @@ def test_transposed_diagram_scatters_the_kernel() -> None:
     assert sum(edge.kind == "tap" for edge in d.edges) == len(e.taps) == 7
     assert "cropped" in d.note
     assert symconv.connectivity_diagram(e).layout.note == d.note
+
+
+@pytest.mark.parametrize("draw", [symconv.connectivity_diagram, symconv.matrix_picture])
+def test_a_stack_or_a_layer_without_taps_is_refused_by_name(draw) -> None:
+    from symconv import Activation, MaxPool1d, Sequential
+
+    with pytest.raises(TypeError, match=r"\(got Sequential, a stack; pass one of its layers\)\.$"):
+        draw(Sequential(Conv1d(1, 1, 2), Activation("relu")), 4)
+    with pytest.raises(TypeError, match=r"\(got MaxPool1d\)\.$"):
+        draw(MaxPool1d(2), 4)

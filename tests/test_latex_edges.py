@@ -305,3 +305,23 @@ def test_bad_numbers_name_the_argument_the_rule_and_the_value(role: str, value, 
         numbers["w"] = [5, 6, 7, 8, 9, 10]
     with pytest.raises(error, match=rf"'{role}' entries must be finite numbers .*\({re.escape(shown)}\)\."):
         derivation(layer, 4, **numbers)
+
+
+def test_numbers_need_both_x_and_w() -> None:
+    for given_numbers, shown in (({"x": [1, 2, 3]}, "['x']"), ({"w": [1, 2]}, "['w']"), ({"b": [1]}, "['b']")):
+        with pytest.raises(ValueError, match=re.escape(f"are both needed to work through numbers (got only {shown})")):
+            derivation(Conv1d(1, 1, 2), 3, **given_numbers)
+
+
+def test_listing_and_figures_must_be_bools() -> None:
+    with pytest.raises(TypeError, match="'listing' must be a bool \\(got 'no' of type str\\)"):
+        derivation(Conv1d(1, 1, 2), 3, listing="no")
+    with pytest.raises(TypeError, match="'figures' must be a bool"):
+        derivation(Conv1d(1, 1, 2), 3, figures=1)
+
+
+def test_verification_compares_truth_values_without_sympy_type_errors() -> None:
+    from symconv.verification import Check, same
+
+    assert same(True, sympy.true) and not same(False, True) and not same(sympy.false, 0)
+    assert Check.entrywise("outcomes", [True, False], [True, True]).detail == "entry 1 differs: False != True"

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields
 from typing import Any
 
-from symconv._validate import as_int
+from symconv._validate import as_bool, as_int
 from symconv.expansion import Expansion, as_expansion
 from symconv.latex.backprop import backprop_section
 from symconv.latex.compile import LatexError, compile_pdf
@@ -96,7 +96,11 @@ def derivation(
         if index_base != 0:
             raise ValueError(f"'index_base' must be 0 for a stack (got {index_base!r}).")
         return stack_derivation(layer, _length(input_length), size)
-    options = Options(size, activation, _given("x", x), _given("w", w), _given("b", b), bool(listing), bool(figures))
+    if (x is None) != (w is None) or (b is not None and x is None):
+        given_names = [name for name, value in (("x", x), ("w", w), ("b", b)) if value is not None]
+        raise ValueError(f"'x' and 'w' are both needed to work through numbers (got only {given_names}).")
+    flags = as_bool("listing", listing), as_bool("figures", figures)
+    options = Options(size, activation, _given("x", x), _given("w", w), _given("b", b), *flags)
     e = as_expansion(layer, input_length, index_base=index_base, names=names)
     ctx = Context(e, options)
     built = [SECTIONS[key](ctx) for key in section_keys(sections, is_transposed(e.spec))]
