@@ -46,6 +46,10 @@ SECTIONS: dict[str, Builder] = {
     "theorems": theorem_section,
 }
 
+#: Layers with more taps are not derived: every step is checked by SymPy over the whole layer
+#: (a minute at about a thousand taps), and the document would print a few rows of each view.
+MAX_TAPS = 1000
+
 
 def derivation(
     layer: Any,
@@ -101,11 +105,24 @@ def derivation(
         raise ValueError(f"'x' and 'w' are both needed to work through numbers (got only {given_names}).")
     flags = as_bool("listing", listing), as_bool("figures", figures)
     options = Options(size, activation, _given("x", x), _given("w", w), _given("b", b), *flags)
-    e = as_expansion(layer, input_length, index_base=index_base, names=names)
+    e = _derivable(as_expansion(layer, input_length, index_base=index_base, names=names))
     ctx = Context(e, options)
     built = [SECTIONS[key](ctx) for key in section_keys(sections, is_transposed(e.spec))]
     title = f"The layer \\texttt{{{_title(e)}}} made explicit"
     return Derivation(title, e, built, size + 1)
+
+
+def _derivable(e: Expansion) -> Expansion:
+    """``e`` if it has at most :data:`MAX_TAPS` taps, else a ``ValueError`` naming the limit and the alternatives."""
+    taps = len(e.taps)
+    if taps > MAX_TAPS:
+        raise ValueError(
+            f"a derivation of {e.layer!r} on L={e.input_length} would check all of its {taps} taps with SymPy, "
+            f"above the limit of {MAX_TAPS} (symconv.latex.MAX_TAPS); derive a shorter input or fewer channels "
+            "(the derivation shows a few rows of each view, and their pattern is the same at every length), "
+            "or build single equations with layer.expand(L).equations[r]."
+        )
+    return e
 
 
 def section_keys(sections: Sequence[str | int] | None, transposed: bool = False) -> list[str]:
@@ -169,6 +186,7 @@ def _title(e: Expansion) -> str:
 
 
 __all__ = [
+    "MAX_TAPS",
     "SECTIONS",
     "Block",
     "Claim",
