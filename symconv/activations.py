@@ -2,7 +2,8 @@
 
 ``'relu'`` is ``Max(0, z)``, whose derivative is ``Heaviside(z, 0)``: symconv takes the
 derivative of ReLU at 0 to be 0, as PyTorch's autograd does. ``'softplus'`` is PyTorch's
-(``beta=1``, ``threshold=20``): ``z`` for ``z > 20``, ``log(1 + exp(z))`` otherwise.
+(``beta=1``, ``threshold=20``): ``z`` for ``z > 20``, ``log(1 + exp(z))`` otherwise
+(:mod:`symconv.softplus`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 import sympy
+
+from symconv.softplus import softplus, softplus_slope
 
 Activation = Callable[[sympy.Expr], sympy.Expr]
 
@@ -29,25 +32,12 @@ def _identity(z: sympy.Expr) -> sympy.Expr:
     return z
 
 
-SOFTPLUS_THRESHOLD = 20
-"""PyTorch's default ``threshold`` of ``softplus`` (with ``beta=1``): linear above it."""
-
-
-def _softplus(z: sympy.Expr) -> sympy.Expr:
-    """PyTorch's ``softplus``: ``z`` above the threshold 20, ``log(1 + exp(z))`` otherwise."""
-    return sympy.Piecewise((z, z > SOFTPLUS_THRESHOLD), (sympy.log(1 + sympy.exp(z)), True))
-
-
-def _softplus_slope(z: sympy.Expr) -> sympy.Expr:
-    return sympy.Piecewise((1, z > SOFTPLUS_THRESHOLD), (_sigmoid(z), True))
-
-
 ACTIVATIONS: dict[str, Activation] = {
     "sigma": sigma,
     "relu": _relu,
     "tanh": sympy.tanh,
     "sigmoid": _sigmoid,
-    "softplus": _softplus,
+    "softplus": softplus,
     "identity": _identity,
 }
 
@@ -55,7 +45,7 @@ _DERIVATIVES: dict[str, Activation] = {
     "relu": lambda z: sympy.Heaviside(z, 0),
     "tanh": lambda z: 1 - sympy.tanh(z) ** 2,
     "sigmoid": lambda z: _sigmoid(z) * (1 - _sigmoid(z)),
-    "softplus": _softplus_slope,
+    "softplus": softplus_slope,
     "identity": lambda z: sympy.Integer(1),
 }
 

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import sympy
 
-from symconv.activations import SOFTPLUS_THRESHOLD
 from symconv.adjoint import bias_grad
+from symconv.softplus import softplus_numbers
 from symconv.values import as_numbers, exact
 
 if TYPE_CHECKING:
@@ -40,14 +40,6 @@ def activation_numbers(name: str, f: Any, z: np.ndarray) -> tuple[np.ndarray, np
     value, slope = sympy.Lambda(u, f(u)), sympy.Lambda(u, derivative(name, f, u))
     apply = np.frompyfunc(lambda t, fn: fn(exact("z", t)), 2, 1)
     return apply(z, value), apply(z, slope)
-
-
-def softplus_numbers(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """PyTorch's softplus (beta 1, threshold 20) and its derivative, by PyTorch's formulas:
-    ``log1p(exp(z))`` and ``e/(e+1)`` with ``e = exp(z)``, and ``z`` and ``1`` above the threshold."""
-    above = z > SOFTPLUS_THRESHOLD
-    e = np.exp(np.where(above, 0, z))  # no overflow where the linear branch is taken
-    return np.where(above, z, np.log1p(e)), np.where(above, 1, e / (e + 1))
 
 
 def _shaped(name: str, array: Any, shape: tuple[int, int, int], unbatch: int) -> np.ndarray:

@@ -405,3 +405,12 @@ def test_bad_stack_arguments_are_refused_by_name(call, exc, message):
         call()
     if message is not None:
         assert str(info.value) == message
+
+
+def test_a_softplus_stack_is_proven_exactly():
+    """PyTorch's softplus is a SymPy function whose derivative is softplus_slope, so sympy.diff of
+    the composed loss has the chain rule's very form (a Piecewise made this take minutes)."""
+    net = Sequential(Conv1d(1, 2, 2), Activation("softplus"), Conv1d(2, 1, 2), Activation("softplus"))
+    for loss in (None, "mse"):
+        v = net.expand(4).gradients(loss).verify()
+        assert v.ok and all("exactly" in c.detail for c in v.checks), str(v)
