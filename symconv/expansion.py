@@ -145,20 +145,20 @@ class Expansion:
     def x(self) -> LazyArray:
         """Input symbols, shape ``(C_in, L)``."""
         shape = (self.spec.in_channels, self.input_length)
-        return views.symbols(self, "x", shape, (not self.single_channel, True))
+        return views.symbols(self, "x", shape, (not self.single_channel, True), "e.x[c, t]")
 
     @cached_property
     def w(self) -> LazyArray:
         """Weight symbols, shape ``(C_out, C_in/groups, K)``."""
         multi = not self.single_channel
-        return views.symbols(self, "w", self.spec.weight_shape, (multi, multi, True))
+        return views.symbols(self, "w", self.spec.weight_shape, (multi, multi, True), "e.w[o, c, k]")
 
     @cached_property
     def b(self) -> LazyArray | None:
         """Bias symbols, shape ``(C_out,)``, or None without bias."""
         if not self.spec.bias:
             return None
-        return views.symbols(self, "b", (self.spec.out_channels,), (not self.single_channel,))
+        return views.symbols(self, "b", (self.spec.out_channels,), (not self.single_channel,), "e.b[o]")
 
     @cached_property
     def z_symbols(self) -> LazyArray:
@@ -174,7 +174,8 @@ class Expansion:
         known = self.__dict__.setdefault("_output_symbols", {})
         if role not in known:
             shape = (self.spec.out_channels, self.output_length)
-            known[role] = views.symbols(self, role, shape, (not self.single_channel, True))
+            hint = f"e.output_symbols({role!r})[o, i]"
+            known[role] = views.symbols(self, role, shape, (not self.single_channel, True), hint)
         return known[role]  # type: ignore[no-any-return]
 
     @cached_property

@@ -93,8 +93,9 @@ def flat(view: Any) -> list[Any]:
     return list(whole._array) if isinstance(whole, sympy.NDimArray) else list(whole)
 
 
-def symbols(e: Expansion, role: str, shape: tuple[int, ...], keep: tuple[bool, ...]) -> LazyArray:
-    """The symbols of ``role`` (a key of ``e.names``), subscripted on the axes where ``keep`` is true."""
+def symbols(e: Expansion, role: str, shape: tuple[int, ...], keep: tuple[bool, ...], hint: str) -> LazyArray:
+    """The symbols of ``role`` (a key of ``e.names``), subscripted on the axes where ``keep`` is true;
+    ``hint`` is how to index them, for the refusal message."""
     name, base = e.names[role], e.index_base
 
     def entry(index: tuple[int, ...]) -> sympy.Symbol:
@@ -103,8 +104,7 @@ def symbols(e: Expansion, role: str, shape: tuple[int, ...], keep: tuple[bool, .
     def bulk() -> list[Any]:
         return list(symbol_array(name, shape, keep, base)._array)  # type: ignore[attr-defined]
 
-    hint = ", ".join("abcdefgh"[: len(shape)])
-    return LazyArray.of(source(e, role, shape, entry, bulk, int(np.prod(shape)), f"e.{role}[{hint}]"))
+    return LazyArray.of(source(e, role, shape, entry, bulk, int(np.prod(shape)), hint))
 
 
 def outputs(e: Expansion) -> LazyMatrix:
