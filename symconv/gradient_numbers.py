@@ -18,8 +18,8 @@ if TYPE_CHECKING:
 
 def activation_numbers(name: str, f: Any, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``f(z)`` and ``f'(z)`` on numbers; exact for relu and identity on ints and objects."""
-    if name in ("relu", "softplus") and z.dtype.kind == "c":
-        raise ValueError(f"activation {name!r} needs real numbers (got {z.dtype} data).")
+    if name in ("relu", "softplus"):
+        _check_real(name, z)
     if name == "relu":
         return np.where(z > 0, z, 0 * z), (z > 0).astype(np.int64)
     if name == "identity":
@@ -40,6 +40,26 @@ def activation_numbers(name: str, f: Any, z: np.ndarray) -> tuple[np.ndarray, np
     value, slope = sympy.Lambda(u, f(u)), sympy.Lambda(u, derivative(name, f, u))
     apply = np.frompyfunc(lambda t, fn: fn(exact("z", t)), 2, 1)
     return apply(z, value), apply(z, slope)
+
+
+def _check_real(name: str, z: np.ndarray) -> None:
+    """An activation with a branch (ReLU's kink, softplus's threshold) compares ``z`` with a number."""
+    bad = None
+    if z.dtype.kind == "c":
+        bad = z.flat[0] if z.size else None
+    elif z.dtype.kind == "O":
+        bad = next((v for v in z.flat if not _is_real(v)), None)
+    if bad is not None:
+        raise TypeError(
+            f"numeric gradients through {name!r} need real numbers, and the pre-activation {bad!r} is not one: "
+            "give 'x', 'w' and 'b' as real numbers (symbols belong in the symbolic gradients, g.dx, g.dw, g.db)."
+        )
+
+
+def _is_real(v: Any) -> bool:
+    if isinstance(v, sympy.Expr):
+        return bool(v.is_comparable)
+    return isinstance(v, (int, float, Fraction, np.integer, np.floating, np.bool_))
 
 
 def _shaped(name: str, array: Any, shape: tuple[int, int, int], unbatch: int) -> np.ndarray:

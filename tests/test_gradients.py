@@ -543,3 +543,16 @@ def test_evaluate_refuses_string_targets_and_deltas() -> None:
         gradients(e, loss="mse").evaluate([1, 2, 3], [1, 1], [0], target=["1", "2"])
     with pytest.raises(TypeError, match=r"^'delta' must hold numbers"):
         gradients(e).evaluate([1, 2, 3], [1, 1], [0], delta=[None, 1])
+
+
+@pytest.mark.parametrize("activation", ["relu", "softplus"])
+def test_numeric_gradients_through_a_kink_refuse_symbols_and_complex_numbers(activation: str) -> None:
+    """Regression: a symbol raised SymPy's 'cannot determine truth value of Relational', a complex
+    number Python's "'>' not supported", neither naming an argument."""
+    g = gradients(Conv1d(1, 1, 2).expand(2), activation=activation, loss="sum")
+    for x in ([sympy.Symbol("a"), 1], [1j, 1], np.array([1 + 0j, 1], dtype=object)):
+        with pytest.raises(TypeError, match=rf"^numeric gradients through '{activation}' need real numbers"):
+            g.evaluate(x, [1, 1], [0])
+    exact = g.evaluate([sympy.Rational(1, 2), Fraction(1, 3)], [1, 1], [0])["dx"]  # real exact numbers pass
+    slope = 1 if activation == "relu" else sympy.exp(sympy.Rational(5, 6)) / (sympy.exp(sympy.Rational(5, 6)) + 1)
+    assert exact.tolist() == [slope, slope]
