@@ -66,14 +66,14 @@ def symbolic(ctx: Context) -> list[Row]:
             layer.expand(length).taps.triples()
 
         def equations(length: int = length) -> None:
-            layer.expand(length).equations  # noqa: B018
+            layer.expand(length).equations.whole  # noqa: B018  (the view is lazy: build it whole)
 
         def matrix(length: int = length) -> None:
             layer.expand(length).matrix  # noqa: B018
 
         def equations_and_matrix(length: int = length) -> None:
             e = layer.expand(length)
-            e.equations  # noqa: B018
+            e.equations.whole  # noqa: B018
             e.matrix  # noqa: B018
 
         for name, fn in (("taps (triples)", taps), ("equations", equations), ("matrix", matrix)):
