@@ -204,6 +204,7 @@ def test_iterating_a_view_above_max_terms_builds_one_entry_at_a_time() -> None:
     assert list(itertools.islice(e.equations, 3)) == [e.equations[0], e.equations[1], e.equations[2]]
     assert e.equations[-1].lhs == sympy.Symbol("z_99999997")
     assert e.equations[5:7] == [e.equations[5], e.equations[6]]
+    assert e.z[5] == e.z[0, 5] == e.equations[5].rhs  # one channel: a flat index, as for any Matrix
 
 
 # -- whole views above max_terms are refused with their size and the lazy alternative -------------
