@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+import tomllib
 
 import symconv
 
@@ -77,8 +78,10 @@ def test_constants() -> None:
 def test_version_matches_the_installed_metadata() -> None:
     assert re.fullmatch(r"\d+\.\d+\.\d+", symconv.__version__)
     assert symconv.__version__ == importlib.metadata.version("symconv")
-    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    assert f'version = "{symconv.__version__}"' in pyproject
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "version" in pyproject["project"]["dynamic"]
+    assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "symconv._version.__version__"}
+    assert (ROOT / "symconv" / "_version.py").read_text(encoding="utf-8").count(f'"{symconv.__version__}"') == 1
 
 
 def test_py_typed_marker_is_shipped() -> None:
