@@ -77,14 +77,39 @@ class _Pool:
 
     def windows(self, length: int) -> list[list[int]]:
         """The real input positions each output reads (padding positions left out)."""
-        dil = getattr(self, "dilation", 1)
+        dil = self._dilation
         assert self.stride is not None
-        n = _pool_length(length, self.kernel_size, self.stride, self.padding, dil, self.ceil_mode)
+        n = self.output_length(length)
         starts = [i * self.stride - self.padding for i in range(n)]
         return [[s + dil * j for j in range(self.kernel_size) if 0 <= s + dil * j < length] for s in starts]
 
+    def output_length(self, length: int) -> int:
+        """The number of windows on ``length`` inputs (arithmetic: no window is listed)."""
+        assert self.stride is not None
+        return _pool_length(length, self.kernel_size, self.stride, self.padding, self._dilation, self.ceil_mode)
+
     def output_shape(self, shape: tuple[int, int]) -> tuple[int, int]:
-        return (shape[0], len(self.windows(shape[1])))
+        return (shape[0], self.output_length(shape[1]))
+
+    def connections(self, length: int) -> int:
+        """The real input positions read by all windows of one channel, summed (arithmetic).
+
+        Equals ``sum(len(w) for w in self.windows(length))``, counted per kernel position as
+        the outputs whose window start ``stride*i - padding + dilation*j`` lands in the input.
+        """
+        assert self.stride is not None
+        n, total = self.output_length(length), 0
+        for j in range(self.kernel_size):
+            offset = self._dilation * j - self.padding
+            lo = max(0, -(offset // self.stride))
+            hi = min(n, (length - 1 - offset) // self.stride + 1)
+            total += max(0, hi - lo)
+        return total
+
+    @property
+    def _dilation(self) -> int:
+        """The window's dilation (1 for average pooling, which has none)."""
+        return int(getattr(self, "dilation", 1))
 
 
 @dataclass(frozen=True)

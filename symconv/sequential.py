@@ -21,9 +21,11 @@ from sympy import ImmutableMatrix as Matrix
 
 from symconv._validate import _is_int, as_int, check_position
 from symconv.activations import relu_slopes
+from symconv.expansion import MAX_TERMS
 from symconv.gradients import gradients
 from symconv.layers import Activation, AvgPool1d, Flatten, Linear, MaxPool1d
 from symconv.spec import Conv1d
+from symconv.stack_terms import stack_terms
 from symconv.symbols import entries, symbol_array
 from symconv.transposed import ConvTranspose1d
 from symconv.values import exact
@@ -59,17 +61,45 @@ class Sequential:
             raise ValueError("'layers' of Sequential must hold at least one layer (got none).")
         object.__setattr__(self, "layers", tuple(layers))
 
-    def expand(self, input_length: int, in_channels: int | None = None) -> StackExpansion:
+    def expand(
+        self, input_length: int, in_channels: int | None = None, *, max_terms: int | None = None
+    ) -> StackExpansion:
         """The stack on ``(in_channels, input_length)`` inputs (channels from the first conv by default).
 
+        Every stage is built whole, so the stack's size (:func:`~symconv.stack_terms.stack_terms`:
+        the input symbols, then per stage its connections, biases and output symbols) is counted
+        first, arithmetically; above ``max_terms`` (default ``symconv.expansion.MAX_TERMS``, ten
+        million) nothing is built.
+
         Raises:
-            TypeError, ValueError: ``input_length`` or ``in_channels`` not a positive int.
+            TypeError, ValueError: ``input_length``, ``in_channels`` not a positive int, or
+                ``max_terms`` not an int at least 0.
+            ValueError: The stack holds more than ``max_terms`` terms; the message gives the
+                size and the lazy alternative (expanding one layer, ``layer.expand(L)``).
         """
         input_length = as_int("input_length", input_length, minimum=1)
+        in_channels = self._in_channels(in_channels)
+        limit = MAX_TERMS if max_terms is None else as_int("max_terms", max_terms, minimum=0)
+        return StackExpansion(self, in_channels, input_length, limit)
+
+    def terms(self, input_length: int, in_channels: int | None = None) -> int:
+        """The number of terms :meth:`expand` builds, counted without building any (see :mod:`symconv.stack_terms`).
+
+        Examples:
+            >>> from symconv import Conv1d
+            >>> Sequential(Conv1d(1, 1, 2, bias=False), Activation("relu"), MaxPool1d(2)).terms(10**8)
+            749999992
+        """
+        input_length = as_int("input_length", input_length, minimum=1)
+        in_channels = self._in_channels(in_channels)
+        return stack_terms(self.layers, in_channels, input_length)
+
+    def _in_channels(self, in_channels: int | None) -> int:
+        """``in_channels`` checked, or the first convolution's (1 without one)."""
         if in_channels is None:
             first = next((la for la in self.layers if isinstance(la, (Conv1d, ConvTranspose1d))), None)
             in_channels = first.in_channels if first is not None else 1
-        return StackExpansion(self, as_int("in_channels", in_channels, minimum=1), input_length)
+        return as_int("in_channels", in_channels, minimum=1)
 
 
 @dataclass
@@ -88,8 +118,9 @@ class Stage:
 class StackExpansion:
     """A :class:`Sequential` made explicit at one input shape."""
 
-    def __init__(self, net: Sequential, in_channels: int, input_length: int) -> None:
-        self.net = net
+    def __init__(self, net: Sequential, in_channels: int, input_length: int, max_terms: int = MAX_TERMS) -> None:
+        _refuse_above(net, in_channels, input_length, max_terms)
+        self.net, self.max_terms = net, max_terms
         x = symbol_array("x", (in_channels, input_length), (in_channels > 1, True), 0)
         self.x = Matrix(x.tolist())
         self.stages: list[Stage] = []
@@ -103,7 +134,8 @@ class StackExpansion:
         if isinstance(layer, (Conv1d, ConvTranspose1d)):
             if h.shape[0] != layer.in_channels:
                 raise ValueError(f"layer {j} expects {layer.in_channels} channels but the stack gives {h.shape[0]}.")
-            e = layer.expand(h.shape[1], names={"x": "u", "w": f"w{j}", "b": f"b{j}", "z": f"h{j}"})
+            names = {"x": "u", "w": f"w{j}", "b": f"b{j}", "z": f"h{j}"}
+            e = layer.expand(h.shape[1], names=names, max_terms=self.max_terms)
             local = e.z.xreplace(dict(zip(entries(e.x), entries(h))))
             params = {"w": e.w} if e.b is None else {"w": e.w, "b": e.b}
             return Stage(j, layer, h, Matrix(e.z_symbols.tolist()), params, local, e)
@@ -275,6 +307,22 @@ class StackGradients:
         out = {key: [v.xreplace(numbers) for v in entries(g)] for key, g in self.params.items()}
         out[(0, "x")] = [v.xreplace(numbers) for v in entries(self.deltas[0])]
         return out
+
+
+def _refuse_above(net: Sequential, in_channels: int, input_length: int, max_terms: int) -> None:
+    """Refuse to build a stack of more than ``max_terms`` terms, before building anything.
+
+    Raises:
+        ValueError: Giving the size, the limit and the lazy alternative.
+    """
+    terms = stack_terms(net.layers, in_channels, input_length)
+    if terms > max_terms:
+        raise ValueError(
+            f"the stack of {len(net.layers)} layers on (C, L) = ({in_channels}, {input_length}) has {terms} terms, "
+            f"above max_terms={max_terms}: it is not built whole. Expand one layer lazily instead "
+            f"(net.layers[j].expand(L_j) builds single entries such as equations[r] at any size), "
+            f"or raise the limit with expand(L, max_terms=...)."
+        )
 
 
 def _symbol_key(key: Any) -> sympy.Symbol:
