@@ -1,8 +1,9 @@
 """Closed forms of a layer's gradients, built by index formulas independent of the taps.
 
 * ``dL/db[o] = sum_i delta[o, i]``;
-* ``dL/dw[o, c', k] = sum_i delta[o, i] * xpad[c, s*i + d*j]``: the cross-correlation of the
-  padded input with ``delta``, strided and dilated (``j = k``, or ``K-1-k`` for true convolution);
+* ``dL/dw[o, c, k] = sum_i delta[o, i] * xpad[gamma_o + c, s*i + d*j]``: the cross-correlation of
+  the padded input with ``delta``, strided and dilated (``j = k``, or ``K-1-k`` for true
+  convolution); ``c`` counts within ``o``'s group, whose first input channel is ``gamma_o``;
 * ``dL/dx = W^T vec(delta)``, a transposed convolution: insert ``s-1`` zeros between the
   entries of ``delta``, convolve fully with the (dilated) kernel, crop the padding, and add
   the gradient that reached each padded position to the input it copies (reflect, replicate,
@@ -139,11 +140,17 @@ def _input_form(g: Gradients, delta: list[list[Any]]) -> Identity:
                 dx[c][t] += dpad[c][u]
     o, c, k, _, u = _indices()
     d_up, w = sympy.IndexedBase("delta_up"), sympy.IndexedBase("w")
+    j = size - 1 - k if spec.flip else k
+    if spec.groups > 1:
+        # input channel c belongs to group floor(c / (C_in/G)): only that group's outputs read
+        # it, through the weight's within-group channel c - (C_in/G)*floor(c / (C_in/G))
+        group = sympy.floor(c / c_in)
+        channel, first, last = c - c_in * group, c_out * group, c_out * group + c_out - 1
+    else:
+        channel, first, last = c, sympy.S.Zero, sympy.Integer(c_out - 1)
     formula = sympy.Eq(
         sympy.Derivative(sympy.Symbol("L"), sympy.IndexedBase("xpad")[c, u]),
-        sympy.Sum(
-            w[o, c, k] * d_up[o, u - dil * (size - 1 - k if spec.flip else k)], (k, 0, size - 1), (o, 0, c_out - 1)
-        ),
+        sympy.Sum(w[o, channel, k] * d_up[o, u - dil * j], (k, 0, size - 1), (o, first, last)),
     )
     statement = (
         "the input gradient W^T delta is a transposed convolution: delta with "

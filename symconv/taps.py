@@ -1,7 +1,7 @@
 """Taps: the one source of truth. Every view of a layer is derived from them.
 
 A tap is an integer triple (output, input, weight): output position ``(o, i)`` reads input
-position ``(c, t)`` through weight ``w[o, c', k]``. A layer with many channels and a long
+position ``(c, t)`` through weight ``w[o, c - gamma_o, k]``. A layer with many channels and a long
 input has hundreds of millions of taps, so they are kept compact: one affine map per kernel
 position (``t = stride*i + offset`` on an interior range of outputs) plus the padding fold
 (the few taps near the edges that land on reflected, replicated or wrapped inputs). The
@@ -10,7 +10,7 @@ when :meth:`Taps.triples` is asked for.
 
 Layout (used by every view): rows of the layer's matrix are ``vec(z)``, channel-major
 (``o*L_out + i``); columns are ``vec(x)``, channel-major (``c*L + t``); the flat weight index
-is ``(o*(C_in/groups) + c')*K + k``, the C-order position in ``w`` of shape
+is ``(o*(C_in/groups) + c - gamma_o)*K + k``, the C-order position in ``w`` of shape
 ``(C_out, C_in/groups, K)``.
 """
 
@@ -51,7 +51,10 @@ class KernelMap:
 
 
 class Tap(NamedTuple):
-    """One tap: ``z[output] += w[weight] * x[input]``; output ``(o, i)``, input ``(c, t)``, weight ``(o, c', k)``."""
+    """One tap: ``z[output] += w[weight] * x[input]``; output ``(o, i)``, input ``(c, t)``, weight ``(o, cw, k)``.
+
+    ``cw = c - gamma_o`` is the input channel counted within output channel o's group.
+    """
 
     output: tuple[int, int]
     input: tuple[int, int]
@@ -160,7 +163,7 @@ class Taps:
         return np.concatenate(outs), np.concatenate(ins), np.concatenate(ks)
 
     def channel_pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Every ``(o, c, c')``: output channel, input channel and its index within o's group."""
+        """Every ``(o, c, cw)``: output channel, input channel, and ``cw = c - gamma_o``, its index within o's group."""
         o = np.repeat(np.arange(self.spec.out_channels, dtype=np.int64), self.in_per_group)
         cw = np.tile(np.arange(self.in_per_group, dtype=np.int64), self.spec.out_channels)
         return o, (o // self.out_per_group) * self.in_per_group + cw, cw
@@ -208,7 +211,7 @@ class Taps:
         """
         shape = self.spec.weight_shape
         o, cw, k = (as_index(name, value) for name, value in (("o", o), ("cw", cw), ("k", k)))
-        for name, value, bound in zip(("o", "c'", "k"), (o, cw, k), shape):
+        for name, value, bound in zip(("o", "cw", "k"), (o, cw, k), shape):
             if not 0 <= value < bound:
                 raise ValueError(f"weight index '{name}' must be in [0, {bound}) (got {value}).")
         c = self._pairs_for_group(o).start + cw

@@ -227,9 +227,10 @@ class TransposedTaps:
 def transposed_forms(g: Gradients) -> tuple[Identity, ...]:
     """Closed forms for a transposed convolution: its input gradient is a convolution of delta.
 
-    ``dL/dx[c, i] = sum_{o, k} w[c, o', k] * deltapad[o, s*i + d*k]`` and
-    ``dL/dw[c, o', k] = sum_i x[c, i] * deltapad[o, s*i + d*k]``, with ``deltapad`` the
-    upstream gradient zero-padded by ``p`` on each side.
+    ``dL/dx[c, i] = sum_{o, k} w[c, o, k] * deltapad[beta_c + o, s*i + d*k]`` and
+    ``dL/dw[c, o, k] = sum_i x[c, i] * deltapad[beta_c + o, s*i + d*k]``, with ``o`` counted within
+    ``c``'s group, ``beta_c = (C_out/G)*floor(c/(C_in/G))`` its first output channel, and
+    ``deltapad`` the upstream gradient zero-padded by ``p`` on each side.
     """
     from symconv.gradient_forms import Identity, _bias_form
 
@@ -250,13 +251,16 @@ def transposed_forms(g: Gradients) -> tuple[Identity, ...]:
         dw.append(sympy.Add(*[e.x[c, i] * _at(dpad[o], s * i + d * k) for i in range(e.input_length)]))
     oo, cc, kk, ii, _ = sympy.symbols("o c k i u", integer=True, nonnegative=True)
     dp, w, x = sympy.IndexedBase("deltapad"), sympy.IndexedBase("w"), sympy.IndexedBase("x")
+    # w[c, o', k] counts the output channel o' within input channel c's group, which starts at
+    # output channel c_out*floor(c/c_in): delta is read at that channel plus o'
+    out = oo + c_out * sympy.floor(cc / c_in) if spec.groups > 1 else oo
     dx_formula = sympy.Eq(
         sympy.Derivative(sympy.Symbol("L"), x[cc, ii]),
-        sympy.Sum(w[cc, oo, kk] * dp[oo, s * ii + d * kk], (kk, 0, size - 1), (oo, 0, c_out - 1)),
+        sympy.Sum(w[cc, oo, kk] * dp[out, s * ii + d * kk], (kk, 0, size - 1), (oo, 0, c_out - 1)),
     )
     dw_formula = sympy.Eq(
         sympy.Derivative(sympy.Symbol("L"), w[cc, oo, kk]),
-        sympy.Sum(x[cc, ii] * dp[oo, s * ii + d * kk], (ii, 0, e.input_length - 1)),
+        sympy.Sum(x[cc, ii] * dp[out, s * ii + d * kk], (ii, 0, e.input_length - 1)),
     )
     forms = [
         Identity(

@@ -556,3 +556,93 @@ def test_numeric_gradients_through_a_kink_refuse_symbols_and_complex_numbers(act
     exact = g.evaluate([sympy.Rational(1, 2), Fraction(1, 3)], [1, 1], [0])["dx"]  # real exact numbers pass
     slope = 1 if activation == "relu" else sympy.exp(sympy.Rational(5, 6)) / (sympy.exp(sympy.Rational(5, 6)) + 1)
     assert exact.tolist() == [slope, slope]
+
+
+def _printed_formula_values(formula: sympy.Eq, index_values: dict[str, int], arrays: dict[str, Any]) -> Any:
+    """The printed right-hand side at one index point: ``doit()``, then each Indexed read from ``arrays``."""
+    names = {s.name: s for s in formula.free_symbols if isinstance(s, sympy.Symbol)}
+    rhs = formula.rhs.subs({names[n]: v for n, v in index_values.items() if n in names}).doit()
+
+    def read(e: sympy.Indexed) -> Any:
+        a = arrays[e.base.label.name]
+        idx = tuple(int(i) for i in e.indices)
+        if any(i < 0 for i in idx) or any(i >= n for i, n in zip(idx, np.shape(a))):
+            return sympy.S.Zero
+        return a[idx]
+
+    return rhs.replace(lambda e: isinstance(e, sympy.Indexed), read)
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [
+        Conv1d(4, 4, 3, groups=2),
+        Conv1d(6, 4, 2, groups=2, stride=2, padding=1),
+        Conv1d(3, 6, 3, groups=3, dilation=2, padding="same", padding_mode="circular"),
+        Conv1d(4, 2, 2, groups=2, padding=(1, 0), padding_mode="reflect"),
+        Conv1d(2, 3, 3, padding=1),
+    ],
+)
+def test_printed_gradient_formulas_evaluate_to_the_explicit_gradient_with_groups(layer: Conv1d) -> None:
+    """The printed dL/dw and dL/dx index formulas, evaluated entry by entry, equal the explicit gradients.
+
+    With groups > 1 the input formula once used ``c`` as both the input channel and the
+    weight's within-group channel and summed over the first group's outputs only.
+    """
+    e = layer.expand(6)
+    g = gradients(e)
+    forms = {i.name: i for i in g.identities}
+    delta = np.array(g.delta.tolist(), dtype=object)
+    s, left = layer.stride, e.padding[0]
+    up = np.full((delta.shape[0], s * (delta.shape[1] - 1) + 1), sympy.S.Zero, dtype=object)
+    up[:, ::s] = delta
+    w = np.array(e.w.tolist(), dtype=object)
+    x = np.array(e.x.tolist(), dtype=object)
+    n_pad = e.input_length + sum(e.padding)
+    source = symconv.padding.fold(layer.padding_mode, np.arange(-left, e.input_length + e.padding[1]), e.input_length)
+    xpad = np.array(
+        [[x[c, t] if t >= 0 else sympy.S.Zero for t in source] for c in range(layer.in_channels)], dtype=object
+    )
+    # dL/dxpad from the printed formula, folded back onto x
+    dx = np.full(x.shape, sympy.S.Zero, dtype=object)
+    for c in range(layer.in_channels):
+        for u in range(n_pad):
+            value = _printed_formula_values(forms["input gradient"].formula, {"c": c, "u": u}, {"w": w, "delta_up": up})
+            if source[u] >= 0:
+                dx[c, source[u]] += value
+    explicit_dx = np.array(g.dx.tolist(), dtype=object)
+    assert all(sympy.expand(a - b) == 0 for a, b in zip(dx.ravel(), explicit_dx.ravel()))
+    dw = np.array(g.dw.tolist(), dtype=object)
+    for o, c, k in np.ndindex(dw.shape):
+        value = _printed_formula_values(
+            forms["weight gradient"].formula, {"o": o, "c": c, "k": k}, {"delta": delta, "xpad": xpad}
+        )
+        assert sympy.expand(value - dw[o, c, k]) == 0, (o, c, k)
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [
+        symconv.ConvTranspose1d(4, 4, 3, groups=2, stride=2, padding=1),
+        symconv.ConvTranspose1d(2, 6, 2, groups=2, dilation=2),
+        symconv.ConvTranspose1d(2, 3, 3, stride=2, output_padding=1),
+    ],
+)
+def test_printed_transposed_gradient_formulas_evaluate_to_the_explicit_gradient(layer: Any) -> None:
+    """The transposed layer's printed formulas read delta at the output channel of the input's group."""
+    e = layer.expand(3)
+    g = gradients(e)
+    forms = {i.name: i for i in g.identities}
+    p = layer.padding
+    delta = np.array(g.delta.tolist(), dtype=object)
+    zeros = np.full((delta.shape[0], p), sympy.S.Zero, dtype=object)
+    dpad = np.concatenate([zeros, delta, zeros], axis=1)
+    arrays = {"w": np.array(e.w.tolist(), dtype=object), "x": np.array(e.x.tolist(), dtype=object), "deltapad": dpad}
+    dx = np.array(g.dx.tolist(), dtype=object)
+    for c, i in np.ndindex(dx.shape):
+        value = _printed_formula_values(forms["input gradient"].formula, {"c": c, "i": i}, arrays)
+        assert sympy.expand(value - dx[c, i]) == 0, (c, i)
+    dw = np.array(g.dw.tolist(), dtype=object)
+    for c, o, k in np.ndindex(dw.shape):
+        value = _printed_formula_values(forms["weight gradient"].formula, {"c": c, "o": o, "k": k}, arrays)
+        assert sympy.expand(value - dw[c, o, k]) == 0, (c, o, k)
