@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from run import Context, Row
 
 import symconv
-from symconv.check import check
+from symconv.checker.check import check
 
 TITLE = "check() of Conv1d(64, 64, 9, padding='same') on (8, 64, 16384) against F.conv1d"
 ORDER = 50

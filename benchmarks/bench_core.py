@@ -26,7 +26,7 @@ from run import Context, Row
 from sympy.core.cache import clear_cache
 
 import symconv
-from symconv.expansion import _expand
+from symconv.views.expansion import _expand
 
 TITLE = "taps, equations, matrix of Conv1d(1, 1, 5); evaluate of Conv1d(16, 16, 9)"
 ORDER = 0

@@ -23,7 +23,7 @@ from run import Context, Row
 from sympy.core.cache import clear_cache
 
 import symconv
-from symconv.expansion import _expand
+from symconv.views.expansion import _expand
 
 TITLE = "dL/dw, dL/dx, dL/db of Conv1d(1, 1, 5), generic loss: symconv vs sympy.diff"
 ORDER = 30

@@ -23,8 +23,8 @@ from run import Context, Row
 from sympy.core.cache import clear_cache
 
 import symconv
-from symconv.cli import main
-from symconv.expansion import _expand
+from symconv.cli.app import main
+from symconv.views.expansion import _expand
 
 TITLE = "single entries, counts and refusals of Conv1d(512, 512, 9) on 10**6 inputs"
 ORDER = 50

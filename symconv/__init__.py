@@ -14,23 +14,23 @@ Examples:
 """
 
 from symconv._version import __version__
-from symconv.activations import ACTIVATIONS
-from symconv.arithmetic import conv_input_lengths, conv_output_length, transposed_output_length
-from symconv.check import CheckResult, MismatchError, assert_matches, check
-from symconv.expansion import Expansion, Substitution
+from symconv.base.verification import Check, Verification
+from symconv.checker.check import CheckResult, MismatchError, assert_matches, check
+from symconv.checker.gradcheck import GradientCheckResult, check_gradients
 from symconv.figures import ConnectivityDiagram, MatrixPicture, connectivity_diagram, matrix_picture
-from symconv.gradcheck import GradientCheckResult, check_gradients
-from symconv.gradient_forms import Identity
-from symconv.gradients import LOSSES, Gradients, gradients
+from symconv.geometry.arithmetic import conv_input_lengths, conv_output_length, transposed_output_length
+from symconv.geometry.padding import PADDING_MODES, PADDING_NAMES
+from symconv.geometry.taps import Counts, KernelMap, Tap, Taps
+from symconv.grad.forms import Identity
+from symconv.grad.gradients import LOSSES, Gradients, gradients
 from symconv.latex import Derivation, VerificationError, derivation
-from symconv.layers import Activation, AvgPool1d, Flatten, Linear, MaxPool1d
-from symconv.modes import NumpyMode, convolve, correlate
-from symconv.padding import PADDING_MODES, PADDING_NAMES
-from symconv.sequential import Sequential, StackExpansion, StackGradients
-from symconv.spec import Conv1d
-from symconv.taps import Counts, KernelMap, Tap, Taps
-from symconv.transposed import ConvTranspose1d, TransposedTaps
-from symconv.verification import Check, Verification
+from symconv.layers.activations import ACTIVATIONS
+from symconv.layers.conv import Conv1d
+from symconv.layers.modes import NumpyMode, convolve, correlate
+from symconv.layers.stages import Activation, AvgPool1d, Flatten, Linear, MaxPool1d
+from symconv.layers.transposed import ConvTranspose1d, TransposedTaps
+from symconv.stack.sequential import Sequential, StackExpansion, StackGradients
+from symconv.views.expansion import Expansion, Substitution
 
 __all__ = [
     "ACTIVATIONS",

@@ -2,7 +2,7 @@
 
 import sys
 
-from symconv.cli import main
+from symconv.cli.app import main
 
 if __name__ == "__main__":
     sys.exit(main())

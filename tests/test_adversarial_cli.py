@@ -8,7 +8,7 @@
   ``ConvTranspose1d`` with dilation above the stride and output padding, custom names, index
   base 0 or 1, float, integer and fraction data): every one builds, so every step was verified.
 
-The CLI runs in-process through :func:`symconv.cli.main` (no subprocesses) to stay fast.
+The CLI runs in-process through :func:`symconv.cli.app.main` (no subprocesses) to stay fast.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from symconv import Conv1d, ConvTranspose1d
-from symconv.cli import main
+from symconv.cli.app import main
 from symconv.latex import derivation
 from symconv.latex.numbers import float_tex
 

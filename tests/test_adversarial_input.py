@@ -188,7 +188,7 @@ ET = ConvTranspose1d(1, 1, 2, stride=2).expand(3)
 G = gradients(E, loss="mse")
 S = Sequential(Conv1d(1, 1, 2), Activation("relu")).expand(3)
 POOLED = Sequential(MaxPool1d(2, 1)).expand(3, in_channels=1).gradients()
-MAX_SIZE = 2**60  # symconv._validate.MAX_SIZE: sizes beyond it are refused
+MAX_SIZE = 2**60  # symconv.base.validate.MAX_SIZE: sizes beyond it are refused
 
 
 def _spec_targets() -> list[Target]:

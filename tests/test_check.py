@@ -13,7 +13,7 @@ from gallery_wrong import GALLERY, correct_loop, two_bugs
 
 import symconv
 from symconv import Conv1d, Sequential, convolve, correlate
-from symconv.check import MismatchError, assert_matches, check, default_length
+from symconv.checker.check import MismatchError, assert_matches, check, default_length
 
 # -- every bug in the gallery ------------------------------------------------------------------
 
@@ -302,7 +302,7 @@ def test_fft_and_overlap_add_pass_up_to_a_million_inputs(fn, size, length, dtype
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("length", [4096, 10**6])
 def test_bound_holds_for_fft_and_a_one_tap_shift_exceeds_it(length, dtype) -> None:
-    from symconv.probes import float_probe, tolerance
+    from symconv.checker.probes import float_probe, tolerance
 
     e = Conv1d(1, 1, 3, bias=False).expand(length)
     x, w, _ = float_probe(e, 1, np.random.default_rng(1), dtype)

@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from symconv.cli import main
+from symconv.cli.app import main
 
 SOURCE = textwrap.dedent(
     """

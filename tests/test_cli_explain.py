@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from symconv.cli import main
+from symconv.cli.app import main
 
 SYMCONV = Path(sys.executable).parent / "symconv"
 

@@ -12,7 +12,7 @@ import pytest
 import sympy
 
 from symconv import Conv1d, Counts, Expansion, Substitution, Tap, convolve, correlate
-from symconv.softplus import softplus
+from symconv.layers.softplus import softplus
 
 
 def S(name: str) -> sympy.Symbol:

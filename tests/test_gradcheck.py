@@ -1,4 +1,4 @@
-"""symconv.gradcheck: torch autograd passes; wrong backward passes are caught and named."""
+"""symconv.checker.gradcheck: torch autograd passes; wrong backward passes are caught and named."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from symconv import Conv1d, ConvTranspose1d
-from symconv.gradcheck import check_gradients
+from symconv.checker.gradcheck import check_gradients
 
 LAYERS = [
     Conv1d(2, 3, 3, stride=2, padding=1),

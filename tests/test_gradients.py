@@ -477,7 +477,7 @@ def test_gradients_is_exported() -> None:
 
 def test_softplus_is_pytorchs_linear_above_the_threshold_20() -> None:
     """Regression: symconv's softplus was log(1 + e^z) everywhere, 2.1e-9 above torch's at z = 20+."""
-    from symconv.softplus import softplus_numbers
+    from symconv.layers.softplus import softplus_numbers
 
     z = np.concatenate([np.linspace(19.5, 20.5, 1001), [np.nextafter(20.0, 0), 20.0, np.nextafter(20.0, 40)]])
     z = np.concatenate([z, [-800.0, -40.0, 0.0, 35.0, 800.0, np.inf, -np.inf]])
@@ -599,7 +599,9 @@ def test_printed_gradient_formulas_evaluate_to_the_explicit_gradient_with_groups
     w = np.array(e.w.tolist(), dtype=object)
     x = np.array(e.x.tolist(), dtype=object)
     n_pad = e.input_length + sum(e.padding)
-    source = symconv.padding.fold(layer.padding_mode, np.arange(-left, e.input_length + e.padding[1]), e.input_length)
+    source = symconv.geometry.padding.fold(
+        layer.padding_mode, np.arange(-left, e.input_length + e.padding[1]), e.input_length
+    )
     xpad = np.array(
         [[x[c, t] if t >= 0 else sympy.S.Zero for t in source] for c in range(layer.in_channels)], dtype=object
     )

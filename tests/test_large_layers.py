@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 
 import symconv
 from symconv import Conv1d, ConvTranspose1d, gradients
-from symconv.cli import main
-from symconv.padding import PADDING_MODES
-from symconv.taps import Tap
+from symconv.cli.app import main
+from symconv.geometry.padding import PADDING_MODES
+from symconv.geometry.taps import Tap
 
 BIG = Conv1d(512, 512, 9)
 BIG_L = 10**6
@@ -242,7 +242,7 @@ def test_a_view_above_max_terms_prints_a_one_line_summary(big: symconv.Expansion
 
 
 def test_max_terms_is_chosen_per_expansion() -> None:
-    assert symconv.expansion.MAX_TERMS == 10**7
+    assert symconv.views.expansion.MAX_TERMS == 10**7
     e = Conv1d(1, 1, 3).expand(100, max_terms=10)
     assert e.max_terms == 10 and e.equations[5].lhs == sympy.Symbol("z_5")
     with pytest.raises(ValueError, match=r"has 392 terms, above max_terms=10: "):

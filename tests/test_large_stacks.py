@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 import symconv
 from symconv import Activation, AvgPool1d, Conv1d, ConvTranspose1d, Flatten, Linear, MaxPool1d, Sequential
-from symconv.stack_terms import stage_shapes
-from symconv.symbols import entries
+from symconv.base.symbols import entries
+from symconv.stack.terms import stage_shapes
 
 L_BIG = 10**8
 # x: L; conv taps 2*(L-1), outputs L-1; relu: 2*(L-1); pool windows 2*(L//2 - 1 + 1), outputs L//2 - 1 + 1
@@ -75,7 +75,7 @@ def test_a_stack_at_max_terms_builds_and_one_term_over_is_refused() -> None:
 
 def test_a_raised_max_terms_reaches_the_convolution_stages() -> None:
     stack = Sequential(Conv1d(1, 1, 3), Activation("relu")).expand(10, max_terms=2 * 10**7)
-    assert stack.stages[0].expansion.max_terms == 2 * 10**7 and symconv.expansion.MAX_TERMS == 10**7
+    assert stack.stages[0].expansion.max_terms == 2 * 10**7 and symconv.views.expansion.MAX_TERMS == 10**7
 
 
 @pytest.mark.parametrize(

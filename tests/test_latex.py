@@ -15,10 +15,10 @@ import sympy
 
 import symconv
 from symconv import Conv1d
-from symconv.cli import main
+from symconv.base.symbols import entries
+from symconv.cli.app import main
 from symconv.latex import Claim, Section, Step, VerificationError, derivation, listing
 from symconv.latex.printing import elided_matrix, equation_lines, kept, row_tex, tex
-from symconv.symbols import entries
 
 GOLDEN = Path(__file__).parent / "golden"
 

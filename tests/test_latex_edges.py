@@ -258,10 +258,10 @@ def test_stack_derivation_of_two_relus_builds() -> None:
 
 
 def test_failed_stack_gradient_names_the_check(monkeypatch: pytest.MonkeyPatch) -> None:
-    from symconv import verification
+    from symconv.base import verification
 
     failed = verification.Verification((verification.Check("dL/dx = sympy.diff", False, "entry 0 differs"),))
-    monkeypatch.setattr("symconv.sequential.StackGradients.verify", lambda self, points=3: failed)
+    monkeypatch.setattr("symconv.stack.sequential.StackGradients.verify", lambda self, points=3: failed)
     with pytest.raises(VerificationError, match=r"'every gradient'.*dL/dx = sympy.diff: entry 0 differs"):
         derivation(Sequential(Activation("relu"), Activation("relu")), 1)
 
@@ -321,7 +321,7 @@ def test_listing_and_figures_must_be_bools() -> None:
 
 
 def test_verification_compares_truth_values_without_sympy_type_errors() -> None:
-    from symconv.verification import Check, same
+    from symconv.base.verification import Check, same
 
     assert same(True, sympy.true) and not same(False, True) and not same(sympy.false, 0)
     assert Check.entrywise("outcomes", [True, False], [True, True]).detail == "entry 1 differs: False != True"

@@ -1,4 +1,4 @@
-"""Numeric evaluation (symconv.numeric): randomized comparisons, bounded to a few seconds.
+"""Numeric evaluation (symconv.geometry.numeric): randomized comparisons, bounded to a few seconds.
 
 - against ``torch.nn.functional.conv1d`` in float64 (non-zero padding modes applied with
   ``F.pad``, as ``torch.nn.Conv1d`` does);
@@ -22,8 +22,8 @@ import torch
 import torch.nn.functional as F
 
 import symconv
-import symconv.numeric as numeric
-from symconv.taps import Taps
+import symconv.geometry.numeric as numeric
+from symconv.geometry.taps import Taps
 
 PADDINGS: list[Any] = [0, 1, 2, (0, 3), (2, 1), "valid", "same", "causal", "full", "tf_same", "jax_same_lower"]
 MODES = ["zeros", "reflect", "replicate", "circular"]

@@ -24,8 +24,8 @@ import pytest
 import yaml
 
 import symconv
-from symconv._extras import EXTRAS, require
-from symconv.cli import main
+from symconv.base.extras import EXTRAS, require
+from symconv.cli.app import main
 
 ROOT = Path(__file__).resolve().parent.parent
 VERSION = symconv.__version__

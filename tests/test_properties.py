@@ -45,7 +45,7 @@ class Case:
 
 
 def expected_padding(padding: Any, k: int, s: int, d: int, length: int) -> tuple[int, int]:
-    """The ``(left, right)`` pair, from the table in ``DESIGN.md`` (independent of symconv.padding)."""
+    """The ``(left, right)`` pair, from the table in ``DESIGN.md`` (independent of symconv.geometry.padding)."""
     if isinstance(padding, int):
         return (padding, padding)
     if isinstance(padding, tuple):

@@ -239,7 +239,7 @@ def test_max_pool_stack_with_a_dense_bias_is_checked():
 def test_pointwise_checks_avoid_kinks_and_say_when_they_cannot():
     import random
 
-    from symconv.sequential import _off_kinks
+    from symconv.stack.sequential import _off_kinks
 
     a, b = sympy.symbols("a b")
     for seed in range(20):
@@ -251,7 +251,7 @@ def test_pointwise_checks_avoid_kinks_and_say_when_they_cannot():
 
 
 def test_pointwise_comparison_is_exact_for_rationals_and_sharp_otherwise():
-    from symconv.sequential import _equal_numbers
+    from symconv.stack.sequential import _equal_numbers
 
     t = sympy.tanh(5)
     assert _equal_numbers(sympy.Rational(3, 7), sympy.Rational(6, 14))

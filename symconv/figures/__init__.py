@@ -17,8 +17,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from symconv.expansion import Expansion, as_expansion
 from symconv.figures import layout, raster, tikz
+from symconv.views.expansion import Expansion, as_expansion
 
 FORMATS = (".svg", ".png", ".tex")
 

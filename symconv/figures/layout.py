@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import sympy
 
-from symconv.padding import fold
+from symconv.geometry.padding import fold
 
 #: One colour per weight (flat index modulo the length), colour-blind friendly (Okabe-Ito, then Tableau).
 PALETTE: tuple[str, ...] = (

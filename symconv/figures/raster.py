@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from symconv._extras import require
+from symconv.base.extras import require
 from symconv.figures.layout import Cell, Diagram, colour
 
 LABELLED_EDGES = 80

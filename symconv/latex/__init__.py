@@ -20,8 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields
 from typing import Any
 
-from symconv._validate import as_bool, as_int
-from symconv.expansion import Expansion, as_expansion
+from symconv.base.validate import as_bool, as_int
 from symconv.latex.backprop import backprop_section
 from symconv.latex.compile import LatexError, compile_pdf
 from symconv.latex.context import Context, Options
@@ -33,6 +32,7 @@ from symconv.latex.sections import equations, setting
 from symconv.latex.stack import stack_derivation
 from symconv.latex.steps import Block, Claim, Section, Step, VerificationError
 from symconv.latex.theorems import theorem_section
+from symconv.views.expansion import Expansion, as_expansion
 
 Builder = Callable[[Context], Section]
 

@@ -13,13 +13,13 @@ from typing import Any
 
 import sympy
 
-from symconv.activations import activation, derivative
-from symconv.gradients import gradients
+from symconv.base.symbols import entries
+from symconv.grad.gradients import gradients
 from symconv.latex.context import Context
 from symconv.latex.printing import column_tex, equation_lines, matrix_tex, tex
 from symconv.latex.sections import CHECK
 from symconv.latex.steps import Claim, Section, Step, aligned
-from symconv.symbols import entries
+from symconv.layers.activations import activation, derivative
 
 DIFF_LIMIT = 3000  # layers with at most this many taps are also checked against sympy.diff of the loss
 

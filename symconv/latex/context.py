@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 import sympy
 
-from symconv.expansion import Expansion
 from symconv.latex.listing import padded_input
 from symconv.latex.numbers import Given
+from symconv.views.expansion import Expansion
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,12 @@ from typing import Any
 
 import sympy
 
-from symconv.activations import activation
 from symconv.latex.context import Context
 from symconv.latex.listing import is_transposed
 from symconv.latex.printing import column_tex, equation_lines, kept, matrix_tex, tex
 from symconv.latex.sections import CHECK
 from symconv.latex.steps import Block, Claim, Section, Step, aligned, claims
+from symconv.layers.activations import activation
 
 FIGURE_LIMIT = 400  # layers with more taps get no figures in the document (they would be unreadable)
 JACOBIAN_LIMIT = 600  # matrices with at most this many entries are also checked against the Jacobian

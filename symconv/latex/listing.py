@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import sympy
 
-from symconv.padding import fold
+from symconv.geometry.padding import fold
 
 _FILENAME = "<symconv reference {}>"
 
@@ -76,7 +76,7 @@ def reference_function(spec: Any) -> Callable[..., Any]:
 
 
 def padded_input(e: Any) -> list[list[Any]]:
-    """The padded input ``xpad[c][j]`` as symbols (``0`` on zero pads), per :func:`symconv.padding.fold`."""
+    """The padded input ``xpad[c][j]`` as symbols (``0`` on zero pads), per :func:`symconv.geometry.padding.fold`."""
     left, right = e.padding
     positions = np.arange(-left, e.input_length + right)
     source = fold(e.spec.padding_mode, positions, e.input_length).tolist()

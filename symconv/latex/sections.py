@@ -14,13 +14,13 @@ from typing import Any
 
 import sympy
 
+from symconv.geometry.padding import PADDING_NAMES
 from symconv.latex import transposed
 from symconv.latex.context import Context, numeric
 from symconv.latex.listing import is_transposed, listing_latex, reference_outputs, reference_source
 from symconv.latex.numbers import result_tex, results_tex
 from symconv.latex.printing import code, equation_lines, kept, matrix_tex, row_tex, tex, text_matrix, text_row
 from symconv.latex.steps import Block, Claim, Section, Step, aligned, claims
-from symconv.padding import PADDING_NAMES
 
 CHECK = r"\hfill$\checkmark$"
 
@@ -281,7 +281,7 @@ def _plain(ctx: Context) -> bool:
 
 
 def _contrast_step(ctx: Context, x: Any, w: Any) -> Step:
-    from symconv.modes import convolve
+    from symconv.layers.modes import convolve
 
     e, spec = ctx.e, ctx.spec
     xs, ws = numeric(x).ravel().tolist(), numeric(w).ravel().tolist()

@@ -16,12 +16,12 @@ from typing import Any
 
 import sympy
 
-from symconv.activations import activation
+from symconv.base.symbols import entries
 from symconv.latex.document import Derivation
 from symconv.latex.listing import reference_outputs
 from symconv.latex.printing import code, kept, tex
 from symconv.latex.steps import Block, Claim, Section, Step, VerificationError
-from symconv.symbols import entries
+from symconv.layers.activations import activation
 
 CHECK = r"\hfill$\checkmark$"
 POINTS = 3
@@ -259,7 +259,7 @@ def _back_route(stage: Any, delta: Any) -> list[Any] | None:
             out[c] += value * entries(delta)[r]
         return [sympy.expand(v) for v in out]
     if name == "Activation":
-        from symconv.activations import derivative
+        from symconv.layers.activations import derivative
 
         fn_name, fn = activation(layer.f)
         return [derivative(fn_name, fn, v) * d for v, d in zip(entries(h), entries(delta))]

@@ -1,0 +1,242 @@
+"""Calling conventions: turn the user's code into ``(x, w, b) -> (N, C_out, L_out)`` on NumPy arrays.
+
+``x`` is ``(N, C_in, L)``, ``w`` ``(C_out, C_in/groups, K)`` and ``b`` ``(C_out,)`` or None,
+as in PyTorch. PyTorch and JAX are imported only when their convention is used, so this
+module works without them. What the code returns goes through :func:`as_result`, which
+refuses (with :class:`UnusableResult`) anything that is not an array of real numbers in at
+least the probe's precision.
+
+Examples:
+    >>> import numpy as np
+    >>> from symconv import Conv1d
+    >>> e = Conv1d(1, 1, 3, bias=False).expand(4)
+    >>> call = adapt(lambda x, w: np.correlate(x, w, "valid"), e, "auto", "float64")
+    >>> call(np.array([[[1.0, 2, 3, 4]]]), np.array([[[5.0, 6, 7]]]), None).tolist()
+    [[[38.0, 56.0]]]
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from symconv.checker.results import UnusableResult, as_result
+from symconv.layers.modes import NumpyMode
+from symconv.views.expansion import Expansion
+
+CONVENTIONS = ("auto", "numpy", "single", "torch", "torch_module", "jax")
+
+Call = Callable[[np.ndarray, np.ndarray, "np.ndarray | None"], np.ndarray]
+
+__all__ = ["CONVENTIONS", "UnusableResult", "adapt", "as_result", "detect", "probe_dtype", "to_numpy"]
+
+
+def adapt(fn: Any, e: Expansion, convention: str, dtype: str) -> Call:
+    """Wrap ``fn`` so that it takes and returns NumPy arrays of PyTorch's shapes.
+
+    Args:
+        fn: The user's code.
+        e: The expansion being checked (for its shapes).
+        convention: How ``fn`` is called:
+
+            * ``'numpy'``: ``fn(x, w, b)`` on NumPy arrays (``b`` is None without bias);
+            * ``'single'``: ``fn(x, w)`` on 1-D arrays, one sample at a time, plus a scalar ``b``
+              if the layer has a bias (single-channel layers only);
+            * ``'torch'``: ``fn(x, w, b)`` on torch tensors, like ``torch.nn.functional.conv1d``;
+            * ``'torch_module'``: a ``torch.nn.Conv1d``-like module; a copy of it, in ``dtype``,
+              gets the probe's weights and bias written in (through its parametrizations, such as
+              ``weight_norm``; the module itself is not changed);
+            * ``'jax'``: ``fn(x, w, b)`` on ``jax.numpy`` arrays (needs JAX installed);
+            * ``'auto'``: a module or ``conv1d`` from PyTorch is recognised; a single-channel
+              layer with a two-argument function (or a NumPy mode) is ``'single'``; else ``'numpy'``
+              (and :func:`symconv.check` retries with ``'torch'`` if the code raises on NumPy arrays).
+        dtype: The dtype the probes use (a torch module is converted to it), and the least
+            precision the result must have.
+
+    Raises:
+        ValueError: An unknown ``convention``, or ``'single'`` for a multi-channel layer.
+        TypeError: ``fn`` is not callable.
+    """
+    if convention not in CONVENTIONS:
+        raise ValueError(f"'convention' must be one of {', '.join(map(repr, CONVENTIONS))} (got {convention!r}).")
+    if not callable(fn):
+        raise TypeError(f"'fn' must be callable (got {fn!r} of type {type(fn).__name__}).")
+    if convention == "auto":
+        convention = detect(fn, e)
+    if convention == "single" and not e.single_channel:
+        raise ValueError(
+            f"convention='single' needs a single-channel layer (got in_channels={e.spec.in_channels}, "
+            f"out_channels={e.spec.out_channels})."
+        )
+    make = {"numpy": _numpy, "single": _single, "torch": _torch, "torch_module": _torch_module, "jax": _jax}
+    return make[convention](fn, dtype)
+
+
+def detect(fn: Any, e: Expansion) -> str:
+    """The calling convention ``'auto'`` picks for ``fn`` (see :func:`adapt`)."""
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        if isinstance(fn, torch.nn.Module):
+            return "torch_module"
+        if fn is torch.nn.functional.conv1d or fn is torch.conv1d:
+            return "torch"
+    count = _positional_count(fn)
+    if e.single_channel and (count == 2 or (count is None and isinstance(e.layer, NumpyMode))):
+        return "single"
+    return "numpy"
+
+
+def probe_dtype(convention: str, dtype: str) -> tuple[str, str]:
+    """The dtype to probe code of ``convention`` at when ``dtype`` is asked, and a note for the report.
+
+    Frameworks that compute natively in float32 are probed at float32: JAX without
+    ``jax_enable_x64`` silently turns float64 arrays into float32. NumPy, SciPy and PyTorch
+    compute at the dtype they are given, so they are probed at ``dtype``.
+
+    Examples:
+        >>> probe_dtype("torch", "float64")
+        ('float64', '')
+    """
+    if convention == "jax" and dtype == "float64" and not _jax_x64():  # pragma: no cover - JAX is optional
+        return "float32", "JAX computes in float32 unless jax_enable_x64 is set: probed at float32"
+    return dtype, ""
+
+
+def _jax_x64() -> bool:  # pragma: no cover - JAX is optional
+    jax = sys.modules.get("jax")
+    return jax is None or bool(jax.config.read("jax_enable_x64"))
+
+
+def _positional_count(fn: Any) -> int | None:
+    """The number of parameters ``fn`` needs, or None if its signature is unknown."""
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return sum(1 for p in params if p.kind in kinds and p.default is inspect.Parameter.empty)
+
+
+def to_numpy(out: Any) -> np.ndarray:
+    """A NumPy array from a NumPy, torch or JAX result (no checks; see :func:`as_result`)."""
+    if hasattr(out, "detach"):
+        out = out.detach().cpu().numpy()
+    return np.asarray(out)
+
+
+def _numpy(fn: Any, dtype: str) -> Call:
+    return lambda x, w, b: as_result(fn(x, w, b), dtype)
+
+
+def _single(fn: Any, dtype: str) -> Call:
+    def call(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+        extra = () if b is None else (b[0],)
+        outs = [as_result(fn(sample[0], w[0, 0], *extra), dtype) for sample in x]
+        if len({o.shape for o in outs}) > 1:
+            raise UnusableResult(f"your code returned shapes {[o.shape for o in outs]} for the samples of one probe.")
+        return np.stack(outs)[:, None, :] if all(o.ndim == 1 for o in outs) else np.stack(outs)
+
+    return call
+
+
+def _torch(fn: Any, dtype: str) -> Call:
+    import torch
+
+    def call(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+        tb = None if b is None else torch.from_numpy(b)
+        with torch.no_grad():
+            return as_result(fn(torch.from_numpy(x), torch.from_numpy(w), tb), dtype)
+
+    return call
+
+
+def writable_module(module: Any, dtype: str) -> Any:
+    """A copy of a torch module in ``dtype``, with plain parameters that :func:`write_parameters` sets.
+
+    A weight computed from other tensors (``torch.nn.utils.parametrizations.weight_norm`` or
+    ``spectral_norm``, or the older hook-based ``torch.nn.utils.weight_norm``) is made a plain
+    parameter in the copy, so that the probe's weights become the weight the module computes
+    with, whatever maps onto it. The module itself is not changed.
+    """
+    import torch
+
+    # the hook-based weight_norm keeps a computed (non-leaf) weight, which deepcopy refuses
+    memo = {
+        id(v): v.detach().clone()
+        for sub in module.modules()
+        for v in vars(sub).values()
+        if isinstance(v, torch.Tensor) and not v.is_leaf
+    }
+    own = copy.deepcopy(module, memo).to(getattr(torch, dtype))
+    for sub in own.modules():
+        _plain_parameters(sub)
+    return own
+
+
+def _plain_parameters(sub: Any) -> None:
+    import torch
+    from torch.nn.utils import parametrize
+
+    for hook in list(sub._forward_pre_hooks.values()):
+        kind = type(hook).__name__
+        if kind == "WeightNorm":
+            torch.nn.utils.remove_weight_norm(sub, hook.name)
+        elif kind == "SpectralNorm":
+            torch.nn.utils.remove_spectral_norm(sub, hook.name)
+    if parametrize.is_parametrized(sub):
+        cls = type(sub)  # shared with the original module: removal edits the class, so give the copy its own
+        sub.__class__ = type(cls.__name__, cls.__bases__, dict(cls.__dict__))
+        for name in list(sub.parametrizations.keys()):
+            parametrize.remove_parametrizations(sub, name, leave_parametrized=True)
+
+
+def write_parameters(own: Any, w: np.ndarray, b: np.ndarray | None) -> None:
+    """Set the module's weight to ``w`` and bias to ``b`` (zero if None).
+
+    Raises:
+        UnusableResult: The module has no weight of the layer's shape.
+    """
+    import torch
+
+    check_weight_shape(own, w.shape)
+    with torch.no_grad():
+        own.weight.copy_(torch.from_numpy(w))
+        if own.bias is not None:
+            own.bias.copy_(torch.from_numpy(b) if b is not None else torch.zeros_like(own.bias))
+
+
+def check_weight_shape(own: Any, shape: tuple[int, ...]) -> None:
+    """Raise :class:`UnusableResult` unless the module has a weight tensor of ``shape``."""
+    import torch
+
+    weight = getattr(own, "weight", None)
+    if not isinstance(weight, torch.Tensor):
+        raise UnusableResult(f"the module {type(own).__name__} has no 'weight' tensor to write the probe's weights in.")
+    if tuple(weight.shape) != tuple(shape):
+        raise UnusableResult(f"the module's weight has shape {tuple(weight.shape)}; the layer's is {tuple(shape)}.")
+
+
+def _torch_module(module: Any, dtype: str) -> Call:
+    import torch
+
+    own = writable_module(module, dtype)
+
+    def call(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+        write_parameters(own, w, b)
+        with torch.no_grad():
+            return as_result(own(torch.from_numpy(x)), dtype)
+
+    return call
+
+
+def _jax(fn: Any, dtype: str) -> Call:  # pragma: no cover - JAX is optional
+    try:
+        import jax.numpy as jnp
+    except ImportError:
+        raise ValueError("convention='jax' needs JAX installed (pip install jax).") from None
+    return lambda x, w, b: as_result(fn(jnp.asarray(x), jnp.asarray(w), None if b is None else jnp.asarray(b)), dtype)

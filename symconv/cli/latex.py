@@ -1,0 +1,125 @@
+"""The ``symconv latex`` and ``symconv diagram`` subcommands (the layer options come from :mod:`symconv.cli.app`)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from symconv.layers.activations import ACTIVATIONS
+
+SECTION_CHOICES = ("setting", "equations", "index", "matrix", "activation", "backprop", "theorems")
+
+
+def _section(text: str) -> str | int:
+    if text.isdigit():
+        return int(text)
+    return text
+
+
+def writable(text: str, suffixes: tuple[str, ...]) -> Path:
+    """``--output`` as a path, checked before any work: a known suffix, in an existing directory.
+
+    Raises:
+        ValueError: Naming ``'--output'``, the rule and the value.
+
+    Examples:
+        >>> writable("no/dir/out.tex", (".tex",))
+        Traceback (most recent call last):
+        ...
+        ValueError: '--output' must be in an existing directory: 'no/dir' does not exist (got 'no/dir/out.tex').
+    """
+    path = Path(text)
+    if path.suffix.lower() not in suffixes:
+        raise ValueError(f"'--output' must end in {' or '.join(suffixes)} (got {text!r}).")
+    if path.name == "" or path.is_dir():
+        raise ValueError(f"'--output' must name a file, not a directory (got {text!r}).")
+    if not path.parent.is_dir():
+        raise ValueError(
+            f"'--output' must be in an existing directory: {str(path.parent)!r} does not exist (got {text!r})."
+        )
+    return path
+
+
+def add_latex_commands(sub: Any) -> None:
+    """Register ``latex`` and ``diagram`` on the subparsers of ``symconv``."""
+    from symconv.cli.app import add_layer_options
+
+    latex = sub.add_parser(
+        "latex",
+        help="write a LaTeX derivation of a layer, every step checked by SymPy",
+        description="Write a complete LaTeX document (or a fragment) deriving the layer step by step; "
+        "with --pdf also compile it with pdflatex.",
+    )
+    add_layer_options(latex)
+    out = latex.add_argument_group("output")
+    out.add_argument("-o", "--output", default="derivation.tex", metavar="FILE", help="the .tex file to write")
+    out.add_argument("--pdf", action="store_true", help="also compile it with pdflatex (needs TeX Live)")
+    out.add_argument(
+        "--sections",
+        nargs="+",
+        type=_section,
+        metavar="NAME",
+        help=f"sections to include, by name or number 1-7: {', '.join(SECTION_CHOICES)} (default: all)",
+    )
+    out.add_argument("--max-size", type=int, default=8, metavar="N", help="elide matrices longer than N (default 8)")
+    out.add_argument("--activation", choices=sorted(ACTIVATIONS), default=None, help="the nonlinearity f")
+    out.add_argument("--fragment", action="store_true", help="write the sections only, to paste into a document")
+    out.add_argument("--no-listing", action="store_true", help="leave out the latexify-py listing")
+    out.add_argument("--no-figures", action="store_true", help="leave out the TikZ figures")
+
+    diagram = sub.add_parser(
+        "diagram",
+        help="draw the connectivity diagram (or the matrix picture) of a layer",
+        description="Draw which weight touches which input: SVG or PNG (matplotlib) or standalone TikZ (.tex).",
+    )
+    add_layer_options(diagram)
+    fig = diagram.add_argument_group("output")
+    fig.add_argument("-o", "--output", default="conn.svg", metavar="FILE", help="conn.svg, conn.png or conn.tex")
+    fig.add_argument("--kind", choices=("connectivity", "matrix"), default="connectivity", help="which figure")
+
+
+def run_latex_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """``symconv latex``: build, verify and write the derivation (and compile it with ``--pdf``)."""
+    from symconv.cli.app import layer_from_args
+    from symconv.latex import LatexError, derivation
+
+    try:
+        output = writable(args.output, (".tex",))
+        _, e = layer_from_args(args)
+        d = derivation(
+            e,
+            sections=args.sections,
+            max_size=args.max_size,
+            activation=args.activation,
+            x=args.x,
+            w=args.w,
+            b=args.b,
+            listing=not args.no_listing,
+            figures=not args.no_figures,
+        )
+        path = d.write(output, standalone=not args.fragment, pdf=args.pdf)
+    except OSError as exc:
+        parser.error(f"'--output': cannot write {args.output!r}: {exc.strerror or exc}.")
+    except (ValueError, TypeError, ImportError, LatexError) as exc:
+        parser.error(str(exc))
+    print(f"wrote {path} ({d.claims} checks in {len(d.steps)} steps, all verified by SymPy)")
+    return 0
+
+
+def run_diagram_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """``symconv diagram``: write the connectivity diagram or the matrix picture."""
+    from symconv.cli.app import layer_from_args
+    from symconv.figures import FORMATS, connectivity_diagram, matrix_picture
+
+    try:
+        output = writable(args.output, FORMATS)
+        _, e = layer_from_args(args)
+        figure = connectivity_diagram(e) if args.kind == "connectivity" else matrix_picture(e)
+        path = figure.save(output)
+    except OSError as exc:
+        parser.error(f"'--output': cannot write {args.output!r}: {exc.strerror or exc}.")
+    except (ValueError, TypeError, ImportError) as exc:
+        parser.error(str(exc))
+    print(f"wrote {path}")
+    return 0

@@ -1,0 +1,80 @@
+"""Output-length arithmetic of convolution and transposed convolution (Dumoulin & Visin).
+
+Examples:
+    >>> conv_output_length(50, 3, stride=2)
+    24
+    >>> transposed_output_length(128, 4, stride=4)
+    512
+    >>> conv_input_lengths(3, 3, stride=2, padding=1)
+    range(5, 7)
+"""
+
+from __future__ import annotations
+
+from symconv.base.validate import as_int
+
+
+def _checked(input_length: int, kernel_size: int, stride: int, padding: int, dilation: int) -> tuple[int, ...]:
+    """The five sizes, validated: ``(L, K, s, p, d)``."""
+    return (
+        as_int("input_length", input_length, minimum=1),
+        as_int("kernel_size", kernel_size, minimum=1),
+        as_int("stride", stride, minimum=1),
+        as_int("padding", padding, minimum=0),
+        as_int("dilation", dilation, minimum=1),
+    )
+
+
+def conv_output_length(
+    input_length: int, kernel_size: int, stride: int = 1, padding: int = 0, dilation: int = 1
+) -> int:
+    """``floor((L + 2p - d*(K-1) - 1)/s) + 1`` for symmetric padding ``p``."""
+    length, size, s, p, d = _checked(input_length, kernel_size, stride, padding, dilation)
+    padded, extent = length + 2 * p, d * (size - 1) + 1
+    if padded < extent:
+        raise ValueError(
+            f"'input_length' {length} padded to {padded} is shorter than the dilated kernel extent "
+            f"dilation*(kernel_size-1)+1 = {d}*({size}-1)+1 = {extent}."
+        )
+    return (padded - extent) // s + 1
+
+
+def check_output_padding(output_padding: int, stride: int, dilation: int) -> None:
+    """PyTorch's rule: ``output_padding`` must be smaller than either ``stride`` or ``dilation``."""
+    if output_padding >= max(stride, dilation):
+        raise ValueError(
+            "'output_padding' must be smaller than either stride or dilation "
+            f"(got output_padding={output_padding}, stride={stride}, dilation={dilation})."
+        )
+
+
+def transposed_output_length(
+    input_length: int, kernel_size: int, stride: int = 1, padding: int = 0, output_padding: int = 0, dilation: int = 1
+) -> int:
+    """``(L-1)*s - 2p + d*(K-1) + output_padding + 1``, as ``torch.nn.ConvTranspose1d``.
+
+    Raises:
+        ValueError: A size out of range, ``output_padding`` not below ``max(stride, dilation)``
+            (PyTorch's rule), or no output left.
+    """
+    length, size, s, p, d = _checked(input_length, kernel_size, stride, padding, dilation)
+    op = as_int("output_padding", output_padding, minimum=0)
+    check_output_padding(op, s, d)
+    out = (length - 1) * s - 2 * p + d * (size - 1) + op + 1
+    if out < 1:
+        raise ValueError(
+            f"the transposed convolution of {length} inputs would have {out} outputs (padding {p} too large)."
+        )
+    return out
+
+
+def conv_input_lengths(
+    output_length: int, kernel_size: int, stride: int = 1, padding: int = 0, dilation: int = 1
+) -> range:
+    """Every input length a ``Conv1d`` maps to ``output_length``: the stride ambiguity.
+
+    From ``min = (O-1)*s - 2p + d*(K-1) + 1`` to ``min + s - 1`` (PyTorch's ``_grad_input_padding``);
+    ``output_padding`` of a transposed convolution picks one of them.
+    """
+    low = transposed_output_length(output_length, kernel_size, stride, padding, 0, dilation)
+    return range(low, low + stride)

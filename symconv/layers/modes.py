@@ -1,0 +1,113 @@
+"""NumPy's and SciPy's ``convolve``/``correlate`` modes as layers.
+
+``np.convolve(x, w, mode)`` and ``np.correlate(x, w, mode)`` are single-channel layers
+without bias whose zero padding depends on the input length: a mode resolves, for each
+``L``, to a :class:`~symconv.Conv1d` with an explicit ``(left, right)`` padding (and
+``flip=True`` for ``convolve``). The rules, derived from NumPy's source and checked against
+NumPy and SciPy for every pair of lengths from 1 to 8 in the tests:
+
+* ``K <= L`` (NumPy): ``'valid'`` pads ``(0, 0)``; ``'full'`` pads ``K-1`` on each side;
+  ``'same'`` pads ``K//2`` on the left, so for even ``K`` the extra zero is on the left
+  (PyTorch's ``'same'`` puts it on the right).
+* ``K > L`` (NumPy): NumPy swaps the two arguments, so ``'same'`` has length ``K`` and
+  ``'valid'`` length ``K-L+1``; ``correlate`` then reverses the result so that it is still
+  the correlation of ``x`` with ``w``. With ``n = L//2`` for 'same' (``0`` for 'valid',
+  ``L-1`` for 'full') the left padding is ``L_out-1-n`` for ``correlate`` and ``K-L+n`` for
+  ``convolve``.
+* SciPy (``scipy.signal.convolve``/``correlate``) agrees with NumPy except for ``'same'``,
+  which always has the length of the first input ``L``, centred on 'full': left padding
+  ``K-1-(K-1)//2``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from symconv.base.validate import as_int, as_size, one_of
+from symconv.layers.conv import Conv1d
+
+if TYPE_CHECKING:
+    from symconv.views.expansion import Expansion
+
+MODES = ("full", "same", "valid")
+CONVENTIONS = ("numpy", "scipy")
+
+
+@dataclass(frozen=True)
+class NumpyMode:
+    """``np.convolve``/``np.correlate`` (or SciPy's) with a kernel of ``kernel_size`` in one mode.
+
+    Build it with :func:`convolve` or :func:`correlate`.
+    """
+
+    operation: str
+    kernel_size: int
+    mode: str
+    convention: str
+
+    def __post_init__(self) -> None:
+        one_of("operation", self.operation, ("convolve", "correlate"))
+        object.__setattr__(self, "kernel_size", as_size("kernel_size", self.kernel_size))
+        one_of("mode", self.mode, MODES)
+        one_of("convention", self.convention, CONVENTIONS)
+
+    def output_length(self, input_length: int) -> int:
+        """The length NumPy (or SciPy) returns for an input of ``input_length``."""
+        length, size = as_int("input_length", input_length, minimum=1), self.kernel_size
+        if self.mode == "full":
+            return length + size - 1
+        if self.mode == "valid":
+            return abs(length - size) + 1
+        return length if self.convention == "scipy" else max(length, size)
+
+    def resolve(self, input_length: int) -> Conv1d:
+        """The :class:`~symconv.Conv1d` (one channel, no bias, explicit padding) computing this mode on ``L`` inputs."""
+        length, size = as_int("input_length", input_length, minimum=1), self.kernel_size
+        out = self.output_length(length)
+        if self.mode == "same" and self.convention == "scipy":
+            left = size - 1 - (size - 1) // 2
+        elif size <= length:
+            left = {"valid": 0, "same": size // 2, "full": size - 1}[self.mode]
+        else:
+            n = {"valid": 0, "same": length // 2, "full": length - 1}[self.mode]
+            left = out - 1 - n if self.operation == "correlate" else size - length + n
+        right = out - 1 - length - left + size
+        return Conv1d(1, 1, size, padding=(left, right), bias=False, flip=self.operation == "convolve")
+
+    def expand(
+        self,
+        input_length: int,
+        *,
+        index_base: int = 0,
+        names: Mapping[str, str] | None = None,
+        max_terms: int | None = None,
+    ) -> Expansion:
+        """The :class:`~symconv.views.expansion.Expansion` of this mode on ``input_length`` inputs."""
+        from symconv.views.expansion import expand
+
+        return expand(self, input_length, index_base=index_base, names=names, max_terms=max_terms)
+
+
+def convolve(kernel_size: int, mode: str = "full", convention: str = "numpy") -> NumpyMode:
+    """True convolution as ``np.convolve(x, w, mode)`` (or ``scipy.signal.convolve``) computes it.
+
+    Examples:
+        >>> convolve(3).expand(4).evaluate([1, 2, 3, 4], [5, 6, 7]).tolist()
+        [5, 16, 34, 52, 45, 28]
+        >>> layer = convolve(3, "valid").resolve(4)
+        >>> layer.padding, layer.flip, layer.bias
+        ((0, 0), True, False)
+    """
+    return NumpyMode("convolve", kernel_size, mode, convention)
+
+
+def correlate(kernel_size: int, mode: str = "valid", convention: str = "numpy") -> NumpyMode:
+    """Cross-correlation as ``np.correlate(x, w, mode)`` (or ``scipy.signal.correlate``) computes it.
+
+    Examples:
+        >>> correlate(3, "same").expand(3).evaluate([1, 2, 3], [0, 1, 2]).tolist()
+        [5, 8, 3]
+    """
+    return NumpyMode("correlate", kernel_size, mode, convention)

@@ -1,0 +1,255 @@
+"""The other layers of a stack: activations, pooling, flatten and dense, with PyTorch semantics.
+
+Each layer gives its forward rule and its backward rule side by side, on SymPy matrices of
+shape ``(C, L)``: ``forward(h)`` returns the output expressions in terms of the input
+symbols ``h`` (and the layer's own parameters), ``backward(h, delta)`` returns
+``dL/dh`` and the parameter gradients given ``delta = dL/d(output)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sympy
+from sympy import ImmutableMatrix as Matrix
+
+from symconv.base.symbols import symbol_array
+from symconv.base.validate import as_bool, as_int, as_size
+from symconv.layers.activations import activation, derivative
+
+
+def _pool_length(length: int, size: int, stride: int, pad: int, dil: int, ceil_mode: bool) -> int:
+    span = length + 2 * pad - dil * (size - 1) - 1
+    if span < 0:
+        raise ValueError(
+            f"the pooling window ({dil * (size - 1) + 1}) is longer than the padded input ({length + 2 * pad})."
+        )
+    out = (-(-span // stride) if ceil_mode else span // stride) + 1
+    if ceil_mode and (out - 1) * stride >= length + pad:
+        out -= 1  # the last window must start inside the input or the left padding (PyTorch)
+    return out
+
+
+@dataclass(frozen=True)
+class Activation:
+    """An elementwise nonlinearity: a name (``'relu'``, ``'tanh'``, …) or a callable."""
+
+    f: Any = "relu"
+
+    def __post_init__(self) -> None:
+        activation(self.f)
+
+    @property
+    def name(self) -> str:
+        return activation(self.f)[0]
+
+    def output_shape(self, shape: tuple[int, int]) -> tuple[int, int]:
+        return shape
+
+    def forward(self, h: Matrix, params: dict[str, Any]) -> Matrix:
+        return h.applyfunc(activation(self.f)[1])
+
+    def backward(self, h: Matrix, delta: Matrix, params: dict[str, Any]) -> tuple[Matrix, dict[str, Any]]:
+        name, f = activation(self.f)
+        return Matrix(*h.shape, [derivative(name, f, v) * d for v, d in zip(h, delta)]), {}
+
+
+class _Pool:
+    """Windows and output lengths shared by the pooling layers (each declares its fields in PyTorch's order)."""
+
+    kernel_size: int
+    stride: int | None
+    padding: int
+    ceil_mode: bool
+
+    def _check(self) -> None:
+        object.__setattr__(self, "kernel_size", as_size("kernel_size", self.kernel_size))
+        stride = self.kernel_size if self.stride is None else as_size("stride", self.stride)
+        object.__setattr__(self, "stride", stride)
+        object.__setattr__(self, "padding", as_size("padding", self.padding, minimum=0))
+        object.__setattr__(self, "ceil_mode", as_bool("ceil_mode", self.ceil_mode))
+        extent = getattr(self, "dilation", 1) * (self.kernel_size - 1) + 1
+        if 2 * self.padding > extent:
+            raise ValueError(
+                f"'padding' must be at most half of the (dilated) kernel size {extent} (got padding={self.padding})."
+            )
+
+    def windows(self, length: int) -> list[list[int]]:
+        """The real input positions each output reads (padding positions left out)."""
+        dil = self._dilation
+        assert self.stride is not None
+        n = self.output_length(length)
+        starts = [i * self.stride - self.padding for i in range(n)]
+        return [[s + dil * j for j in range(self.kernel_size) if 0 <= s + dil * j < length] for s in starts]
+
+    def output_length(self, length: int) -> int:
+        """The number of windows on ``length`` inputs (arithmetic: no window is listed)."""
+        assert self.stride is not None
+        return _pool_length(length, self.kernel_size, self.stride, self.padding, self._dilation, self.ceil_mode)
+
+    def output_shape(self, shape: tuple[int, int]) -> tuple[int, int]:
+        return (shape[0], self.output_length(shape[1]))
+
+    def connections(self, length: int) -> int:
+        """The real input positions read by all windows of one channel, summed (arithmetic).
+
+        Equals ``sum(len(w) for w in self.windows(length))``, counted per kernel position as
+        the outputs whose window start ``stride*i - padding + dilation*j`` lands in the input.
+        """
+        assert self.stride is not None
+        n, total = self.output_length(length), 0
+        for j in range(self.kernel_size):
+            offset = self._dilation * j - self.padding
+            lo = max(0, -(offset // self.stride))
+            hi = min(n, (length - 1 - offset) // self.stride + 1)
+            total += max(0, hi - lo)
+        return total
+
+    @property
+    def _dilation(self) -> int:
+        """The window's dilation (1 for average pooling, which has none)."""
+        return int(getattr(self, "dilation", 1))
+
+
+@dataclass(frozen=True)
+class AvgPool1d(_Pool):
+    """``torch.nn.AvgPool1d``, with its parameters in its positional order: ``kernel_size``,
+    ``stride`` (default ``kernel_size``), ``padding``, ``ceil_mode``, ``count_include_pad``."""
+
+    kernel_size: int
+    stride: int | None = None
+    padding: int = 0
+    ceil_mode: bool = False
+    count_include_pad: bool = True
+
+    def __post_init__(self) -> None:
+        self._check()
+        object.__setattr__(self, "count_include_pad", as_bool("count_include_pad", self.count_include_pad))
+
+    def divisors(self, length: int) -> list[int]:
+        """PyTorch's divisor per window: padded positions count, positions past the padding never do."""
+        assert self.stride is not None
+        out = []
+        for i, window in enumerate(self.windows(length)):
+            start = i * self.stride - self.padding
+            end = min(start + self.kernel_size, length + self.padding)
+            out.append(end - start if self.count_include_pad else len(window))
+        return out
+
+    def forward(self, h: Matrix, params: dict[str, Any]) -> Matrix:
+        wins, divs = self.windows(h.shape[1]), self.divisors(h.shape[1])
+        return Matrix(h.shape[0], len(wins), lambda c, i: sympy.Add(*[h[c, t] for t in wins[i]]) / divs[i])
+
+    def backward(self, h: Matrix, delta: Matrix, params: dict[str, Any]) -> tuple[Matrix, dict[str, Any]]:
+        wins, divs = self.windows(h.shape[1]), self.divisors(h.shape[1])
+        back: list[list[list[Any]]] = [[[] for _ in range(h.shape[1])] for _ in range(h.shape[0])]
+        for c in range(h.shape[0]):
+            for i, win in enumerate(wins):
+                for t in win:
+                    back[c][t].append(delta[c, i] / divs[i])
+        return Matrix(h.shape[0], h.shape[1], lambda c, t: sympy.Add(*back[c][t])), {}
+
+
+@dataclass(frozen=True)
+class MaxPool1d(_Pool):
+    """``torch.nn.MaxPool1d``, with its parameters in its positional order: ``kernel_size``,
+    ``stride`` (default ``kernel_size``), ``padding`` (never selected), ``dilation``,
+    ``return_indices`` (only ``False``: the layer returns the maxima), ``ceil_mode``.
+
+    The gradient goes to the argmax of each window; on ties, to the first (leftmost) maximum,
+    as PyTorch's CPU kernel does. It is written exactly with ``Piecewise``.
+
+    Examples:
+        >>> MaxPool1d(3, 2, 1, 2)
+        MaxPool1d(kernel_size=3, stride=2, padding=1, dilation=2, return_indices=False, ceil_mode=False)
+    """
+
+    kernel_size: int
+    stride: int | None = None
+    padding: int = 0
+    dilation: int = 1
+    return_indices: bool = False
+    ceil_mode: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "dilation", as_size("dilation", self.dilation))
+        if as_bool("return_indices", self.return_indices):
+            raise ValueError(
+                "'return_indices' must be False: symconv's MaxPool1d gives the maxima only, "
+                "not their positions (got True)."
+            )
+        object.__setattr__(self, "return_indices", False)
+        self._check()
+
+    def forward(self, h: Matrix, params: dict[str, Any]) -> Matrix:
+        wins = self.windows(h.shape[1])
+        return Matrix(h.shape[0], len(wins), lambda c, i: sympy.Max(*[h[c, t] for t in wins[i]]))
+
+    @staticmethod
+    def is_argmax(values: list[Any], j: int) -> Any:
+        """``Piecewise`` indicator that ``values[j]`` is the first maximum of ``values``."""
+        cond = sympy.And(*[values[j] > v for v in values[:j]], *[values[j] >= v for v in values[j + 1 :]])
+        return sympy.Piecewise((1, cond), (0, True))
+
+    def backward(self, h: Matrix, delta: Matrix, params: dict[str, Any]) -> tuple[Matrix, dict[str, Any]]:
+        wins = self.windows(h.shape[1])
+        back: list[list[list[Any]]] = [[[] for _ in range(h.shape[1])] for _ in range(h.shape[0])]
+        for c in range(h.shape[0]):
+            for i, win in enumerate(wins):
+                values = [h[c, t] for t in win]
+                for j, t in enumerate(win):
+                    back[c][t].append(delta[c, i] * self.is_argmax(values, j))
+        return Matrix(h.shape[0], h.shape[1], lambda c, t: sympy.Add(*back[c][t])), {}
+
+
+@dataclass(frozen=True)
+class Flatten:
+    """``torch.nn.Flatten``: ``(C, L)`` to one row of ``C*L`` features, channel-major."""
+
+    def output_shape(self, shape: tuple[int, int]) -> tuple[int, int]:
+        return (1, shape[0] * shape[1])
+
+    def forward(self, h: Matrix, params: dict[str, Any]) -> Matrix:
+        return h.reshape(1, h.shape[0] * h.shape[1])
+
+    def backward(self, h: Matrix, delta: Matrix, params: dict[str, Any]) -> tuple[Matrix, dict[str, Any]]:
+        return delta.reshape(*h.shape), {}
+
+
+@dataclass(frozen=True)
+class Linear:
+    """``torch.nn.Linear`` on the last axis: ``out[c, j] = b[j] + sum_f W[j, f] * h[c, f]``."""
+
+    in_features: int
+    out_features: int
+    bias: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "in_features", as_int("in_features", self.in_features, minimum=1))
+        object.__setattr__(self, "out_features", as_int("out_features", self.out_features, minimum=1))
+        object.__setattr__(self, "bias", as_bool("bias", self.bias))
+
+    def output_shape(self, shape: tuple[int, int]) -> tuple[int, int]:
+        if shape[1] != self.in_features:
+            raise ValueError(f"Linear expects {self.in_features} input features but the stack gives {shape[1]}.")
+        return (shape[0], self.out_features)
+
+    def parameters(self, prefix: str) -> dict[str, Any]:
+        w = symbol_array(f"W{prefix}", (self.out_features, self.in_features), (True, True), 0)
+        params = {"w": Matrix(w.tolist())}
+        if self.bias:
+            params["b"] = Matrix(list(symbol_array(f"c{prefix}", (self.out_features,), (True,), 0)))
+        return params
+
+    def forward(self, h: Matrix, params: dict[str, Any]) -> Matrix:
+        out = h * params["w"].T
+        if self.bias:
+            out = out + Matrix.ones(h.shape[0], 1) * params["b"].T
+        return out.as_immutable()
+
+    def backward(self, h: Matrix, delta: Matrix, params: dict[str, Any]) -> tuple[Matrix, dict[str, Any]]:
+        grads = {"w": (delta.T * h).as_immutable()}
+        if self.bias:
+            grads["b"] = Matrix([sum(delta.col(j)) for j in range(delta.shape[1])])
+        return (delta * params["w"]).as_immutable(), grads

@@ -1,0 +1,1 @@
+"""Stacks: :class:`~symconv.stack.sequential.Sequential`, layers composed, with their gradients."""

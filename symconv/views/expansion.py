@@ -1,0 +1,354 @@
+"""The expansion of a layer at one input length: every view, derived from the taps.
+
+Views are lazy (:mod:`symconv.views.lazy`): a single entry (``e.z[o, i]``, ``e.equations[r]``,
+``e.matrix_row(r)``) is built on its own from the taps that reach it, and a whole view is
+built once, in time linear in the number of taps (:mod:`symconv.views.build`), unless it holds
+more than ``max_terms`` terms: then it is refused with a ``ValueError`` that gives its size
+and the lazy alternative. Nothing here differentiates or multiplies symbolic matrices.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import sympy
+
+from symconv.base.symbols import check_names
+from symconv.base.validate import _is_int, as_int
+from symconv.base.values import as_numbers, exact_values
+from symconv.geometry.taps import Taps
+from symconv.layers.activations import activation
+from symconv.layers.conv import Conv1d
+from symconv.views import build as views
+from symconv.views.build import grouped_sums, product, total  # noqa: F401  (re-exported: built here before)
+from symconv.views.lazy import Equations, LazyArray, LazyMatrix
+
+#: The default ``max_terms``: views holding more terms (one per tap, one per bias, one per
+#: symbol) are not built whole. Pass ``expand(L, max_terms=...)`` to choose another limit.
+MAX_TERMS = 10**7
+
+
+def expand(
+    layer: Any,
+    input_length: int,
+    *,
+    index_base: int = 0,
+    names: Mapping[str, str] | None = None,
+    max_terms: int | None = None,
+) -> Expansion:
+    """The cached :class:`Expansion` of ``layer`` (a spec with ``resolve(L)``) at ``input_length``.
+
+    ``max_terms`` (default :data:`MAX_TERMS`, ten million) is the largest view built whole.
+    """
+    if not (_is_int(index_base) and index_base in (0, 1)):
+        raise ValueError(f"'index_base' must be 0 or 1 (got {index_base!r}).")
+    # Validate before the cache: True == 1.0 == 1 hash alike and would hit another entry.
+    index_base, input_length = int(index_base), as_int("input_length", input_length, minimum=1)
+    merged = check_names(names)
+    limit = MAX_TERMS if max_terms is None else as_int("max_terms", max_terms, minimum=0)
+    return _expand(layer, input_length, index_base, tuple(sorted(merged.items())), limit)
+
+
+def as_expansion(layer: Any, input_length: int | None, **options: Any) -> Expansion:
+    """``layer`` itself if it is an :class:`Expansion`, else ``layer.expand(input_length, **options)``.
+
+    Raises:
+        ValueError: An input length with an Expansion, or none with a spec.
+        TypeError: Neither a single layer's spec nor an Expansion (a stack, ``Sequential``, included).
+    """
+    if isinstance(layer, Expansion):
+        if input_length is not None:
+            raise ValueError(f"'input_length' must be left out when 'layer' is an Expansion (got {input_length!r}).")
+        return layer
+    if not hasattr(layer, "expand") or hasattr(layer, "layers"):
+        what = type(layer).__name__ + (", a stack; pass one of its layers" if hasattr(layer, "layers") else "")
+        raise TypeError(f"'layer' must be a layer spec such as Conv1d, or an Expansion (got {what}).")
+    if input_length is None:
+        raise ValueError("'input_length' is required when 'layer' is a spec (got None).")
+    return layer.expand(input_length, **options)  # type: ignore[no-any-return]
+
+
+@functools.lru_cache(maxsize=64)
+def _expand(
+    layer: Any, input_length: int, index_base: int, names: tuple[tuple[str, str], ...], max_terms: int
+) -> Expansion:
+    return Expansion(layer, input_length, index_base, dict(names), max_terms)
+
+
+@dataclass(frozen=True)
+class Substitution:
+    """The layer with numbers put in for some of ``x``, ``w``, ``b``: exact SymPy values."""
+
+    z: sympy.ImmutableMatrix
+    equations: list[sympy.Eq]
+    matrix: sympy.ImmutableSparseMatrix
+    bias_vector: sympy.ImmutableMatrix
+
+
+class Expansion:
+    """A layer made explicit at one input length.
+
+    Attributes:
+        layer: The spec as given (a :class:`~symconv.Conv1d` or a NumPy/SciPy mode).
+        spec: The :class:`~symconv.Conv1d` that computes it, padding resolved.
+        input_length, output_length: ``L`` and ``L_out``.
+        padding: The resolved ``(left, right)`` padding.
+        taps: The connectivity (:class:`~symconv.geometry.taps.Taps`), the source of every view.
+        max_terms: The largest view built whole (``expand(L, max_terms=...)``, default
+            :data:`MAX_TERMS`); a view's terms are one per tap, one per bias, one per symbol.
+
+    The views are lazy: ``e.equations[r]``, ``e.z[o, i]``, ``e.x[c, t]``, ``e.matrix_row(r)``
+    and ``e.matrix_column(c)`` build one entry from the taps that reach it, in time
+    proportional to that entry, at any size; ``len(e.equations)`` and ``e.z.shape`` are
+    arithmetic. Building a whole view (printing or comparing it, ``e.matrix``, ``subs``,
+    ``activate``) above ``max_terms`` raises ``ValueError``.
+
+    Examples:
+        >>> e = Conv1d(1, 1, 3).expand(4)
+        >>> e.equations
+        [Eq(z_0, b + w_0*x_0 + w_1*x_1 + w_2*x_2), Eq(z_1, b + w_0*x_1 + w_1*x_2 + w_2*x_3)]
+        >>> e.matrix
+        Matrix([
+        [w_0, w_1, w_2,   0],
+        [  0, w_0, w_1, w_2]])
+        >>> e.evaluate([1, 2, 3, 4], [5, 6, 7]).tolist()
+        [38, 56]
+        >>> big = Conv1d(512, 512, 9).expand(10**6)
+        >>> big.equations[0].rhs.count(sympy.Mul), big.matrix_row(0).nnz()
+        (4608, 4608)
+    """
+
+    def __init__(
+        self, layer: Any, input_length: int, index_base: int, names: dict[str, str], max_terms: int = MAX_TERMS
+    ) -> None:
+        self.layer = layer
+        self.spec: Conv1d = layer.resolve(input_length) if hasattr(layer, "resolve") else layer
+        self.input_length = input_length
+        self.index_base = index_base
+        self.names = names
+        self.max_terms = max_terms
+        self.taps: Taps = self.spec.make_taps(input_length)
+        self.output_length: int = self.taps.output_length
+        self.padding: tuple[int, int] = self.taps.padding
+
+    # -- symbols ---------------------------------------------------------------------------
+    @property
+    def single_channel(self) -> bool:
+        return self.spec.in_channels == 1 and self.spec.out_channels == 1
+
+    @cached_property
+    def x(self) -> LazyArray:
+        """Input symbols, shape ``(C_in, L)``."""
+        shape = (self.spec.in_channels, self.input_length)
+        return views.symbols(self, "x", shape, (not self.single_channel, True), "e.x[c, t]")
+
+    @cached_property
+    def w(self) -> LazyArray:
+        """Weight symbols, shape ``(C_out, C_in/groups, K)``."""
+        multi = not self.single_channel
+        return views.symbols(self, "w", self.spec.weight_shape, (multi, multi, True), "e.w[o, c, k]")
+
+    @cached_property
+    def b(self) -> LazyArray | None:
+        """Bias symbols, shape ``(C_out,)``, or None without bias."""
+        if not self.spec.bias:
+            return None
+        return views.symbols(self, "b", (self.spec.out_channels,), (not self.single_channel,), "e.b[o]")
+
+    @cached_property
+    def z_symbols(self) -> LazyArray:
+        """Names of the outputs, shape ``(C_out, L_out)``: the left-hand sides of :attr:`equations`."""
+        return self.output_symbols("z")
+
+    def output_symbols(self, role: str) -> LazyArray:
+        """Symbols shaped like the output, ``(C_out, L_out)``, for a role of ``names``.
+
+        Roles: ``'z'`` (pre-activations), ``'a'`` (activations), ``'delta'`` (``dL/dz``),
+        ``'g'`` (``dL/da``), ``'y'`` (loss targets).
+        """
+        known = self.__dict__.setdefault("_output_symbols", {})
+        if role not in known:
+            shape = (self.spec.out_channels, self.output_length)
+            hint = f"e.output_symbols({role!r})[o, i]"
+            known[role] = views.symbols(self, role, shape, (not self.single_channel, True), hint)
+        return known[role]  # type: ignore[no-any-return]
+
+    @cached_property
+    def vec_x(self) -> sympy.ImmutableMatrix:
+        """``vec(x)``, channel-major, as a column."""
+        return sympy.ImmutableMatrix(list(self.x._array))  # type: ignore[attr-defined]
+
+    @cached_property
+    def bias_vector(self) -> LazyMatrix:
+        """The bias of every output, channel-major: ``b_o`` repeated ``L_out`` times (zeros without bias)."""
+        return views.bias_vector(self)
+
+    # -- views -----------------------------------------------------------------------------
+    @cached_property
+    def z(self) -> LazyMatrix:
+        """The pre-activations, shape ``(C_out, L_out)``, one explicit expression each (lazy)."""
+        return views.outputs(self)
+
+    @cached_property
+    def equations(self) -> Equations:
+        """One ``Eq(z_{o,i}, expression)`` per output, channel-major: a lazy sequence (``list()`` it for a list)."""
+        return views.equations(self)
+
+    @cached_property
+    def _matrix_entries(self) -> dict[tuple[int, int], sympy.Expr]:
+        """The non-zero entries ``{(row, column): weight or sum of weights}``, in linear time."""
+        return views.matrix_entries(self)
+
+    @property
+    def _matrix_shape(self) -> tuple[int, int]:
+        return self.spec.out_channels * self.output_length, self.spec.in_channels * self.input_length
+
+    @cached_property
+    def _matrix(self) -> sympy.ImmutableSparseMatrix:
+        """The matrix, immutable. Building it sorts every entry into a SymPy ``Dict`` (``ordered``):
+        about 40x slower than the mutable one at L = 16384, so :attr:`matrix` does not go through it."""
+        return sympy.ImmutableSparseMatrix(*self._matrix_shape, self._matrix_entries)
+
+    @cached_property
+    def _mutable_matrix(self) -> sympy.SparseMatrix:
+        return sympy.SparseMatrix(*self._matrix_shape, self._matrix_entries)
+
+    @property
+    def matrix(self) -> sympy.SparseMatrix:
+        """The weight-tied matrix: ``vec(z) = matrix * vec(x) + bias_vector`` (layout in :mod:`symconv.geometry.taps`).
+
+        Under reflect, replicate or circular padding an entry can be a sum of weights. A fresh
+        mutable ``SparseMatrix`` on each access (a copy of a cached one).
+        """
+        return self._mutable_matrix.copy()
+
+    def matrix_row(self, r: int) -> sympy.SparseMatrix:
+        """Row ``r`` of :attr:`matrix` (output ``(o, i)``, ``r = o*L_out + i``), built on its own.
+
+        Examples:
+            >>> Conv1d(1, 1, 3).expand(4).matrix_row(1)
+            Matrix([[0, w_0, w_1, w_2]])
+        """
+        return views.matrix_row(self, r)
+
+    def matrix_column(self, c: int) -> sympy.SparseMatrix:
+        """Column ``c`` of :attr:`matrix` (input ``(c', t)``, ``c = c'*L + t``), built on its own."""
+        return views.matrix_column(self, c)
+
+    def activate(self, f: Any = None) -> sympy.ImmutableMatrix:
+        """``h = f(z)`` elementwise; ``f`` a SymPy function, a callable, or ``'relu'``, ``'tanh'``,
+        ``'sigmoid'``, ``'softplus'``, ``'identity'``; an undefined ``sigma`` by default.
+
+        Examples:
+            >>> Conv1d(1, 1, 2, bias=False).expand(3).activate("relu")
+            Matrix([[Max(0, w_0*x_0 + w_1*x_1), Max(0, w_0*x_1 + w_1*x_2)]])
+        """
+        _, fn = activation(f)
+        return self.z.applyfunc(fn)
+
+    # -- numbers -----------------------------------------------------------------------------
+    def evaluate(self, x: Any, w: Any, b: Any = None) -> np.ndarray:
+        """Evaluate the layer on numbers, from the taps (vectorised, exact on ints and objects).
+
+        Args:
+            x: ``(N, C_in, L)``, ``(C_in, L)``, or ``(L,)`` for a single-channel layer.
+            w: ``(C_out, C_in/groups, K)``, or ``(K,)`` for a single-channel layer.
+            b: ``(C_out,)``; ``None`` (the default) adds no bias, as ``F.conv1d`` does.
+
+        Returns:
+            ``(N, C_out, L_out)``, ``(C_out, L_out)`` or ``(L_out,)``, following ``x``.
+        """
+        xa, unbatch = self._input_array(x)
+        out = self.taps.apply(xa, self._weight_array(w), self._bias_array(b))
+        return out[0, 0] if unbatch == 2 else (out[0] if unbatch == 1 else out)
+
+    def _input_array(self, x: Any) -> tuple[np.ndarray, int]:
+        xa = as_numbers("x", x)
+        c, n = self.spec.in_channels, self.input_length
+        if xa.ndim == 3 and xa.shape[1:] == (c, n):
+            return xa, 0
+        if xa.shape == (c, n):
+            return xa[None], 1
+        if self.single_channel and xa.shape == (n,):
+            return xa[None, None], 2
+        plain = f" or ({n},)" if self.single_channel else ""
+        raise ValueError(f"'x' must have shape (N, {c}, {n}) or ({c}, {n}){plain} (got {xa.shape}).")
+
+    def _weight_array(self, w: Any) -> np.ndarray:
+        wa = as_numbers("w", w)
+        shape = self.spec.weight_shape
+        if wa.shape == shape:
+            return wa
+        if self.single_channel and wa.shape == (shape[2],):
+            return wa.reshape(shape)
+        plain = f" or ({shape[2]},)" if self.single_channel else ""
+        raise ValueError(f"'w' must have shape {shape}{plain} (got {wa.shape}).")
+
+    def _bias_array(self, b: Any) -> np.ndarray | None:
+        if b is None:
+            return None
+        if not self.spec.bias:
+            raise ValueError("'b' was given but the layer has bias=False.")
+        ba = as_numbers("b", b)
+        c = self.spec.out_channels
+        if ba.shape == (c,) or (c == 1 and ba.shape == ()):
+            return ba.reshape(c)
+        raise ValueError(f"'b' must have shape ({c},) or be None (got {ba.shape}).")
+
+    def subs(self, x: Any = None, w: Any = None, b: Any = None) -> Substitution:
+        """The equations and matrix with numbers put in for ``x``, ``w`` and/or ``b`` (exact).
+
+        Values may be numbers (bools as 0 and 1, ints, floats, complex numbers, ``Fraction``,
+        NumPy and SymPy numbers) or SymPy expressions; a string raises ``TypeError`` (it is
+        never parsed: ``sympify`` of a string is ``eval``).
+
+        Examples:
+            >>> Conv1d(1, 1, 3).expand(4).subs(x=[1, 2, 3, 4], w=[5, 6, 7], b=[0]).z
+            Matrix([[38, 56]])
+        """
+        views.check(self, "subs", len(self.taps), "e.z[o, i].xreplace({symbol: value})")
+        exact: dict[sympy.Basic, sympy.Expr] = {}
+        if x is not None:
+            xa = self._input_array(x)[0]
+            if xa.shape[0] != 1:
+                raise ValueError(f"'x' must be one sample for subs, not a batch (got shape {xa.shape}).")
+            exact.update(zip(self.x._array, exact_values("x", xa)))  # type: ignore[attr-defined]
+        if w is not None:
+            exact.update(zip(self.w._array, exact_values("w", self._weight_array(w))))  # type: ignore[attr-defined]
+        if b is not None:
+            if self.b is None:
+                raise ValueError("'b' was given but the layer has bias=False.")
+            bias = self._bias_array(b)
+            assert bias is not None
+            exact.update(zip(self.b._array, exact_values("b", bias)))  # type: ignore[attr-defined]
+        z = self.z.xreplace(exact)
+        lhs = list(self.z_symbols._array)  # type: ignore[attr-defined]
+        return Substitution(
+            z=z,
+            equations=[sympy.Eq(s, e, evaluate=False) for s, e in zip(lhs, z)],
+            matrix=self._matrix.xreplace(exact),
+            bias_vector=self.bias_vector.xreplace(exact),
+        )
+
+    # -- display -----------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        return (
+            f"<Expansion of {self.layer!r} on L={self.input_length}: L_out={self.output_length}, "
+            f"padding={self.padding}, {len(self.taps)} taps>"
+        )
+
+    def __str__(self) -> str:
+        return "\n".join(f"{eq.lhs} = {eq.rhs}" for eq in self.equations.whole)
+
+    def _repr_latex_(self, max_rows: int = 12) -> str:
+        eqs = self.equations
+        shown = list(eqs) if len(eqs) <= max_rows else eqs[: max_rows - 1]
+        lines = [f"{sympy.latex(e.lhs)} &= {sympy.latex(e.rhs)}" for e in shown]
+        if len(shown) < len(eqs):
+            lines += [r"&\;\;\vdots", f"{sympy.latex(eqs[-1].lhs)} &= {sympy.latex(eqs[-1].rhs)}"]
+        return "$\\displaystyle \\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}$"
