@@ -217,10 +217,7 @@ def test_repr_and_str() -> None:
         "groups=1, bias=True, padding_mode='zeros', flip=False) on L=4: L_out=2, padding=(0, 0), 6 taps>"
     )
     assert str(e) == "z_0 = b + w_0*x_0 + w_1*x_1 + w_2*x_2\nz_1 = b + w_0*x_1 + w_1*x_2 + w_2*x_3"
-    assert repr(e.taps) == (
-        "<Taps of Conv1d(in_channels=1, out_channels=1, kernel_size=3, stride=1, padding=(0, 0), dilation=1, "
-        "groups=1, bias=True, padding_mode='zeros', flip=False) on L=4: 6 taps>"
-    )
+    assert repr(e.taps) == "<Taps on L=4: 1 -> 1 channels, kernel 3, padding (0, 0): 6 taps>"
 
 
 def test_repr_latex() -> None:

@@ -31,7 +31,7 @@ MODES = ["zeros", "reflect", "replicate", "circular"]
 
 def straightforward(taps: Taps, x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
     """One batched product per kernel position on strided slices (object dtype: exact)."""
-    spec = taps.spec
+    spec = taps
     x, w = numeric.as_exact(x, np.dtype(object)), numeric.as_exact(w, np.dtype(object))
     n, g, s = x.shape[0], spec.groups, spec.stride
     xg = x.reshape(n, g, taps.in_per_group, taps.input_length)

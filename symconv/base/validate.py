@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 
-def _is_int(value: Any) -> bool:
+def is_int(value: Any) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
@@ -27,7 +27,7 @@ def as_int(name: str, value: Any, *, minimum: int) -> int:
     Bools are rejected although they are ints in Python: ``stride=True`` is a bug.
     """
     rule = "a positive int" if minimum == 1 else f"an int >= {minimum}"
-    if not _is_int(value):
+    if not is_int(value):
         raise TypeError(f"'{name}' must be {rule} (got {value!r} of type {type(value).__name__}).")
     if value < minimum:
         raise ValueError(f"'{name}' must be {rule} (got {value!r}).")
@@ -44,7 +44,7 @@ def as_index(name: str, value: Any) -> int:
     Floats and bools are refused: ``1.5`` is no position, and ``True`` is a bug. The caller
     checks the range.
     """
-    if not _is_int(value):
+    if not is_int(value):
         raise TypeError(f"'{name}' must be an int index (got {value!r} of type {type(value).__name__}).")
     return int(value)
 

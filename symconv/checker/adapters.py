@@ -85,7 +85,7 @@ def detect(fn: Any, e: Expansion) -> str:
             return "torch_module"
         if fn is torch.nn.functional.conv1d or fn is torch.conv1d:
             return "torch"
-    count = _positional_count(fn)
+    count = positional_count(fn)
     if e.single_channel and (count == 2 or (count is None and isinstance(e.layer, NumpyMode))):
         return "single"
     return "numpy"
@@ -112,7 +112,7 @@ def _jax_x64() -> bool:  # pragma: no cover - JAX is optional
     return jax is None or bool(jax.config.read("jax_enable_x64"))
 
 
-def _positional_count(fn: Any) -> int | None:
+def positional_count(fn: Any) -> int | None:
     """The number of parameters ``fn`` needs, or None if its signature is unknown."""
     try:
         params = inspect.signature(fn).parameters.values()

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from symconv.checker.variants import Compute, Variant, evaluator
+from symconv.checker.variant import Compute, Variant, evaluator
 from symconv.layers.conv import Conv1d
 
 

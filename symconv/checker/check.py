@@ -108,7 +108,7 @@ def check(
         >>> print(wrong.matches[0].description)
         padding (left, right) = (2, 1) = 'jax_same_lower' or NumPy/SciPy 'same' (extra zero on the left) ...
     """
-    _check_options(batch, seed, dtype)
+    check_options(batch, seed, dtype)
     e = as_checked_layer(layer, input_length)
     runner = Runner(fn, e, convention, dtype)
     rng = np.random.default_rng(seed)
@@ -163,7 +163,7 @@ def as_checked_layer(layer: Any, input_length: int | None) -> Expansion:
     return layer.expand(input_length if input_length is not None else default_length(layer))  # type: ignore[no-any-return]
 
 
-def _check_options(batch: int, seed: int, dtype: str) -> None:
+def check_options(batch: int, seed: int, dtype: str) -> None:
     if isinstance(batch, bool) or not isinstance(batch, (int, np.integer)) or batch < 1:
         raise ValueError(f"'batch' must be a positive int (got {batch!r}).")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):

@@ -10,6 +10,7 @@ import sympy
 
 from symconv.base.symbols import symbol
 from symconv.checker.variants import Variant, variants
+from symconv.layers.protocol import Kind
 from symconv.views.expansion import Expansion, product, total
 
 
@@ -122,7 +123,7 @@ def pattern(e: Expansion, bad: np.ndarray, diff: np.ndarray) -> str:
     lo = max((m.lo for m in e.taps.maps), default=0)
     hi = min((m.hi for m in e.taps.maps), default=e.output_length)
     hints = []
-    plain = not getattr(e.spec, "transposed", False)  # a transposed layer's maps index its inputs
+    plain = e.spec.kind is not Kind.TRANSPOSED  # a transposed layer's maps index its inputs
     if plain and positions.size and all(p < lo or p >= hi for p in positions.tolist()):
         hints.append("only outputs whose window overlaps the padding differ: look at the padding")
     if bad.all() and np.isfinite(diff).all() and np.allclose(diff.max(axis=(0, 2)), diff.min(axis=(0, 2))):

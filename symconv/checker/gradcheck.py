@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from symconv.checker.adapters import UnusableResult, as_result, writable_module, write_parameters
-from symconv.checker.check import _check_options, as_checked_layer
+from symconv.checker.check import as_checked_layer, check_options
 from symconv.checker.gradient_diagnosis import diagnose_gradients
 from symconv.checker.probes import float_probe, integer_probe
 from symconv.checker.result import mutation_text
@@ -115,7 +115,7 @@ def check_gradients(
     Returns:
         A :class:`GradientCheckResult`.
     """
-    _check_options(batch, seed, dtype)
+    check_options(batch, seed, dtype)
     if convention not in GRADIENT_CONVENTIONS:
         raise ValueError(
             f"'convention' must be one of {', '.join(map(repr, GRADIENT_CONVENTIONS))} (got {convention!r})."
@@ -210,9 +210,9 @@ def _detect(fn: Any) -> str:
         return "torch_module"
     if torch is not None and (fn is torch.nn.functional.conv1d or fn is torch.conv1d):
         return "torch"
-    from symconv.checker.adapters import _positional_count
+    from symconv.checker.adapters import positional_count
 
-    return "torch" if _positional_count(fn) == 3 else "numpy"
+    return "torch" if positional_count(fn) == 3 else "numpy"
 
 
 def _adapt(fn: Any, e: Expansion, convention: str, dtype: str) -> Any:

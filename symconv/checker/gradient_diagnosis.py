@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from symconv.grad.gradients import gradients
+from symconv.layers.protocol import Kind
 from symconv.views.expansion import Expansion
 
 
@@ -134,7 +135,7 @@ def factor_text(c: float) -> str:
 
 def _flipped(e: Expansion, name: str, arrays: list[Any]) -> np.ndarray | None:
     """The input gradient of the same layer with the kernel flipped (Conv1d only)."""
-    if name != "dx" or getattr(e.spec, "transposed", False):
+    if name != "dx" or e.spec.kind is Kind.TRANSPOSED:
         return None
     spec = dataclasses.replace(e.spec, padding=e.padding, flip=not e.spec.flip)
     x, w, b, delta = arrays

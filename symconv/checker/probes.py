@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from symconv.layers.protocol import Kind
 from symconv.views.expansion import Expansion
 
 
@@ -122,7 +123,7 @@ def pair_norms(e: Expansion, w: np.ndarray) -> np.ndarray:
     out = np.zeros((spec.in_channels, spec.out_channels))
     for group in range(g):
         rows, cols = slice(group * per_in, (group + 1) * per_in), slice(group * per_out, (group + 1) * per_out)
-        out[rows, cols] = l1[rows] if getattr(spec, "transposed", False) else l1[cols].T
+        out[rows, cols] = l1[rows] if spec.kind is Kind.TRANSPOSED else l1[cols].T
     return out
 
 

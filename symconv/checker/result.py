@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import sympy
 
 from symconv.checker.diagnosis import format_number
-from symconv.checker.variants import Variant
+from symconv.checker.variant import Variant
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from symconv.checker.variants import Compute, Variant
+from symconv.checker.variant import Compute, Variant
 from symconv.layers.conv import Conv1d
 from symconv.layers.transposed import ConvTranspose1d
 

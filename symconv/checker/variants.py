@@ -19,33 +19,18 @@ Examples:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
+from symconv.checker.channel_variants import biases, groups, layouts
+from symconv.checker.transposed_variants import transposed_variants
+from symconv.checker.variant import Compute, Variant, evaluator
 from symconv.geometry.padding import PADDING_MODES, PADDING_NAMES
 from symconv.layers.conv import Conv1d
 from symconv.layers.modes import CONVENTIONS, MODES, NumpyMode
-
-Compute = Callable[[np.ndarray, np.ndarray, "np.ndarray | None"], "np.ndarray | None"]
-
-
-@dataclass(frozen=True)
-class Variant:
-    """One way of computing the layer wrongly.
-
-    Attributes:
-        name: A short label, such as ``'kernel flipped'``.
-        description: What the code computes, as a sentence for the report.
-        compute: ``(x, w, b) -> output`` on float64 arrays of the layer's shapes, or None
-            when the variant does not apply to these arrays.
-    """
-
-    name: str
-    description: str
-    compute: Compute
+from symconv.layers.protocol import Kind
 
 
 def variants(layer: Any, input_length: int) -> list[Variant]:
@@ -56,12 +41,8 @@ def variants(layer: Any, input_length: int) -> list[Variant]:
         >>> [v.name for v in variants(Conv1d(2, 2, 3, stride=2), 9)][-3:]
         ['bias added once per tap', 'bias added once per kernel entry', 'bias indexed by output position']
     """
-    if getattr(layer, "transposed", False):
-        from symconv.checker.transposed_variants import transposed_variants
-
+    if layer.kind is Kind.TRANSPOSED:
         return list(transposed_variants(layer, input_length))
-    from symconv.checker.channel_variants import biases, groups, layouts
-
     base = layer.resolve(input_length) if isinstance(layer, NumpyMode) else layer
     found: list[Variant] = []
     for make in (_flip, _paddings, _padding_modes, _strides, _dilations, _shifts, _numpy_modes):
@@ -69,19 +50,6 @@ def variants(layer: Any, input_length: int) -> list[Variant]:
     for more in (layouts, groups, _transposed, biases):
         found += list(more(base, input_length))
     return found
-
-
-def evaluator(spec: Conv1d, length: int) -> Compute | None:
-    """``(x, w, b) -> spec applied from its taps``, or None if ``spec`` cannot take ``length`` inputs."""
-    try:
-        taps = spec.make_taps(length)
-    except ValueError:
-        return None
-
-    def run(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
-        return taps.apply(x, w, b if spec.bias else None)
-
-    return run
 
 
 def _replaced(spec: Conv1d, length: int, name: str, text: str, **changes: Any) -> Iterator[Variant]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from symconv.checker.adapters import CONVENTIONS
 from symconv.checker.check import DTYPES, check, default_length
-from symconv.cli.app import add_layer_options, layer_from_args, positive
+from symconv.cli.options import add_layer_options, layer_from_args, positive
 
 
 def _seed(text: str) -> int:

@@ -43,7 +43,7 @@ def writable(text: str, suffixes: tuple[str, ...]) -> Path:
 
 def add_latex_commands(sub: Any) -> None:
     """Register ``latex`` and ``diagram`` on the subparsers of ``symconv``."""
-    from symconv.cli.app import add_layer_options
+    from symconv.cli.options import add_layer_options
 
     latex = sub.add_parser(
         "latex",
@@ -81,7 +81,7 @@ def add_latex_commands(sub: Any) -> None:
 
 def run_latex_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     """``symconv latex``: build, verify and write the derivation (and compile it with ``--pdf``)."""
-    from symconv.cli.app import layer_from_args
+    from symconv.cli.options import layer_from_args
     from symconv.latex import LatexError, derivation
 
     try:
@@ -109,7 +109,7 @@ def run_latex_command(args: argparse.Namespace, parser: argparse.ArgumentParser)
 
 def run_diagram_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     """``symconv diagram``: write the connectivity diagram or the matrix picture."""
-    from symconv.cli.app import layer_from_args
+    from symconv.cli.options import layer_from_args
     from symconv.figures import FORMATS, connectivity_diagram, matrix_picture
 
     try:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from symconv.figures import layout, raster, tikz
+from symconv.layers.protocol import Kind
 from symconv.views.expansion import Expansion, as_expansion
 
 FORMATS = (".svg", ".png", ".tex")
@@ -90,7 +91,7 @@ class ConnectivityDiagram(Figure):
 
     def __init__(self, expansion: Expansion) -> None:
         self.expansion = drawable(expansion, "connectivity diagram")
-        transposed = getattr(expansion.spec, "transposed", False)
+        transposed = expansion.spec.kind is Kind.TRANSPOSED
         self.layout = (layout.connectivity_transposed if transposed else layout.connectivity)(expansion)
         scale = tikz.connectivity_scale(self.layout)
         self.width_cm = max(tikz.UNIT * (self.layout.width + 1), 12.5) * scale + 1.2

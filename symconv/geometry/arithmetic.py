@@ -12,6 +12,7 @@ Examples:
 from __future__ import annotations
 
 from symconv.base.validate import as_int
+from symconv.geometry.axis import Axis
 
 
 def _checked(input_length: int, kernel_size: int, stride: int, padding: int, dilation: int) -> tuple[int, ...]:
@@ -30,13 +31,13 @@ def conv_output_length(
 ) -> int:
     """``floor((L + 2p - d*(K-1) - 1)/s) + 1`` for symmetric padding ``p``."""
     length, size, s, p, d = _checked(input_length, kernel_size, stride, padding, dilation)
-    padded, extent = length + 2 * p, d * (size - 1) + 1
-    if padded < extent:
+    axis = Axis(length, size, s, d, padding=(p, p))
+    if axis.padded_size < axis.extent:
         raise ValueError(
-            f"'input_length' {length} padded to {padded} is shorter than the dilated kernel extent "
-            f"dilation*(kernel_size-1)+1 = {d}*({size}-1)+1 = {extent}."
+            f"'input_length' {length} padded to {axis.padded_size} is shorter than the dilated kernel extent "
+            f"dilation*(kernel_size-1)+1 = {d}*({size}-1)+1 = {axis.extent}."
         )
-    return (padded - extent) // s + 1
+    return int(axis.output_size)
 
 
 def check_output_padding(output_padding: int, stride: int, dilation: int) -> None:
@@ -60,7 +61,9 @@ def transposed_output_length(
     length, size, s, p, d = _checked(input_length, kernel_size, stride, padding, dilation)
     op = as_int("output_padding", output_padding, minimum=0)
     check_output_padding(op, s, d)
-    out = (length - 1) * s - 2 * p + d * (size - 1) + op + 1
+    # the transposed layer reads its input dilated by the stride, padded by d*(K-1) - p (plus output_padding)
+    full = d * (size - 1)
+    out = int(Axis(length, size, 1, d, input_dilation=s, padding=(full - p, full - p + op)).output_size)
     if out < 1:
         raise ValueError(
             f"the transposed convolution of {length} inputs would have {out} outputs (padding {p} too large)."

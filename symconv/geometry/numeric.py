@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from symconv.geometry.taps import Taps
+from symconv.geometry.geometry import CompactTaps
 
 _INT64_MAX = np.iinfo(np.int64).max
 _FLOAT_EXACT = 2**53
@@ -59,16 +59,18 @@ def as_exact(array: np.ndarray, dtype: np.dtype[Any]) -> np.ndarray:
     return array.astype(dtype, copy=False)
 
 
-def correlate_taps(taps: Taps, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, precision: Any = None) -> np.ndarray:
+def correlate_taps(
+    taps: CompactTaps, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, precision: Any = None
+) -> np.ndarray:
     """Apply the layer: ``x`` of shape ``(N, C_in, L)``, ``w`` ``(C_out, C_in/g, K)``, ``b`` ``(C_out,)`` or None.
 
     Returns ``(N, C_out, L_out)`` in the dtype chosen by :func:`common_dtype`. ``precision``
     (``np.float32`` or ``np.float64``) computes real float data in that dtype instead of
     float64: float32 is faster and exact on integers whose partial sums stay below ``2**24``.
     """
-    spec = taps.spec
+
     arrays = (x, w) if b is None else (x, w, b)
-    terms = taps.in_per_group * spec.kernel_size
+    terms = taps.in_per_group * taps.kernel_size
     dtype = common_dtype(*arrays, terms=terms)
     if precision is not None:
         if np.dtype(precision) not in (np.dtype(np.float32), np.dtype(np.float64)):
@@ -80,8 +82,8 @@ def correlate_taps(taps: Taps, x: np.ndarray, w: np.ndarray, b: np.ndarray | Non
     if dtype == np.int64 and int_bound(x, w, terms=terms) < _FLOAT_EXACT:
         work = np.dtype(np.float64)
     xw, ww = as_exact(x, work), as_exact(w, work)
-    n, g, s = x.shape[0], spec.groups, spec.stride
-    ci, co, size = taps.in_per_group, taps.out_per_group, spec.kernel_size
+    n, g, s = x.shape[0], taps.groups, taps.stride
+    ci, co, size = taps.in_per_group, taps.out_per_group, taps.kernel_size
     n_out = taps.output_length
     xg = xw.reshape(n, g, ci, taps.input_length)
     wg = ww.reshape(g, co, ci * size)
@@ -105,7 +107,7 @@ def correlate_taps(taps: Taps, x: np.ndarray, w: np.ndarray, b: np.ndarray | Non
                 if inside.any():
                     dst[..., m.edge_out[inside] - first] = xg[..., m.edge_in[inside]]
         np.matmul(wg, part.reshape(n, g, ci * size, last - first), out=out[..., first:last])
-    result = out.reshape(n, spec.out_channels, n_out)
+    result = out.reshape(n, taps.out_channels, n_out)
     if work != dtype:
         result = result.astype(dtype)
     if b is not None:

@@ -16,38 +16,14 @@ is ``(o*(C_in/groups) + c - gamma_o)*K + k``, the C-order position in ``w`` of s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from symconv.base.validate import as_index, as_int, check_position
-from symconv.geometry.padding import fold
-
-if TYPE_CHECKING:
-    from symconv.layers.conv import Conv1d
-
-
-@dataclass(frozen=True, eq=False)
-class KernelMap:
-    """The taps of one kernel position.
-
-    Outputs ``i`` in ``[lo, hi)`` read input ``stride*i + offset`` directly; ``edge_out[j]``
-    reads ``edge_in[j]`` through the padding fold. ``k`` is the weight index (for true
-    convolution, the flipped position).
-    """
-
-    k: int
-    offset: int
-    lo: int
-    hi: int
-    edge_out: np.ndarray
-    edge_in: np.ndarray
-
-    @property
-    def size(self) -> int:
-        return self.hi - self.lo + self.edge_out.size
+from symconv.geometry.axis import KernelMap as KernelMap  # Taps.maps holds them: importable from here too
+from symconv.geometry.geometry import Geometry, describe
 
 
 class Tap(NamedTuple):
@@ -70,25 +46,6 @@ class Counts(NamedTuple):
     dense_parameters: int
 
 
-def kernel_maps(spec: Conv1d, input_length: int, output_length: int, padding: tuple[int, int]) -> tuple[KernelMap, ...]:
-    """The compact taps of ``spec`` on ``input_length`` inputs: one :class:`KernelMap` per kernel position."""
-    s, d, size, n = spec.stride, spec.dilation, spec.kernel_size, input_length
-    maps = []
-    for j in range(size):
-        offset = d * j - padding[0]
-        lo = min(max(0, -(offset // s)), output_length)
-        hi = max(lo, min(output_length, (n - 1 - offset) // s + 1))
-        if spec.padding_mode == "zeros":  # every tap outside [lo, hi) reads a zero pad: none is kept
-            outside = np.zeros(0, dtype=np.int64)  # (and padding=2**40 must not allocate 2**41 of them)
-        else:
-            outside = np.r_[np.arange(lo, dtype=np.int64), np.arange(hi, output_length, dtype=np.int64)]
-        folded = fold(spec.padding_mode, s * outside + offset, n)
-        keep = folded >= 0
-        k = size - 1 - j if spec.flip else j
-        maps.append(KernelMap(k, offset, lo, hi, outside[keep], folded[keep]))
-    return tuple(maps)
-
-
 class Taps:
     """The connectivity of a layer at one input length, with queries.
 
@@ -106,20 +63,51 @@ class Taps:
         Counts(taps=9, parameters=4, nonzeros=9, dense_parameters=18)
     """
 
-    def __init__(self, spec: Conv1d, input_length: int, output_length: int, padding: tuple[int, int]) -> None:
-        self.spec = spec
-        self.input_length = input_length
-        self.output_length = output_length
-        self.padding = padding
-        self.maps = kernel_maps(spec, input_length, output_length, padding)
+    def __init__(self, geometry: Geometry) -> None:
+        if len(geometry.axes) != 1:
+            raise ValueError(f"'geometry' must have one axis here (got {len(geometry.axes)}).")
+        (axis,) = geometry.axes
+        if not axis.concrete:
+            raise ValueError(f"'geometry' must have integer sizes to give taps (got {axis}).")
+        if axis.input_dilation != 1:
+            raise ValueError(
+                f"'geometry' must read an undilated input (got input_dilation={axis.input_dilation}); "
+                "a transposed layer's taps are its convolution's, read backwards (TransposedTaps)."
+            )
+        self.geometry = geometry
+        self.axis = axis
+        self.channels = geometry.channels
+        self.input_length = int(axis.size)
+        self.output_length = int(axis.output_size)
+        self.padding = (int(axis.padding[0]), int(axis.padding[1]))
+        self.stride = int(axis.stride)
+        self.kernel_size = int(axis.kernel_size)
+        self.maps = axis.kernel_maps()
+
+    @property
+    def in_channels(self) -> int:
+        return self.channels.in_channels
+
+    @property
+    def out_channels(self) -> int:
+        return self.channels.out_channels
+
+    @property
+    def groups(self) -> int:
+        return self.channels.groups
 
     @property
     def in_per_group(self) -> int:
-        return self.spec.in_channels // self.spec.groups
+        return self.channels.in_per_group
 
     @property
     def out_per_group(self) -> int:
-        return self.spec.out_channels // self.spec.groups
+        return self.channels.out_per_group
+
+    @property
+    def weight_shape(self) -> tuple[int, int, int]:
+        """``(C_out, C_in/groups, K)``: the weight the taps index."""
+        return (self.out_channels, self.in_per_group, self.kernel_size)
 
     def apply(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, precision: Any = None) -> np.ndarray:
         """The layer on numbers: ``x`` ``(N, C_in, L)`` to ``(N, C_out, L_out)`` (see :mod:`symconv.geometry.numeric`).
@@ -143,10 +131,10 @@ class Taps:
         return weight_grad(self, x, delta)
 
     def __len__(self) -> int:
-        return sum(m.size for m in self.maps) * self.spec.out_channels * self.in_per_group
+        return sum(m.size for m in self.maps) * self.out_channels * self.in_per_group
 
     def __repr__(self) -> str:
-        return f"<Taps of {self.spec!r} on L={self.input_length}: {len(self)} taps>"
+        return f"<Taps on L={self.input_length}: {describe(self.geometry)}: {len(self)} taps>"
 
     @cached_property
     def spatial(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -155,7 +143,7 @@ class Taps:
         for m in self.maps:
             interior = np.arange(m.lo, m.hi, dtype=np.int64)
             outs += [interior, m.edge_out]
-            ins += [self.spec.stride * interior + m.offset, m.edge_in]
+            ins += [self.stride * interior + m.offset, m.edge_in]
             ks.append(np.full(m.size, m.k, dtype=np.int64))
         if not outs:
             empty = np.zeros(0, dtype=np.int64)
@@ -164,8 +152,8 @@ class Taps:
 
     def channel_pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every ``(o, c, cw)``: output channel, input channel, and ``cw = c - gamma_o``, its index within o's group."""
-        o = np.repeat(np.arange(self.spec.out_channels, dtype=np.int64), self.in_per_group)
-        cw = np.tile(np.arange(self.in_per_group, dtype=np.int64), self.spec.out_channels)
+        o = np.repeat(np.arange(self.out_channels, dtype=np.int64), self.in_per_group)
+        cw = np.tile(np.arange(self.in_per_group, dtype=np.int64), self.out_channels)
         return o, (o // self.out_per_group) * self.in_per_group + cw, cw
 
     def triples(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -175,7 +163,7 @@ class Taps:
         """
         i, t, k = self.spatial
         o, c, cw = self.channel_pairs()
-        size = self.spec.kernel_size
+        size = self.kernel_size
         rows = (o[:, None] * self.output_length + i[None, :]).ravel()
         cols = (c[:, None] * self.input_length + t[None, :]).ravel()
         weights = ((o * self.in_per_group + cw)[:, None] * size + k[None, :]).ravel()
@@ -187,14 +175,14 @@ class Taps:
 
     def feeding(self, o: int, i: int) -> list[Tap]:
         """The taps into output ``(o, i)``: which inputs, through which weights."""
-        o, i = check_position("output position", ("o", "i"), (o, i), (self.spec.out_channels, self.output_length))
+        o, i = check_position("output position", ("o", "i"), (o, i), (self.out_channels, self.output_length))
         first = self._pairs_for_group(o).start
         spatial = self._reading(i)
         return sorted(Tap((o, i), (c, t), (o, c - first, k)) for c in self._pairs_for_group(o) for t, k in spatial)
 
     def fed_by(self, c: int, t: int) -> list[Tap]:
         """The taps out of input ``(c, t)``: which outputs it reaches, through which weights."""
-        c, t = check_position("input position", ("c", "t"), (c, t), (self.spec.in_channels, self.input_length))
+        c, t = check_position("input position", ("c", "t"), (c, t), (self.in_channels, self.input_length))
         group = c // self.in_per_group
         cw = c - group * self.in_per_group
         outs = range(group * self.out_per_group, (group + 1) * self.out_per_group)
@@ -209,7 +197,7 @@ class Taps:
         Sorted by output; ``limit`` keeps only the first ``limit`` pairs (in time proportional to
         ``limit``: a weight of a long layer has a pair per output position).
         """
-        shape = self.spec.weight_shape
+        shape = self.weight_shape
         o, cw, k = (as_index(name, value) for name, value in (("o", o), ("cw", cw), ("k", k)))
         for name, value, bound in zip(("o", "cw", "k"), (o, cw, k), shape):
             if not 0 <= value < bound:
@@ -220,7 +208,7 @@ class Taps:
         edges = sorted(zip(m.edge_out.tolist(), m.edge_in.tolist()))  # outputs below lo, then from hi on
         below = [p for p in edges if p[0] < m.lo]
         stop = m.hi if limit is None else min(m.hi, m.lo + max(0, limit - len(below)))
-        pairs = below + [(i, self.spec.stride * i + m.offset) for i in range(m.lo, stop)] + edges[len(below) :]
+        pairs = below + [(i, self.stride * i + m.offset) for i in range(m.lo, stop)] + edges[len(below) :]
         return [((o, i), (c, t)) for i, t in pairs[:limit]]
 
     def receptive_field(self, o: int, i: int) -> list[tuple[int, int]]:
@@ -234,7 +222,7 @@ class Taps:
         offsets differ), so only the folded edge taps are compared, with each other and with the
         interior taps: ``O(K + edges)``, whatever the input length.
         """
-        s = self.spec.stride
+        s = self.stride
         by_offset = {m.offset: m for m in self.maps}
         folded = set()
         for m in self.maps:
@@ -243,7 +231,7 @@ class Taps:
                 if other is None or not other.lo <= i < other.hi:
                     folded.add((i, t))
         distinct = sum(m.hi - m.lo for m in self.maps) + len(folded)
-        return distinct * self.spec.out_channels * self.in_per_group
+        return distinct * self.out_channels * self.in_per_group
 
     @cached_property
     def _edges(self) -> tuple[list[dict[int, int]], list[dict[int, list[int]]]]:
@@ -260,7 +248,7 @@ class Taps:
 
     def _reading(self, i: int) -> list[tuple[int, int]]:
         """``(t, k)`` for every spatial tap into output position ``i``: one lookup per kernel map."""
-        s, out = self.spec.stride, []
+        s, out = self.stride, []
         for m, edges in zip(self.maps, self._edges[0]):
             if m.lo <= i < m.hi:
                 out.append((s * i + m.offset, m.k))
@@ -270,7 +258,7 @@ class Taps:
 
     def _read_by(self, t: int) -> list[tuple[int, int]]:
         """``(i, k)`` for every spatial tap out of input position ``t``: one division per kernel map."""
-        s, out = self.spec.stride, []
+        s, out = self.stride, []
         for m, edges in zip(self.maps, self._edges[1]):
             i, r = divmod(t - m.offset, s)
             if r == 0 and m.lo <= i < m.hi:
@@ -280,6 +268,8 @@ class Taps:
 
     def counts(self) -> Counts:
         """Taps, parameters, matrix non-zeros, and the parameters of the equivalent dense layer."""
-        n_out = self.spec.out_channels * self.output_length
-        dense = n_out * self.spec.in_channels * self.input_length + (n_out if self.spec.bias else 0)
-        return Counts(len(self), self.spec.num_parameters, self.nonzeros(), dense)
+        n_out = self.out_channels * self.output_length
+        bias = self.geometry.bias
+        dense = n_out * self.in_channels * self.input_length + (n_out if bias else 0)
+        parameters = self.out_channels * self.in_per_group * self.kernel_size + (self.out_channels if bias else 0)
+        return Counts(len(self), parameters, self.nonzeros(), dense)

@@ -12,17 +12,47 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 import sympy
 
 from symconv.base.verification import Check
 from symconv.geometry.padding import fold
+from symconv.views.expansion import Expansion
+from symconv.views.lazy import LazyArray, LazyMatrix
 
-if TYPE_CHECKING:
-    from symconv.grad.gradients import Gradients
+
+class GradientParts(Protocol):
+    """What the closed forms and the numbers read of a layer's gradients.
+
+    :class:`~symconv.grad.gradients.Gradients` is one; the modules below it are written against
+    this protocol, so that they need not import it.
+    """
+
+    expansion: Expansion
+    activation: tuple[str, Callable[[Any], Any]] | None
+    loss: Any
+
+    @property
+    def delta(self) -> LazyMatrix: ...
+
+    @property
+    def dx(self) -> LazyArray: ...
+
+    @property
+    def dw(self) -> LazyArray: ...
+
+    @property
+    def db(self) -> LazyArray | None: ...
+
+    @property
+    def upstream(self) -> sympy.ImmutableMatrix: ...
+
+    @property
+    def output_symbols(self) -> sympy.Array: ...
 
 
 @dataclass(frozen=True)
@@ -51,19 +81,14 @@ class Identity:
         return f"{self.name}: {self.statement}\n  {sympy.sstr(self.formula)}"
 
 
-def closed_forms(g: Gradients) -> tuple[Identity, ...]:
+def closed_forms(g: GradientParts) -> tuple[Identity, ...]:
     """The bias, weight and input gradient closed forms of a convolution layer."""
     e = g.expansion
-    spec = e.spec
-    if getattr(spec, "transposed", False):
-        from symconv.layers.transposed import transposed_forms
-
-        return transposed_forms(g)
     delta = [list(g.delta.row(o)) for o in range(g.delta.rows)]
     xpad = _padded(e)
     forms = [_weight_form(g, delta, xpad), _input_form(g, delta)]
     if g.db is not None:
-        forms.insert(0, _bias_form(g, delta))
+        forms.insert(0, bias_form(g, delta))
     return tuple(forms)
 
 
@@ -79,7 +104,7 @@ def _indices() -> tuple[sympy.Symbol, ...]:
     return sympy.symbols("o c k i u", integer=True, nonnegative=True)
 
 
-def _bias_form(g: Gradients, delta: list[list[Any]]) -> Identity:
+def bias_form(g: GradientParts, delta: list[list[Any]]) -> Identity:
     o, _, _, i, _ = _indices()
     d, b = sympy.IndexedBase("delta"), sympy.IndexedBase("b")
     n_out = g.expansion.output_length
@@ -89,7 +114,7 @@ def _bias_form(g: Gradients, delta: list[list[Any]]) -> Identity:
     return Identity("bias gradient", statement, formula, tuple(g.db), closed, (len(delta),))  # type: ignore[arg-type]
 
 
-def _weight_form(g: Gradients, delta: list[list[Any]], xpad: list[list[Any]]) -> Identity:
+def _weight_form(g: GradientParts, delta: list[list[Any]], xpad: list[list[Any]]) -> Identity:
     e, spec = g.expansion, g.expansion.spec
     s, dil, size = spec.stride, spec.dilation, spec.kernel_size
     c_in, c_out = spec.in_channels // spec.groups, spec.out_channels // spec.groups
@@ -114,7 +139,7 @@ def _weight_form(g: Gradients, delta: list[list[Any]], xpad: list[list[Any]]) ->
     return Identity("weight gradient", statement, formula, explicit, tuple(closed), spec.weight_shape)
 
 
-def _input_form(g: Gradients, delta: list[list[Any]]) -> Identity:
+def _input_form(g: GradientParts, delta: list[list[Any]]) -> Identity:
     e, spec = g.expansion, g.expansion.spec
     s, dil, size = spec.stride, spec.dilation, spec.kernel_size
     c_in, c_out = spec.in_channels // spec.groups, spec.out_channels // spec.groups

@@ -21,8 +21,11 @@ import sympy
 from symconv.base.symbols import entries
 from symconv.base.verification import Check, Verification, same
 from symconv.grad.forms import Identity, closed_forms
+from symconv.grad.numbers import numeric_gradients
+from symconv.grad.transposed_forms import transposed_forms
 from symconv.layers.activations import activation as resolve_activation
 from symconv.layers.activations import derivative
+from symconv.layers.protocol import Kind
 from symconv.views import build as views
 from symconv.views.build import grouped_sums, total
 from symconv.views.expansion import Expansion
@@ -221,7 +224,7 @@ class Gradients:
     def identities(self) -> tuple[Identity, ...]:
         """The closed forms (bias, weight, input gradient), each with its explicit counterpart."""
         views.check(self.expansion, "the closed forms", self.dw.source.terms, "g.dw[o, c, k], g.dx[c, t], g.db[o]")
-        return closed_forms(self)
+        return (transposed_forms if self.expansion.spec.kind is Kind.TRANSPOSED else closed_forms)(self)
 
     def verify(self, identities: Sequence[Identity] | None = None) -> Verification:
         """Prove every closed form and every explicit gradient against ``sympy.diff``.
@@ -267,8 +270,6 @@ class Gradients:
             ``{"dx", "dw", "db", "delta"}``: ``dx`` shaped like ``x``; ``dw`` and ``db`` summed
             over the batch (``db`` is None without bias); ``delta`` is ``dL/dz``.
         """
-        from symconv.grad.numbers import numeric_gradients
-
         return numeric_gradients(self, x, w, b, delta, target)
 
 

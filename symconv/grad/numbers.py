@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import sympy
 
 from symconv.base.values import as_numbers, exact
 from symconv.geometry.adjoint import bias_grad
+from symconv.grad.forms import GradientParts
+from symconv.layers.activations import derivative
 from symconv.layers.softplus import softplus_numbers
-
-if TYPE_CHECKING:
-    from symconv.grad.gradients import Gradients
 
 
 def activation_numbers(name: str, f: Any, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -34,8 +33,6 @@ def activation_numbers(name: str, f: Any, z: np.ndarray) -> tuple[np.ndarray, np
         return sig, sig * (1 - sig)
     if name == "sigma":
         raise ValueError("activation 'sigma' is an undefined function: numeric gradients need a concrete activation.")
-    from symconv.layers.activations import derivative
-
     u = sympy.Dummy("u")
     value, slope = sympy.Lambda(u, f(u)), sympy.Lambda(u, derivative(name, f, u))
     apply = np.frompyfunc(lambda t, fn: fn(exact("z", t)), 2, 1)
@@ -76,7 +73,7 @@ def _exact_scale(a: np.ndarray, numerator: int, denominator: int) -> np.ndarray:
     return a * (numerator / denominator)
 
 
-def numeric_gradients(g: Gradients, x: Any, w: Any, b: Any, delta: Any, target: Any) -> dict[str, Any]:
+def numeric_gradients(g: GradientParts, x: Any, w: Any, b: Any, delta: Any, target: Any) -> dict[str, Any]:
     """See :meth:`symconv.grad.gradients.Gradients.evaluate`."""
     e = g.expansion
     xa, unbatch = e._input_array(x)
@@ -98,7 +95,7 @@ def numeric_gradients(g: Gradients, x: Any, w: Any, b: Any, delta: Any, target: 
     return result
 
 
-def _upstream(g: Gradients, out: np.ndarray, shape: Any, unbatch: int, delta: Any, target: Any) -> np.ndarray:
+def _upstream(g: GradientParts, out: np.ndarray, shape: Any, unbatch: int, delta: Any, target: Any) -> np.ndarray:
     if g.loss is None:
         if delta is None:
             raise ValueError("'delta' (the upstream gradient dL/d(output)) is required for a generic loss.")

@@ -19,6 +19,7 @@ import numpy as np
 import sympy
 
 from symconv.geometry.padding import fold
+from symconv.layers.protocol import Kind
 
 _FILENAME = "<symconv reference {}>"
 
@@ -49,7 +50,7 @@ def reference_source(spec: Any) -> str:
 
 def is_transposed(spec: Any) -> bool:
     """Whether ``spec`` is a transposed convolution (``ConvTranspose1d``)."""
-    return bool(getattr(spec, "transposed", False))
+    return bool(spec.kind is Kind.TRANSPOSED)
 
 
 def _transposed_source(spec: Any) -> str:

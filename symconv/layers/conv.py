@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from symconv.base.validate import as_bool, as_int, as_size, check_groups, one_of
+from symconv.geometry.axis import Axis
+from symconv.geometry.geometry import Channels, Geometry
 from symconv.geometry.padding import PADDING_MODES, Padding, check_padding_fits, normalize_padding, resolve_padding
+from symconv.geometry.taps import Taps
+from symconv.layers.protocol import Kind, expand_layer
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
-
-    from symconv.geometry.taps import Taps
-    from symconv.views.expansion import Expansion
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,8 @@ class Conv1d:
     padding_mode: str = "zeros"
     flip: bool = False
 
+    kind: ClassVar[Kind] = Kind.CONVOLUTION
+
     def __post_init__(self) -> None:
         put = functools.partial(object.__setattr__, self)
         put("in_channels", as_int("in_channels", self.in_channels, minimum=1))
@@ -112,8 +115,8 @@ class Conv1d:
             self.padding, kernel_size=self.kernel_size, stride=self.stride, dilation=self.dilation, input_length=length
         )
 
-    def output_length(self, input_length: int) -> int:
-        """``floor((L + p_left + p_right - d*(K-1) - 1) / s) + 1``, after checking the input fits.
+    def geometry(self, input_length: int) -> Geometry:
+        """The layer's axis and channel map on ``input_length`` inputs, after checking the input fits.
 
         Raises:
             ValueError: If the padded input is shorter than the dilated kernel, or the
@@ -122,21 +125,29 @@ class Conv1d:
         """
         left, right = self.resolve_padding(input_length)
         check_padding_fits(self.padding_mode, (left, right), input_length)
-        padded = input_length + left + right
-        extent = self.dilation * (self.kernel_size - 1) + 1
-        if padded < extent:
+        axis = Axis(
+            input_length, self.kernel_size, self.stride, self.dilation, 1, (left, right), self.padding_mode, self.flip
+        )
+        if axis.padded_size < axis.extent:
             raise ValueError(
                 f"'input_length' {input_length} with padding ({left}, {right}) gives a padded length of "
-                f"{padded}, shorter than the dilated kernel extent dilation*(kernel_size-1)+1 = "
-                f"{self.dilation}*({self.kernel_size}-1)+1 = {extent}."
+                f"{axis.padded_size}, shorter than the dilated kernel extent dilation*(kernel_size-1)+1 = "
+                f"{self.dilation}*({self.kernel_size}-1)+1 = {axis.extent}."
             )
-        return (padded - extent) // self.stride + 1
+        return Geometry((axis,), Channels(self.in_channels, self.out_channels, self.groups), self.bias)
+
+    def output_length(self, input_length: int) -> int:
+        """``floor((L + p_left + p_right - d*(K-1) - 1) / s) + 1``, after checking the input fits (:meth:`geometry`)."""
+        return int(self.geometry(input_length).axes[0].output_size)
+
+    def resolve(self, input_length: int) -> Conv1d:
+        """The layer that computes this one on ``input_length`` inputs: itself (a NumPy mode resolves to a Conv1d)."""
+        as_int("input_length", input_length, minimum=1)
+        return self
 
     def make_taps(self, input_length: int) -> Taps:
         """The connectivity of this layer on ``input_length`` inputs (validated)."""
-        from symconv.geometry.taps import Taps
-
-        return Taps(self, input_length, self.output_length(input_length), self.resolve_padding(input_length))
+        return Taps(self.geometry(input_length))
 
     def expand(
         self,
@@ -145,7 +156,7 @@ class Conv1d:
         index_base: int = 0,
         names: Mapping[str, str] | None = None,
         max_terms: int | None = None,
-    ) -> Expansion:
+    ) -> Any:
         """Pair the layer with an input length: equations, matrix, connectivity, numbers.
 
         Args:
@@ -158,9 +169,7 @@ class Conv1d:
         Returns:
             The cached :class:`~symconv.views.expansion.Expansion` of this layer at that length.
         """
-        from symconv.views.expansion import expand
-
-        return expand(self, input_length, index_base=index_base, names=names, max_terms=max_terms)
+        return expand_layer(self, input_length, index_base=index_base, names=names, max_terms=max_terms)
 
     def describe(self) -> str:
         """A one-line statement of what the layer computes."""

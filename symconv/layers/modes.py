@@ -23,13 +23,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, ClassVar
 
 from symconv.base.validate import as_int, as_size, one_of
+from symconv.geometry.geometry import Geometry
+from symconv.geometry.taps import Taps
 from symconv.layers.conv import Conv1d
-
-if TYPE_CHECKING:
-    from symconv.views.expansion import Expansion
+from symconv.layers.protocol import Kind, expand_layer
 
 MODES = ("full", "same", "valid")
 CONVENTIONS = ("numpy", "scipy")
@@ -46,6 +46,12 @@ class NumpyMode:
     kernel_size: int
     mode: str
     convention: str
+
+    kind: ClassVar[Kind] = Kind.CONVOLUTION
+    #: One channel in and out, no bias: the arrays NumPy and SciPy take.
+    in_channels: ClassVar[int] = 1
+    out_channels: ClassVar[int] = 1
+    bias: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
         one_of("operation", self.operation, ("convolve", "correlate"))
@@ -76,6 +82,19 @@ class NumpyMode:
         right = out - 1 - length - left + size
         return Conv1d(1, 1, size, padding=(left, right), bias=False, flip=self.operation == "convolve")
 
+    def geometry(self, input_length: int) -> Geometry:
+        """The geometry of the :class:`~symconv.Conv1d` this mode resolves to on ``input_length`` inputs."""
+        return self.resolve(input_length).geometry(input_length)
+
+    def make_taps(self, input_length: int) -> Taps:
+        """The taps of this mode on ``input_length`` inputs."""
+        return Taps(self.geometry(input_length))
+
+    def describe(self) -> str:
+        """A one-line statement of what the mode computes."""
+        library = {"numpy": "np", "scipy": "scipy.signal"}[self.convention]
+        return f"{library}.{self.operation}(x, w, mode={self.mode!r}) with a kernel of {self.kernel_size}"
+
     def expand(
         self,
         input_length: int,
@@ -83,11 +102,9 @@ class NumpyMode:
         index_base: int = 0,
         names: Mapping[str, str] | None = None,
         max_terms: int | None = None,
-    ) -> Expansion:
+    ) -> Any:
         """The :class:`~symconv.views.expansion.Expansion` of this mode on ``input_length`` inputs."""
-        from symconv.views.expansion import expand
-
-        return expand(self, input_length, index_base=index_base, names=names, max_terms=max_terms)
+        return expand_layer(self, input_length, index_base=index_base, names=names, max_terms=max_terms)
 
 
 def convolve(kernel_size: int, mode: str = "full", convention: str = "numpy") -> NumpyMode:

@@ -9,7 +9,7 @@ symbols ``h`` (and the layer's own parameters), ``backward(h, delta)`` returns
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import sympy
 from sympy import ImmutableMatrix as Matrix
@@ -17,6 +17,7 @@ from sympy import ImmutableMatrix as Matrix
 from symconv.base.symbols import symbol_array
 from symconv.base.validate import as_bool, as_int, as_size
 from symconv.layers.activations import activation, derivative
+from symconv.layers.protocol import Kind
 
 
 def _pool_length(length: int, size: int, stride: int, pad: int, dil: int, ceil_mode: bool) -> int:
@@ -34,6 +35,8 @@ def _pool_length(length: int, size: int, stride: int, pad: int, dil: int, ceil_m
 @dataclass(frozen=True)
 class Activation:
     """An elementwise nonlinearity: a name (``'relu'``, ``'tanh'``, …) or a callable."""
+
+    kind: ClassVar[Kind] = Kind.ACTIVATION
 
     f: Any = "relu"
 
@@ -55,8 +58,10 @@ class Activation:
         return Matrix(*h.shape, [derivative(name, f, v) * d for v, d in zip(h, delta)]), {}
 
 
-class _Pool:
+class Pool:
     """Windows and output lengths shared by the pooling layers (each declares its fields in PyTorch's order)."""
+
+    kind: ClassVar[Kind] = Kind.POOLING
 
     kernel_size: int
     stride: int | None
@@ -113,7 +118,7 @@ class _Pool:
 
 
 @dataclass(frozen=True)
-class AvgPool1d(_Pool):
+class AvgPool1d(Pool):
     """``torch.nn.AvgPool1d``, with its parameters in its positional order: ``kernel_size``,
     ``stride`` (default ``kernel_size``), ``padding``, ``ceil_mode``, ``count_include_pad``."""
 
@@ -152,7 +157,7 @@ class AvgPool1d(_Pool):
 
 
 @dataclass(frozen=True)
-class MaxPool1d(_Pool):
+class MaxPool1d(Pool):
     """``torch.nn.MaxPool1d``, with its parameters in its positional order: ``kernel_size``,
     ``stride`` (default ``kernel_size``), ``padding`` (never selected), ``dilation``,
     ``return_indices`` (only ``False``: the layer returns the maxima), ``ceil_mode``.
@@ -207,6 +212,8 @@ class MaxPool1d(_Pool):
 class Flatten:
     """``torch.nn.Flatten``: ``(C, L)`` to one row of ``C*L`` features, channel-major."""
 
+    kind: ClassVar[Kind] = Kind.FLATTEN
+
     def output_shape(self, shape: tuple[int, int]) -> tuple[int, int]:
         return (1, shape[0] * shape[1])
 
@@ -220,6 +227,8 @@ class Flatten:
 @dataclass(frozen=True)
 class Linear:
     """``torch.nn.Linear`` on the last axis: ``out[c, j] = b[j] + sum_f W[j, f] * h[c, f]``."""
+
+    kind: ClassVar[Kind] = Kind.DENSE
 
     in_features: int
     out_features: int

@@ -13,19 +13,20 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import sympy
 from sympy import ImmutableMatrix as Matrix
 
 from symconv.base.symbols import entries, symbol_array
-from symconv.base.validate import _is_int, as_int, check_position
+from symconv.base.validate import as_int, check_position, is_int
 from symconv.base.values import exact
 from symconv.base.verification import Check, Verification, same
 from symconv.grad.gradients import gradients
 from symconv.layers.activations import relu_slopes
 from symconv.layers.conv import Conv1d
+from symconv.layers.protocol import Kind, TapsLayer
 from symconv.layers.stages import Activation, AvgPool1d, Flatten, Linear, MaxPool1d
 from symconv.layers.transposed import ConvTranspose1d
 from symconv.stack.terms import stack_terms
@@ -51,6 +52,7 @@ class Sequential:
     """
 
     layers: tuple[Any, ...]
+    kind: ClassVar[Kind] = Kind.STACK
 
     def __init__(self, *layers: Any) -> None:
         for j, layer in enumerate(layers):
@@ -97,7 +99,7 @@ class Sequential:
     def _in_channels(self, in_channels: int | None) -> int:
         """``in_channels`` checked, or the first convolution's (1 without one)."""
         if in_channels is None:
-            first = next((la for la in self.layers if isinstance(la, (Conv1d, ConvTranspose1d))), None)
+            first = next((la for la in self.layers if isinstance(la, TapsLayer)), None)
             in_channels = first.in_channels if first is not None else 1
         return as_int("in_channels", in_channels, minimum=1)
 
@@ -131,7 +133,7 @@ class StackExpansion:
             h = stage.outputs
 
     def _stage(self, j: int, layer: Any, h: Matrix) -> Stage:
-        if isinstance(layer, (Conv1d, ConvTranspose1d)):
+        if isinstance(layer, TapsLayer):
             if h.shape[0] != layer.in_channels:
                 raise ValueError(f"layer {j} expects {layer.in_channels} channels but the stack gives {h.shape[0]}.")
             names = {"x": "u", "w": f"w{j}", "b": f"b{j}", "z": f"h{j}"}
@@ -139,7 +141,7 @@ class StackExpansion:
             local = e.z.xreplace(dict(zip(entries(e.x), entries(h))))
             params = {"w": e.w} if e.b is None else {"w": e.w, "b": e.b}
             return Stage(j, layer, h, Matrix(e.z_symbols.tolist()), params, local, e)
-        params = layer.parameters(str(j)) if isinstance(layer, Linear) else {}
+        params = layer.parameters(str(j)) if layer.kind is Kind.DENSE else {}
         shape = layer.output_shape(h.shape)
         outputs = Matrix(symbol_array(f"h{j}", shape, (shape[0] > 1, True), 0).tolist())
         return Stage(j, layer, h, outputs, params, layer.forward(h, params))
@@ -273,7 +275,7 @@ class StackGradients:
         tie, so it is checked at ``points`` random rational points off ties and kinks.
         """
         points = as_int("points", points, minimum=1)
-        if not _is_int(seed):
+        if not is_int(seed):
             raise TypeError(f"'seed' must be an int (got {seed!r} of type {type(seed).__name__}).")
         seed = int(seed)
         loss, grads, symbols = self.loss_expression, self.composed_gradients(), self._symbols()

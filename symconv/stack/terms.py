@@ -23,9 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from symconv.layers.conv import Conv1d
-from symconv.layers.stages import Activation, Flatten, Linear, _Pool
-from symconv.layers.transposed import ConvTranspose1d
+from symconv.layers.protocol import Kind, TapsLayer
 
 
 def stage_shapes(layers: tuple[Any, ...], shape: tuple[int, int]) -> list[tuple[int, int]]:
@@ -37,7 +35,7 @@ def stage_shapes(layers: tuple[Any, ...], shape: tuple[int, int]) -> list[tuple[
     """
     shapes = []
     for j, layer in enumerate(layers, start=1):
-        if isinstance(layer, (Conv1d, ConvTranspose1d)):
+        if isinstance(layer, TapsLayer):
             if shape[0] != layer.in_channels:
                 raise ValueError(f"layer {j} expects {layer.in_channels} channels but the stack gives {shape[0]}.")
             shape = (layer.out_channels, layer.output_length(shape[1]))
@@ -51,13 +49,14 @@ def stage_terms(layer: Any, shape: tuple[int, int], out: tuple[int, int]) -> int
     """The terms of one stage reading ``shape`` and writing ``out``: connections, biases, outputs."""
     rows, length = shape
     outputs = out[0] * out[1]
-    if isinstance(layer, (Conv1d, ConvTranspose1d)):
+    kind = getattr(layer, "kind", None)
+    if isinstance(layer, TapsLayer):
         return len(layer.make_taps(length)) + (outputs if layer.bias else 0) + outputs
-    if isinstance(layer, (Activation, Flatten)):
+    if kind in (Kind.ACTIVATION, Kind.FLATTEN):
         return rows * length + outputs
-    if isinstance(layer, _Pool):
+    if kind is Kind.POOLING:
         return rows * layer.connections(length) + outputs
-    if isinstance(layer, Linear):
+    if kind is Kind.DENSE:
         return rows * layer.out_features * layer.in_features + (outputs if layer.bias else 0) + outputs
     raise TypeError(f"'layer' must be a layer of a stack (got {type(layer).__name__}).")
 

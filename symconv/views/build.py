@@ -17,17 +17,60 @@ one per symbol. Views above the expansion's ``max_terms`` are refused whole (see
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 import sympy
 from sympy.core.basic import _args_sortkey
 
 from symconv.base.symbols import symbol, symbol_array
+from symconv.geometry.taps import Taps
+from symconv.layers.conv import Conv1d
 from symconv.views.lazy import Equations, LazyArray, LazyMatrix, Source, position
 
-if TYPE_CHECKING:
-    from symconv.views.expansion import Expansion
+
+class Expansion(Protocol):
+    """What the builders read of an expansion (:class:`symconv.views.expansion.Expansion` is the one).
+
+    Written as a protocol so that this module sits below the class that calls it.
+    """
+
+    layer: Any
+    spec: Conv1d
+    taps: Taps
+    input_length: int
+    output_length: int
+    index_base: int
+    names: dict[str, str]
+    max_terms: int
+
+    @property
+    def matrix_shape(self) -> tuple[int, int]: ...
+
+    @property
+    def x(self) -> LazyArray: ...
+
+    @property
+    def w(self) -> LazyArray: ...
+
+    @property
+    def b(self) -> LazyArray | None: ...
+
+    @property
+    def z_symbols(self) -> LazyArray: ...
+
+    @property
+    def z(self) -> LazyMatrix: ...
+
+    @property
+    def bias_vector(self) -> LazyMatrix: ...
+
+    @property
+    def equations(self) -> Equations: ...
+
+    def matrix_row(self, r: int) -> sympy.SparseMatrix: ...
+
+    def matrix_column(self, c: int) -> sympy.SparseMatrix: ...
 
 
 def product(a: sympy.Basic, b: sympy.Basic) -> sympy.Expr:
@@ -154,7 +197,7 @@ def matrix_entries(e: Expansion) -> dict[tuple[int, int], sympy.Expr]:
     """The non-zero entries ``{(row, column): weight or sum of weights}``, in linear time."""
     check(e, "the matrix", len(e.taps), "e.matrix_row(r) or e.matrix_column(c)")
     rows, cols, weights = e.taps.triples()
-    ncols = e._matrix_shape[1]
+    ncols = e.matrix_shape[1]
     key = rows * ncols + cols
     order = np.argsort(key, kind="stable")
     key, weights = key[order], weights[order]
@@ -179,7 +222,7 @@ def _summed(e: Expansion, keyed: list[tuple[int, tuple[int, int, int]]]) -> dict
 
 def matrix_row(e: Expansion, r: int) -> sympy.SparseMatrix:
     """Row ``r`` of the matrix (output ``(o, i)`` with ``r = o*L_out + i``), built from that output's taps."""
-    rows, cols = e._matrix_shape
+    rows, cols = e.matrix_shape
     o, i = divmod(position("r", r, rows), e.output_length)
     keyed = [(t.input[0] * e.input_length + t.input[1], t.weight) for t in e.taps.feeding(o, i)]
     return sympy.SparseMatrix(1, cols, {(0, c): v for c, v in _summed(e, keyed).items()})
@@ -187,7 +230,7 @@ def matrix_row(e: Expansion, r: int) -> sympy.SparseMatrix:
 
 def matrix_column(e: Expansion, c: int) -> sympy.SparseMatrix:
     """Column ``c`` of the matrix (input ``(c', t)`` with ``c = c'*L + t``), built from that input's taps."""
-    rows, cols = e._matrix_shape
+    rows, cols = e.matrix_shape
     ch, t = divmod(position("c", c, cols), e.input_length)
     keyed = [(tap.output[0] * e.output_length + tap.output[1], tap.weight) for tap in e.taps.fed_by(ch, t)]
     return sympy.SparseMatrix(rows, 1, {(r, 0): v for r, v in _summed(e, keyed).items()})

@@ -19,11 +19,12 @@ import numpy as np
 import sympy
 
 from symconv.base.symbols import check_names
-from symconv.base.validate import _is_int, as_int
+from symconv.base.validate import as_int, is_int
 from symconv.base.values import as_numbers, exact_values
 from symconv.geometry.taps import Taps
 from symconv.layers.activations import activation
 from symconv.layers.conv import Conv1d
+from symconv.layers.protocol import Kind, TapsLayer, register_expander
 from symconv.views import build as views
 from symconv.views.build import grouped_sums, product, total  # noqa: F401  (re-exported: built here before)
 from symconv.views.lazy import Equations, LazyArray, LazyMatrix
@@ -45,7 +46,7 @@ def expand(
 
     ``max_terms`` (default :data:`MAX_TERMS`, ten million) is the largest view built whole.
     """
-    if not (_is_int(index_base) and index_base in (0, 1)):
+    if not (is_int(index_base) and index_base in (0, 1)):
         raise ValueError(f"'index_base' must be 0 or 1 (got {index_base!r}).")
     # Validate before the cache: True == 1.0 == 1 hash alike and would hit another entry.
     index_base, input_length = int(index_base), as_int("input_length", input_length, minimum=1)
@@ -65,8 +66,9 @@ def as_expansion(layer: Any, input_length: int | None, **options: Any) -> Expans
         if input_length is not None:
             raise ValueError(f"'input_length' must be left out when 'layer' is an Expansion (got {input_length!r}).")
         return layer
-    if not hasattr(layer, "expand") or hasattr(layer, "layers"):
-        what = type(layer).__name__ + (", a stack; pass one of its layers" if hasattr(layer, "layers") else "")
+    if not isinstance(layer, TapsLayer):
+        stack = getattr(layer, "kind", None) is Kind.STACK
+        what = type(layer).__name__ + (", a stack; pass one of its layers" if stack else "")
         raise TypeError(f"'layer' must be a layer spec such as Conv1d, or an Expansion (got {what}).")
     if input_length is None:
         raise ValueError("'input_length' is required when 'layer' is a spec (got None).")
@@ -127,14 +129,14 @@ class Expansion:
         self, layer: Any, input_length: int, index_base: int, names: dict[str, str], max_terms: int = MAX_TERMS
     ) -> None:
         self.layer = layer
-        self.spec: Conv1d = layer.resolve(input_length) if hasattr(layer, "resolve") else layer
+        self.spec: Conv1d = layer.resolve(input_length)
         self.input_length = input_length
         self.index_base = index_base
         self.names = names
         self.max_terms = max_terms
         self.taps: Taps = self.spec.make_taps(input_length)
         self.output_length: int = self.taps.output_length
-        self.padding: tuple[int, int] = self.taps.padding
+        self.padding: tuple[int, int] = self.spec.resolve_padding(input_length)
 
     # -- symbols ---------------------------------------------------------------------------
     @property
@@ -205,18 +207,19 @@ class Expansion:
         return views.matrix_entries(self)
 
     @property
-    def _matrix_shape(self) -> tuple[int, int]:
+    def matrix_shape(self) -> tuple[int, int]:
+        """``(C_out*L_out, C_in*L)``: the shape of :attr:`matrix`, without building it."""
         return self.spec.out_channels * self.output_length, self.spec.in_channels * self.input_length
 
     @cached_property
     def _matrix(self) -> sympy.ImmutableSparseMatrix:
         """The matrix, immutable. Building it sorts every entry into a SymPy ``Dict`` (``ordered``):
         about 40x slower than the mutable one at L = 16384, so :attr:`matrix` does not go through it."""
-        return sympy.ImmutableSparseMatrix(*self._matrix_shape, self._matrix_entries)
+        return sympy.ImmutableSparseMatrix(*self.matrix_shape, self._matrix_entries)
 
     @cached_property
     def _mutable_matrix(self) -> sympy.SparseMatrix:
-        return sympy.SparseMatrix(*self._matrix_shape, self._matrix_entries)
+        return sympy.SparseMatrix(*self.matrix_shape, self._matrix_entries)
 
     @property
     def matrix(self) -> sympy.SparseMatrix:
@@ -352,3 +355,6 @@ class Expansion:
         if len(shown) < len(eqs):
             lines += [r"&\;\;\vdots", f"{sympy.latex(eqs[-1].lhs)} &= {sympy.latex(eqs[-1].rhs)}"]
         return "$\\displaystyle \\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}$"
+
+
+register_expander(expand)

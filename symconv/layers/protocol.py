@@ -1,0 +1,118 @@
+"""What a layer is: one protocol that every caller asks, instead of testing types or attributes.
+
+Every layer says its :class:`Kind`. A layer that is made explicit through taps (a convolution, a
+transposed convolution, a NumPy/SciPy mode) is a :class:`TapsLayer`: it turns an input length into
+its geometry and its taps, and ``expand`` pairs it with that length. The other stages of a stack
+(pooling, dense, activation, flatten) are :class:`StageLayer` s: they map a symbolic input to a
+symbolic output, and back.
+
+``expand`` belongs to the views, one floor up. So that imports run one way (layers never import
+views), the views register their expander here when symconv is imported
+(:func:`register_expander`), and a layer's ``expand`` calls :func:`expand_layer`.
+
+Examples:
+    >>> from symconv import Conv1d, ConvTranspose1d, MaxPool1d
+    >>> [layer.kind.value for layer in (Conv1d(1, 1, 3), ConvTranspose1d(1, 1, 3), MaxPool1d(2))]
+    ['convolution', 'transposed convolution', 'pooling']
+    >>> isinstance(Conv1d(1, 1, 3), TapsLayer), isinstance(MaxPool1d(2), TapsLayer)
+    (True, False)
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from sympy import ImmutableMatrix
+
+    from symconv.geometry.geometry import Geometry
+
+
+class Kind(enum.Enum):
+    """The kinds of layer symconv knows."""
+
+    CONVOLUTION = "convolution"
+    TRANSPOSED = "transposed convolution"
+    POOLING = "pooling"
+    DENSE = "dense"
+    ACTIVATION = "activation"
+    FLATTEN = "flatten"
+    STACK = "stack"
+
+
+@runtime_checkable
+class Layer(Protocol):
+    """Any layer: it says what kind it is."""
+
+    kind: ClassVar[Kind]
+
+
+@runtime_checkable
+class TapsLayer(Layer, Protocol):
+    """A layer made explicit by its taps: convolution, transposed convolution, a NumPy/SciPy mode.
+
+    ``resolve(L)`` is the layer that computes it at that length with its padding explicit (a
+    convolution is its own; a NumPy mode resolves to a :class:`~symconv.layers.conv.Conv1d`).
+    """
+
+    @property
+    def kernel_size(self) -> int: ...
+
+    @property
+    def in_channels(self) -> int: ...
+
+    @property
+    def out_channels(self) -> int: ...
+
+    @property
+    def bias(self) -> bool: ...
+
+    def output_length(self, input_length: int) -> int: ...
+
+    def resolve(self, input_length: int) -> TapsLayer: ...
+
+    def geometry(self, input_length: int) -> Geometry: ...
+
+    def make_taps(self, input_length: int) -> Any: ...
+
+    def describe(self) -> str: ...
+
+    def expand(
+        self,
+        input_length: int,
+        *,
+        index_base: int = 0,
+        names: Mapping[str, str] | None = None,
+        max_terms: int | None = None,
+    ) -> Any: ...
+
+
+@runtime_checkable
+class StageLayer(Layer, Protocol):
+    """A stage of a stack that is not made of taps: pooling, dense, activation, flatten."""
+
+    def output_shape(self, shape: tuple[int, int]) -> tuple[int, int]: ...
+
+    def forward(self, h: ImmutableMatrix, params: dict[str, Any]) -> ImmutableMatrix: ...
+
+    def backward(
+        self, h: ImmutableMatrix, delta: ImmutableMatrix, params: dict[str, Any]
+    ) -> tuple[ImmutableMatrix, dict[str, Any]]: ...
+
+
+Expander = Callable[..., Any]
+_EXPANDERS: list[Expander] = []
+
+
+def register_expander(expander: Expander) -> None:
+    """Install the views' ``expand(layer, L, **options)``; done once, when symconv is imported."""
+    _EXPANDERS[:] = [expander]
+
+
+def expand_layer(layer: TapsLayer, input_length: int, **options: Any) -> Any:
+    """The views' expansion of ``layer`` at ``input_length`` (see :func:`register_expander`)."""
+    if not _EXPANDERS:
+        raise RuntimeError("symconv's views are not loaded: import symconv before expanding a layer.")
+    return _EXPANDERS[0](layer, input_length, **options)
