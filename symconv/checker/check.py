@@ -27,9 +27,7 @@ from symconv.checker.diagnosis import diagnose, equation_at, pattern, precision_
 from symconv.checker.probes import default_length, float_probe, integer_probe, tolerance
 from symconv.checker.result import CheckResult, Mismatch
 from symconv.checker.runner import Runner
-from symconv.layers.conv import Conv1d
-from symconv.layers.modes import NumpyMode
-from symconv.layers.transposed import ConvTranspose1d
+from symconv.layers.protocol import Kind, TapsLayer
 from symconv.views.expansion import Expansion
 
 __all__ = ["DTYPES", "CheckResult", "Mismatch", "MismatchError", "assert_matches", "check", "default_length"]
@@ -153,9 +151,10 @@ def as_checked_layer(layer: Any, input_length: int | None) -> Expansion:
                 f"(got {input_length!r})."
             )
         return layer
-    if not isinstance(layer, (Conv1d, ConvTranspose1d, NumpyMode)):
+    if not isinstance(layer, TapsLayer):
         text = repr(layer) if len(repr(layer)) <= 60 else repr(layer)[:57] + "..."
-        hint = "; check a stack one convolution at a time" if hasattr(layer, "layers") else ""
+        stack = getattr(layer, "kind", None) is Kind.STACK
+        hint = "; check a stack one convolution at a time" if stack else ""
         raise TypeError(
             "'layer' must be one convolution layer: a Conv1d, a ConvTranspose1d or a NumPy/SciPy mode "
             f"such as symconv.correlate(3) (got {text} of type {type(layer).__name__}){hint}."
