@@ -20,6 +20,7 @@ from typing import Any
 import sympy
 
 from symconv.layers.activations import activation
+from symconv.views.expansion import Expansion
 
 MAX_ROWS = 16  # equations, weights and activations printed before eliding
 MAX_PAIRS = 8  # (output, input) pairs printed per tying group
@@ -42,7 +43,7 @@ def _pretty(expr: Any) -> str:
     return sympy.pretty(expr, use_unicode=True)  # type: ignore[no-any-return]
 
 
-def _terms(e: Any, o: int, i: int) -> tuple[list[Any], int]:
+def _terms(e: Expansion, o: int, i: int) -> tuple[list[Any], int]:
     """The first terms of output ``(o, i)`` and its last, in the order of its taps (bias first), and how many
     there are: each term built on its own."""
     terms: list[Any] = [] if e.b is None else [e.b.at((o,))]
@@ -51,7 +52,7 @@ def _terms(e: Any, o: int, i: int) -> tuple[list[Any], int]:
     return terms + [sympy.Mul(e.w.at(t.weight), e.x.at(t.input)) for t in picked], len(terms) + len(taps)
 
 
-def equation_line(e: Any, r: int, max_terms: int = MAX_SHOWN_TERMS) -> str:
+def equation_line(e: Expansion, r: int, max_terms: int = MAX_SHOWN_TERMS) -> str:
     """Equation ``r`` of expansion ``e`` pretty-printed; one of more than ``max_terms`` terms shows its first
     terms and its last, read off the taps without building the whole sum.
 
@@ -69,7 +70,7 @@ def equation_line(e: Any, r: int, max_terms: int = MAX_SHOWN_TERMS) -> str:
     return f"{_pretty(lhs)} = {shown} + … + {_pretty(terms[-1])}  ({count} terms)"
 
 
-def equation_lines(e: Any) -> list[str]:
+def equation_lines(e: Expansion) -> list[str]:
     """The equations of expansion ``e``, pretty-printed, elided past :data:`MAX_ROWS`."""
     n = len(e.equations)
     lines = []
@@ -81,7 +82,7 @@ def equation_lines(e: Any) -> list[str]:
     return lines
 
 
-def tying_lines(e: Any) -> list[str]:
+def tying_lines(e: Expansion) -> list[str]:
     """Each weight's tying group as ``z<-x`` pairs, elided past :data:`MAX_ROWS` weights and :data:`MAX_PAIRS` pairs."""
     c_out, c_in, size = e.spec.weight_shape
     sizes = {m.k: m.size for m in e.taps.maps}  # a weight has one pair per tap of its kernel position
@@ -98,7 +99,7 @@ def tying_lines(e: Any) -> list[str]:
     return lines
 
 
-def activation_lines(e: Any, f: Any = "sigma") -> list[str]:
+def activation_lines(e: Expansion, f: Any = "sigma") -> list[str]:
     """``h = f(z)``: the matrix of activations, or one line per output elided past :data:`MAX_ROWS`."""
     n = len(e.equations)
     if n <= MAX_ROWS:
