@@ -13,8 +13,8 @@ mode: reflect, replicate, circular). The weight index is ``j``, or ``kernel_size
 the kernel is flipped (true convolution).
 
 The arithmetic uses no NumPy, so the sizes may be SymPy integer symbols: the output size and the
-index map are then SymPy expressions. :meth:`Axis.kernel_maps` and :meth:`Axis.spatial`
-instantiate the axis at concrete sizes.
+index map are then SymPy expressions. :func:`symconv.geometry.kernel.kernel_maps` instantiates an
+axis at concrete sizes.
 
 Examples:
     >>> Axis(size=7, kernel_size=3, stride=2, padding=(1, 1)).output_size
@@ -33,10 +33,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
-import numpy as np
 import sympy
 
-from symconv.geometry.padding import PADDING_MODES, fold
+from symconv.geometry.padding import PADDING_MODES
 
 Size: TypeAlias = int | sympy.Expr
 
@@ -50,38 +49,6 @@ def floor_div(a: Size, b: Size) -> Size:
     if _concrete(a, b):
         return int(a) // int(b)
     return sympy.floor(sympy.sympify(a) / b)
-
-
-@dataclass(frozen=True, eq=False)
-class KernelMap:
-    """The taps of one kernel position ``j`` on an axis.
-
-    Outputs ``i`` in ``range(lo, hi, step)`` read input ``(stride*i + offset) // input_dilation``
-    directly (``step`` is 1 unless the input is dilated); ``edge_out[m]`` reads ``edge_in[m]``
-    through the padding fold. ``k`` is the weight index (for true convolution, the flipped position).
-    """
-
-    k: int
-    offset: int
-    lo: int
-    hi: int
-    edge_out: np.ndarray
-    edge_in: np.ndarray
-    step: int = 1
-
-    def __repr__(self) -> str:
-        fields = f"k={self.k}, offset={self.offset}, lo={self.lo}, hi={self.hi}, "
-        fields += f"edge_out={self.edge_out!r}, edge_in={self.edge_in!r}"
-        return f"KernelMap({fields}{'' if self.step == 1 else f', step={self.step}'})"
-
-    @property
-    def interior(self) -> int:
-        """How many outputs read the input directly."""
-        return len(range(self.lo, self.hi, self.step))
-
-    @property
-    def size(self) -> int:
-        return self.interior + self.edge_out.size
 
 
 @dataclass(frozen=True)
@@ -139,70 +106,6 @@ class Axis:
         """The weight read at kernel position ``j``: ``j``, or ``kernel_size - 1 - j`` when flipped."""
         return self.kernel_size - 1 - j if self.flip else j
 
-    def _ints(self) -> tuple[int, int, int, int, int, int]:
-        if not self.concrete:
-            raise ValueError(f"the axis {self} has symbolic sizes: substitute integers to instantiate its taps.")
-        return (
-            int(self.size),
-            int(self.kernel_size),
-            int(self.stride),
-            int(self.dilation),
-            int(self.input_dilation),
-            int(self.padding[0]),
-        )
-
-    def kernel_maps(self) -> tuple[KernelMap, ...]:
-        """The compact taps: one :class:`KernelMap` per kernel position (concrete sizes only)."""
-        n, size, s, d, dil, left = self._ints()
-        out = int(self.output_size)
-        if dil > 1 and self.padding_mode != "zeros":
-            raise ValueError(
-                f"'padding_mode' {self.padding_mode!r} cannot pad an input dilated by {dil}: only zeros can."
-            )
-        maps = []
-        for j in range(size):
-            offset = d * j - left
-            k = int(self.weight_index(j))
-            if dil == 1:
-                lo = min(max(0, -(offset // s)), out)
-                hi = max(lo, min(out, (n - 1 - offset) // s + 1))
-                maps.append(self._edged(k, offset, lo, hi, out, n))
-                continue
-            # stepped outputs: s*i + offset must be a multiple of dil, inside [0, dil*(n-1)]
-            first = next((i for i in range(dil) if (s * i + offset) % dil == 0), None)
-            step = dil // np.gcd(s, dil)
-            if first is None or out <= 0:
-                maps.append(KernelMap(k, offset, 0, 0, *_no_edges(), step=int(step)))
-                continue
-            low = max(0, -(offset // s))  # the first i with s*i + offset >= 0
-            lo = first + -(-(low - first) // step) * step if low > first else first
-            top = (dil * (n - 1) - offset) // s  # the last i with s*i + offset <= dil*(n-1)
-            hi = min(out, top + 1)
-            maps.append(KernelMap(k, offset, lo, max(lo, hi), *_no_edges(), step=int(step)))
-        return tuple(maps)
-
-    def _edged(self, k: int, offset: int, lo: int, hi: int, out: int, n: int) -> KernelMap:
-        if self.padding_mode == "zeros":  # every tap outside [lo, hi) reads a zero pad: none is kept
-            return KernelMap(k, offset, lo, hi, *_no_edges())  # (and padding=2**40 must not allocate 2**41)
-        outside = np.r_[np.arange(lo, dtype=np.int64), np.arange(hi, out, dtype=np.int64)]
-        folded = fold(self.padding_mode, int(self.stride) * outside + offset, n)
-        keep = folded >= 0
-        return KernelMap(k, offset, lo, hi, outside[keep], folded[keep])
-
-    def spatial(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Output position, input position and weight index of every tap that reads the input."""
-        s, dil = int(self.stride), int(self.input_dilation)
-        outs, ins, ks = [], [], []
-        for m in self.kernel_maps():
-            interior = np.arange(m.lo, m.hi, m.step, dtype=np.int64)
-            outs += [interior, m.edge_out]
-            ins += [(s * interior + m.offset) // dil, m.edge_in]
-            ks.append(np.full(m.size, m.k, dtype=np.int64))
-        if not ks:
-            empty = np.zeros(0, dtype=np.int64)
-            return empty, empty, empty
-        return np.concatenate(outs), np.concatenate(ins), np.concatenate(ks)
-
     def at(self, values: dict[Any, int]) -> Axis:
         """This axis with SymPy symbols replaced by the ints in ``values``."""
 
@@ -219,7 +122,3 @@ class Axis:
             self.padding_mode,
             self.flip,
         )
-
-
-def _no_edges() -> tuple[np.ndarray, np.ndarray]:
-    return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)

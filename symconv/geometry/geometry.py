@@ -24,7 +24,8 @@ from typing import Protocol
 
 import numpy as np
 
-from symconv.geometry.axis import Axis, KernelMap, Size
+from symconv.geometry.axis import Axis, Size
+from symconv.geometry.kernel import KernelMap
 
 
 @dataclass(frozen=True)

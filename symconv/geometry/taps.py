@@ -22,8 +22,9 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from symconv.base.validate import as_index, as_int, check_position
-from symconv.geometry.axis import KernelMap as KernelMap  # Taps.maps holds them: importable from here too
 from symconv.geometry.geometry import Geometry, describe
+from symconv.geometry.kernel import KernelMap as KernelMap  # Taps.maps holds them: importable from here too
+from symconv.geometry.kernel import kernel_maps
 
 
 class Tap(NamedTuple):
@@ -82,7 +83,7 @@ class Taps:
         self.padding = (int(axis.padding[0]), int(axis.padding[1]))
         self.stride = int(axis.stride)
         self.kernel_size = int(axis.kernel_size)
-        self.maps = axis.kernel_maps()
+        self.maps = kernel_maps(axis)
 
     @property
     def in_channels(self) -> int:

@@ -1,0 +1,118 @@
+"""An axis instantiated at concrete sizes: its compact taps, one :class:`KernelMap` per kernel position.
+
+Examples:
+    >>> from symconv.geometry.axis import Axis
+    >>> [(m.k, m.lo, m.hi) for m in kernel_maps(Axis(5, 3, padding=(1, 1)))]
+    [(0, 1, 5), (1, 0, 5), (2, 0, 4)]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from symconv.geometry.axis import Axis
+from symconv.geometry.padding import fold
+
+
+@dataclass(frozen=True, eq=False)
+class KernelMap:
+    """The taps of one kernel position ``j`` on an axis.
+
+    Outputs ``i`` in ``range(lo, hi, step)`` read input ``(stride*i + offset) // input_dilation``
+    directly (``step`` is 1 unless the input is dilated); ``edge_out[m]`` reads ``edge_in[m]``
+    through the padding fold. ``k`` is the weight index (for true convolution, the flipped position).
+    """
+
+    k: int
+    offset: int
+    lo: int
+    hi: int
+    edge_out: np.ndarray
+    edge_in: np.ndarray
+    step: int = 1
+
+    def __repr__(self) -> str:
+        fields = f"k={self.k}, offset={self.offset}, lo={self.lo}, hi={self.hi}, "
+        fields += f"edge_out={self.edge_out!r}, edge_in={self.edge_in!r}"
+        return f"KernelMap({fields}{'' if self.step == 1 else f', step={self.step}'})"
+
+    @property
+    def interior(self) -> int:
+        """How many outputs read the input directly."""
+        return len(range(self.lo, self.hi, self.step))
+
+    @property
+    def size(self) -> int:
+        return self.interior + self.edge_out.size
+
+
+def _ints(axis: Axis) -> tuple[int, int, int, int, int, int]:
+    if not axis.concrete:
+        raise ValueError(f"the axis {axis} has symbolic sizes: substitute integers to instantiate its taps.")
+    return (
+        int(axis.size),
+        int(axis.kernel_size),
+        int(axis.stride),
+        int(axis.dilation),
+        int(axis.input_dilation),
+        int(axis.padding[0]),
+    )
+
+
+def kernel_maps(axis: Axis) -> tuple[KernelMap, ...]:
+    """The compact taps: one :class:`KernelMap` per kernel position (concrete sizes only)."""
+    n, size, s, d, dil, left = _ints(axis)
+    out = int(axis.output_size)
+    if dil > 1 and axis.padding_mode != "zeros":
+        raise ValueError(f"'padding_mode' {axis.padding_mode!r} cannot pad an input dilated by {dil}: only zeros can.")
+    maps = []
+    for j in range(size):
+        offset = d * j - left
+        k = int(axis.weight_index(j))
+        if dil == 1:
+            lo = min(max(0, -(offset // s)), out)
+            hi = max(lo, min(out, (n - 1 - offset) // s + 1))
+            maps.append(_edged(axis, k, offset, lo, hi, out, n))
+            continue
+        # stepped outputs: s*i + offset must be a multiple of dil, inside [0, dil*(n-1)]
+        first = next((i for i in range(dil) if (s * i + offset) % dil == 0), None)
+        step = dil // np.gcd(s, dil)
+        if first is None or out <= 0:
+            maps.append(KernelMap(k, offset, 0, 0, *_no_edges(), step=int(step)))
+            continue
+        low = max(0, -(offset // s))  # the first i with s*i + offset >= 0
+        lo = first + -(-(low - first) // step) * step if low > first else first
+        top = (dil * (n - 1) - offset) // s  # the last i with s*i + offset <= dil*(n-1)
+        hi = min(out, top + 1)
+        maps.append(KernelMap(k, offset, lo, max(lo, hi), *_no_edges(), step=int(step)))
+    return tuple(maps)
+
+
+def _edged(axis: Axis, k: int, offset: int, lo: int, hi: int, out: int, n: int) -> KernelMap:
+    if axis.padding_mode == "zeros":  # every tap outside [lo, hi) reads a zero pad: none is kept
+        return KernelMap(k, offset, lo, hi, *_no_edges())  # (and padding=2**40 must not allocate 2**41)
+    outside = np.r_[np.arange(lo, dtype=np.int64), np.arange(hi, out, dtype=np.int64)]
+    folded = fold(axis.padding_mode, int(axis.stride) * outside + offset, n)
+    keep = folded >= 0
+    return KernelMap(k, offset, lo, hi, outside[keep], folded[keep])
+
+
+def spatial(axis: Axis) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Output position, input position and weight index of every tap that reads the input."""
+    s, dil = int(axis.stride), int(axis.input_dilation)
+    outs, ins, ks = [], [], []
+    for m in kernel_maps(axis):
+        interior = np.arange(m.lo, m.hi, m.step, dtype=np.int64)
+        outs += [interior, m.edge_out]
+        ins += [(s * interior + m.offset) // dil, m.edge_in]
+        ks.append(np.full(m.size, m.k, dtype=np.int64))
+    if not ks:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    return np.concatenate(outs), np.concatenate(ins), np.concatenate(ks)
+
+
+def _no_edges() -> tuple[np.ndarray, np.ndarray]:
+    return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
