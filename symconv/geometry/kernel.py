@@ -9,6 +9,7 @@ Examples:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -116,3 +117,102 @@ def spatial(axis: Axis) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def _no_edges() -> tuple[np.ndarray, np.ndarray]:
     return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+
+
+class AxisTaps:
+    """The taps of one axis at concrete sizes, with the per-axis queries a layer's taps multiply out.
+
+    Every query is arithmetic on the kernel maps: nothing is materialised but the folded edges.
+
+    Examples:
+        >>> from symconv.geometry.axis import Axis
+        >>> a = AxisTaps(Axis(5, 3, stride=2, padding=(1, 1)))
+        >>> a.reading(0), a.read_by(2), a.pairs(1)
+        ([(0, 1), (1, 2)], [(1, 1)], [(0, 0), (1, 2), (2, 4)])
+    """
+
+    def __init__(self, axis: Axis) -> None:
+        self.axis = axis
+        self.maps = kernel_maps(axis)
+        self.size = int(axis.size)
+        self.output_size = int(axis.output_size)
+        self.kernel_size = int(axis.kernel_size)
+        self.stride = int(axis.stride)
+
+    def __len__(self) -> int:
+        return sum(m.size for m in self.maps)
+
+    @cached_property
+    def spatial(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Output, input and weight index of every tap of this axis."""
+        return spatial(self.axis)
+
+    @cached_property
+    def _edges(self) -> tuple[list[dict[int, int]], list[dict[int, list[int]]]]:
+        """Per kernel map, the folded taps: ``{output: input}`` and ``{input: [outputs]}``."""
+        forward, backward = [], []
+        for m in self.maps:
+            pairs = list(zip(m.edge_out.tolist(), m.edge_in.tolist()))
+            forward.append(dict(pairs))
+            back: dict[int, list[int]] = {}
+            for i, t in pairs:
+                back.setdefault(t, []).append(i)
+            backward.append(back)
+        return forward, backward
+
+    def reading(self, i: int) -> list[tuple[int, int]]:
+        """``(t, k)`` for every tap into output position ``i``: one lookup per kernel map."""
+        s, out = self.stride, []
+        for m, edges in zip(self.maps, self._edges[0]):
+            if m.lo <= i < m.hi:
+                out.append((s * i + m.offset, m.k))
+            elif i in edges:
+                out.append((edges[i], m.k))
+        return out
+
+    def read_by(self, t: int) -> list[tuple[int, int]]:
+        """``(i, k)`` for every tap out of input position ``t``: one division per kernel map."""
+        s, out = self.stride, []
+        for m, edges in zip(self.maps, self._edges[1]):
+            i, r = divmod(t - m.offset, s)
+            if r == 0 and m.lo <= i < m.hi:
+                out.append((i, m.k))
+            out += [(i, m.k) for i in edges.get(t, ())]
+        return out
+
+    def pairs(self, k: int, limit: int | None = None) -> list[tuple[int, int]]:
+        """Every ``(i, t)`` that weight index ``k`` connects on this axis, sorted by output.
+
+        ``limit`` keeps the first ``limit`` pairs, in time proportional to ``limit``.
+        """
+        m = next(m for m in self.maps if m.k == k)
+        edges = sorted(zip(m.edge_out.tolist(), m.edge_in.tolist()))  # outputs below lo, then from hi on
+        below = [p for p in edges if p[0] < m.lo]
+        stop = m.hi if limit is None else min(m.hi, m.lo + max(0, limit - len(below)))
+        found = below + [(i, self.stride * i + m.offset) for i in range(m.lo, stop)] + edges[len(below) :]
+        return found[:limit]
+
+    def distinct(self) -> int:
+        """Distinct ``(i, t)`` pairs (folded taps can share one): ``O(K + edges)``, whatever the size.
+
+        The interior taps of different kernel positions never share a pair (their offsets differ),
+        so only the folded edge taps are compared, with each other and with the interior taps.
+        """
+        s = self.stride
+        by_offset = {m.offset: m for m in self.maps}
+        folded = set()
+        for m in self.maps:
+            for i, t in zip(m.edge_out.tolist(), m.edge_in.tolist()):
+                other = by_offset.get(t - s * i)
+                if other is None or not other.lo <= i < other.hi:
+                    folded.add((i, t))
+        return sum(m.hi - m.lo for m in self.maps) + len(folded)
+
+    def sources(self) -> np.ndarray:
+        """``(kernel_size, output_size)``: the input each output reads at each weight index, ``size`` for a zero pad."""
+        src = np.full((self.kernel_size, self.output_size), self.size, dtype=np.int64)
+        for m in self.maps:
+            interior = np.arange(m.lo, m.hi, dtype=np.int64)
+            src[m.k, m.lo : m.hi] = self.stride * interior + m.offset
+            src[m.k, m.edge_out] = m.edge_in
+        return src

@@ -1,21 +1,27 @@
 """Taps: the one source of truth. Every view of a layer is derived from them.
 
-A tap is an integer triple (output, input, weight): output position ``(o, i)`` reads input
-position ``(c, t)`` through weight ``w[o, c - gamma_o, k]``. A layer with many channels and a long
-input has hundreds of millions of taps, so they are kept compact: one affine map per kernel
-position (``t = stride*i + offset`` on an interior range of outputs) plus the padding fold
-(the few taps near the edges that land on reflected, replicated or wrapped inputs). The
-spatial taps are the same for every channel pair; the channel pairs multiply them out only
-when :meth:`Taps.triples` is asked for.
+A tap is an integer triple (output, input, weight): output position ``(o, *i)`` reads input
+position ``(c, *t)`` through weight ``w[o, c - gamma_o, *k]``. A layer with many channels and a
+long input has hundreds of millions of taps, so they are kept compact: per axis, one affine map
+per kernel position (``t = stride*i + offset`` on an interior range of outputs) plus the padding
+fold (the few taps near the edges that land on reflected, replicated or wrapped inputs); a layer
+with several axes has the product of its axes' taps. The spatial taps are the same for every
+channel pair; the channel pairs multiply them out only when :meth:`Taps.triples` is asked for.
 
-Layout (used by every view): rows of the layer's matrix are ``vec(z)``, channel-major
-(``o*L_out + i``); columns are ``vec(x)``, channel-major (``c*L + t``); the flat weight index
-is ``(o*(C_in/groups) + c - gamma_o)*K + k``, the C-order position in ``w`` of shape
-``(C_out, C_in/groups, K)``.
+Layout (used by every view): spatial positions are flattened in C order, so an axis-by-axis
+position ``(i_0, ..., i_{N-1})`` is one flat ``i`` (row-major, PyTorch's ``flatten`` order);
+``input_length`` and ``output_length`` are the flat counts per channel (in 1D, ``L`` and
+``L_out``). Rows of the layer's matrix are ``vec(z)``, channel-major (``o*L_out + i``); columns
+are ``vec(x)``, channel-major (``c*L + t``); the flat weight index is
+``(o*(C_in/groups) + c - gamma_o)*K + k``, with ``K`` the number of kernel positions: the
+C-order position in ``w`` of shape ``(C_out, C_in/groups, *kernel_shape)``.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
+from collections.abc import Sequence
 from functools import cached_property
 from typing import Any, NamedTuple
 
@@ -23,19 +29,21 @@ import numpy as np
 
 from symconv.base.validate import as_index, as_int, check_position
 from symconv.geometry.geometry import Geometry, describe
+from symconv.geometry.kernel import AxisTaps
 from symconv.geometry.kernel import KernelMap as KernelMap  # Taps.maps holds them: importable from here too
-from symconv.geometry.kernel import kernel_maps
+
+Position = int | Sequence[int]
 
 
 class Tap(NamedTuple):
-    """One tap: ``z[output] += w[weight] * x[input]``; output ``(o, i)``, input ``(c, t)``, weight ``(o, cw, k)``.
+    """One tap: ``z[output] += w[weight] * x[input]``; output ``(o, *i)``, input ``(c, *t)``, weight ``(o, cw, *k)``.
 
     ``cw = c - gamma_o`` is the input channel counted within output channel o's group.
     """
 
-    output: tuple[int, int]
-    input: tuple[int, int]
-    weight: tuple[int, int, int]
+    output: tuple[int, ...]
+    input: tuple[int, ...]
+    weight: tuple[int, ...]
 
 
 class Counts(NamedTuple):
@@ -65,25 +73,34 @@ class Taps:
     """
 
     def __init__(self, geometry: Geometry) -> None:
-        if len(geometry.axes) != 1:
-            raise ValueError(f"'geometry' must have one axis here (got {len(geometry.axes)}).")
-        (axis,) = geometry.axes
-        if not axis.concrete:
-            raise ValueError(f"'geometry' must have integer sizes to give taps (got {axis}).")
-        if axis.input_dilation != 1:
-            raise ValueError(
-                f"'geometry' must read an undilated input (got input_dilation={axis.input_dilation}); "
-                "a transposed layer's taps are its convolution's, read backwards (TransposedTaps)."
-            )
+        for a, axis in enumerate(geometry.axes):
+            if not axis.concrete:
+                raise ValueError(f"'geometry' axis {a} must have integer sizes to give taps (got {axis}).")
+            if axis.input_dilation != 1:
+                raise ValueError(
+                    f"'geometry' axis {a} must read an undilated input (got input_dilation={axis.input_dilation}); "
+                    "a transposed layer's taps are its convolution's, read backwards (TransposedTaps)."
+                )
         self.geometry = geometry
-        self.axis = axis
         self.channels = geometry.channels
-        self.input_length = int(axis.size)
-        self.output_length = int(axis.output_size)
-        self.padding = (int(axis.padding[0]), int(axis.padding[1]))
-        self.stride = int(axis.stride)
-        self.kernel_size = int(axis.kernel_size)
-        self.maps = kernel_maps(axis)
+        self.axes = tuple(AxisTaps(axis) for axis in geometry.axes)
+        self.input_shape = tuple(a.size for a in self.axes)
+        self.output_shape = tuple(a.output_size for a in self.axes)
+        self.kernel_shape = tuple(a.kernel_size for a in self.axes)
+        self.input_length = math.prod(self.input_shape)
+        self.output_length = math.prod(self.output_shape)
+        self.kernel_size = math.prod(self.kernel_shape)
+        if len(self.axes) == 1:  # the one axis's own terms, read by the 1D numeric passes
+            (first,) = self.axes
+            self.axis = first.axis
+            self.maps = first.maps
+            self.stride = first.stride
+            self.padding = (int(self.axis.padding[0]), int(self.axis.padding[1]))
+
+    @property
+    def ndim(self) -> int:
+        """The number of spatial axes."""
+        return len(self.axes)
 
     @property
     def in_channels(self) -> int:
@@ -106,50 +123,64 @@ class Taps:
         return self.channels.out_per_group
 
     @property
-    def weight_shape(self) -> tuple[int, int, int]:
-        """``(C_out, C_in/groups, K)``: the weight the taps index."""
-        return (self.out_channels, self.in_per_group, self.kernel_size)
+    def weight_shape(self) -> tuple[int, ...]:
+        """``(C_out, C_in/groups, *kernel_shape)``: the weight the taps index."""
+        return (self.out_channels, self.in_per_group, *self.kernel_shape)
 
     def apply(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, precision: Any = None) -> np.ndarray:
         """The layer on numbers: ``x`` ``(N, C_in, L)`` to ``(N, C_out, L_out)`` (see :mod:`symconv.geometry.numeric`).
 
         ``precision=np.float32`` computes float data in single precision (for speed).
         """
-        from symconv.geometry.numeric import correlate_taps
+        if self.ndim == 1:
+            from symconv.geometry.numeric import correlate_taps
 
-        return correlate_taps(self, x, w, b, precision)
+            return correlate_taps(self, x, w, b, precision)
+        from symconv.geometry.gather import correlate_gather
+
+        return correlate_gather(self, x, w, b, precision)
 
     def input_grad(self, delta: np.ndarray, w: np.ndarray) -> np.ndarray:
         """``W^T vec(delta)`` on numbers (see :mod:`symconv.geometry.adjoint`)."""
-        from symconv.geometry.adjoint import input_grad
+        if self.ndim == 1:
+            from symconv.geometry.adjoint import input_grad
 
-        return input_grad(self, delta, w)
+            return input_grad(self, delta, w)
+        from symconv.geometry.gather import input_grad_gather
+
+        return input_grad_gather(self, delta, w)
 
     def weight_grad(self, x: np.ndarray, delta: np.ndarray) -> np.ndarray:
         """``dL/dw`` on numbers, summed over the batch (see :mod:`symconv.geometry.adjoint`)."""
-        from symconv.geometry.adjoint import weight_grad
+        if self.ndim == 1:
+            from symconv.geometry.adjoint import weight_grad
 
-        return weight_grad(self, x, delta)
+            return weight_grad(self, x, delta)
+        from symconv.geometry.gather import weight_grad_gather
+
+        return weight_grad_gather(self, x, delta)
 
     def __len__(self) -> int:
-        return sum(m.size for m in self.maps) * self.out_channels * self.in_per_group
+        return math.prod(len(a) for a in self.axes) * self.out_channels * self.in_per_group
 
     def __repr__(self) -> str:
         return f"<Taps on L={self.input_length}: {describe(self.geometry)}: {len(self)} taps>"
 
     @cached_property
     def spatial(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Output position, input position and kernel index of every spatial tap (one channel pair)."""
-        outs, ins, ks = [], [], []
-        for m in self.maps:
-            interior = np.arange(m.lo, m.hi, dtype=np.int64)
-            outs += [interior, m.edge_out]
-            ins += [self.stride * interior + m.offset, m.edge_in]
-            ks.append(np.full(m.size, m.k, dtype=np.int64))
-        if not outs:
-            empty = np.zeros(0, dtype=np.int64)
-            return empty, empty, empty
-        return np.concatenate(outs), np.concatenate(ins), np.concatenate(ks)
+        """Flat output position, input position and kernel index of every spatial tap (one channel pair).
+
+        With several axes: the product of the axes' taps, each flattened in C order.
+        """
+        if self.ndim == 1:
+            return self.axes[0].spatial
+        outs, ins, ks = self.axes[0].spatial
+        for a in self.axes[1:]:
+            i, t, k = a.spatial
+            outs = (outs[:, None] * a.output_size + i[None, :]).ravel()
+            ins = (ins[:, None] * a.size + t[None, :]).ravel()
+            ks = (ks[:, None] * a.kernel_size + k[None, :]).ravel()
+        return outs, ins, ks
 
     def channel_pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every ``(o, c, cw)``: output channel, input channel, and ``cw = c - gamma_o``, its index within o's group."""
@@ -174,98 +205,77 @@ class Taps:
         first = (o // self.out_per_group) * self.in_per_group
         return range(first, first + self.in_per_group)
 
-    def feeding(self, o: int, i: int) -> list[Tap]:
-        """The taps into output ``(o, i)``: which inputs, through which weights."""
-        o, i = check_position("output position", ("o", "i"), (o, i), (self.out_channels, self.output_length))
-        first = self._pairs_for_group(o).start
-        spatial = self._reading(i)
-        return sorted(Tap((o, i), (c, t), (o, c - first, k)) for c in self._pairs_for_group(o) for t, k in spatial)
+    def _position(
+        self, what: str, names: str, channel: int, position: Position, shape: tuple[int, ...]
+    ) -> tuple[int, ...]:
+        """``(channel, *position)`` checked; a 1D position is an int, an N-D one a tuple of N ints."""
+        spatial = (position,) if isinstance(position, (int, np.integer)) or self.ndim == 1 else tuple(position)
+        if self.ndim > 1 and len(spatial) != self.ndim:
+            raise ValueError(f"'{what}' must have {self.ndim} spatial indices (got {position!r}).")
+        labels = (names[0], *(names[1] if self.ndim == 1 else f"{names[1]}{a}" for a in range(self.ndim)))
+        return tuple(check_position(what, labels, (channel, *spatial), shape))
 
-    def fed_by(self, c: int, t: int) -> list[Tap]:
-        """The taps out of input ``(c, t)``: which outputs it reaches, through which weights."""
-        c, t = check_position("input position", ("c", "t"), (c, t), (self.in_channels, self.input_length))
+    def feeding(self, o: int, i: Position) -> list[Tap]:
+        """The taps into output ``(o, *i)``: which inputs, through which weights (``i`` an int in 1D)."""
+        o, *pos = self._position("output position", "oi", o, i, (self.out_channels, *self.output_shape))
+        first = self._pairs_for_group(o).start
+        per_axis = [a.reading(p) for a, p in zip(self.axes, pos)]
+        return sorted(
+            Tap((o, *pos), (c, *(t for t, _ in combo)), (o, c - first, *(k for _, k in combo)))
+            for c in self._pairs_for_group(o)
+            for combo in itertools.product(*per_axis)
+        )
+
+    def fed_by(self, c: int, t: Position) -> list[Tap]:
+        """The taps out of input ``(c, *t)``: which outputs it reaches, through which weights (``t`` an int in 1D)."""
+        c, *pos = self._position("input position", "ct", c, t, (self.in_channels, *self.input_shape))
         group = c // self.in_per_group
         cw = c - group * self.in_per_group
         outs = range(group * self.out_per_group, (group + 1) * self.out_per_group)
-        spatial = self._read_by(t)
-        return sorted(Tap((o, i), (c, t), (o, cw, k)) for o in outs for i, k in spatial)
+        per_axis = [a.read_by(p) for a, p in zip(self.axes, pos)]
+        return sorted(
+            Tap((o, *(i for i, _ in combo)), (c, *pos), (o, cw, *(k for _, k in combo)))
+            for o in outs
+            for combo in itertools.product(*per_axis)
+        )
 
     def tying_group(
-        self, o: int, cw: int, k: int, limit: int | None = None
-    ) -> list[tuple[tuple[int, int], tuple[int, int]]]:
-        """Every ``((o, i), (c, t))`` pair that weight ``w[o, cw, k]`` connects: the matrix entries it appears in.
+        self, o: int, cw: int, k: Position, limit: int | None = None
+    ) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+        """Every ``((o, *i), (c, *t))`` pair that weight ``w[o, cw, *k]`` connects: the matrix entries it appears in.
 
-        Sorted by output; ``limit`` keeps only the first ``limit`` pairs (in time proportional to
-        ``limit``: a weight of a long layer has a pair per output position).
+        ``k`` is an int in 1D, a tuple of kernel indices in N-D. Sorted by output; ``limit`` keeps
+        only the first ``limit`` pairs (in 1D in time proportional to ``limit``: a weight of a long
+        layer has a pair per output position).
         """
-        shape = self.weight_shape
-        o, cw, k = (as_index(name, value) for name, value in (("o", o), ("cw", cw), ("k", k)))
-        for name, value, bound in zip(("o", "cw", "k"), (o, cw, k), shape):
+        ks = (k,) if self.ndim == 1 or isinstance(k, (int, np.integer)) else tuple(k)
+        if len(ks) != self.ndim:
+            raise ValueError(f"weight index 'k' must have {self.ndim} kernel indices (got {k!r}).")
+        names = ("o", "cw", *(("k",) if self.ndim == 1 else (f"k{a}" for a in range(self.ndim))))
+        values = tuple(as_index(name, value) for name, value in zip(names, (o, cw, *ks)))
+        for name, value, bound in zip(names, values, self.weight_shape):
             if not 0 <= value < bound:
                 raise ValueError(f"weight index '{name}' must be in [0, {bound}) (got {value}).")
+        o, cw, *kk = values
         c = self._pairs_for_group(o).start + cw
         limit = None if limit is None else as_int("limit", limit, minimum=0)
-        m = next(m for m in self.maps if m.k == k)
-        edges = sorted(zip(m.edge_out.tolist(), m.edge_in.tolist()))  # outputs below lo, then from hi on
-        below = [p for p in edges if p[0] < m.lo]
-        stop = m.hi if limit is None else min(m.hi, m.lo + max(0, limit - len(below)))
-        pairs = below + [(i, self.stride * i + m.offset) for i in range(m.lo, stop)] + edges[len(below) :]
-        return [((o, i), (c, t)) for i, t in pairs[:limit]]
+        if self.ndim == 1:
+            return [((o, i), (c, t)) for i, t in self.axes[0].pairs(kk[0], limit)]
+        per_axis = [a.pairs(kj) for a, kj in zip(self.axes, kk)]
+        combos = itertools.islice(itertools.product(*per_axis), limit)
+        return [((o, *(i for i, _ in combo)), (c, *(t for _, t in combo))) for combo in combos]
 
-    def receptive_field(self, o: int, i: int) -> list[tuple[int, int]]:
-        """The distinct inputs ``(c, t)`` that output ``(o, i)`` depends on, sorted."""
+    def receptive_field(self, o: int, i: Position) -> list[tuple[int, ...]]:
+        """The distinct inputs ``(c, *t)`` that output ``(o, *i)`` depends on, sorted."""
         return sorted({tap.input for tap in self.feeding(o, i)})
 
     def nonzeros(self) -> int:
         """Structurally non-zero entries of the matrix (folded taps can share an entry).
 
-        Arithmetic: the interior taps of different kernel positions never share an entry (their
-        offsets differ), so only the folded edge taps are compared, with each other and with the
-        interior taps: ``O(K + edges)``, whatever the input length.
+        Arithmetic: per axis, the distinct ``(i, t)`` pairs (:meth:`AxisTaps.distinct`, ``O(K +
+        edges)``); an N-D entry is one pair per axis, so the counts multiply.
         """
-        s = self.stride
-        by_offset = {m.offset: m for m in self.maps}
-        folded = set()
-        for m in self.maps:
-            for i, t in zip(m.edge_out.tolist(), m.edge_in.tolist()):
-                other = by_offset.get(t - s * i)
-                if other is None or not other.lo <= i < other.hi:
-                    folded.add((i, t))
-        distinct = sum(m.hi - m.lo for m in self.maps) + len(folded)
-        return distinct * self.out_channels * self.in_per_group
-
-    @cached_property
-    def _edges(self) -> tuple[list[dict[int, int]], list[dict[int, list[int]]]]:
-        """Per kernel map, the folded taps: ``{output: input}`` and ``{input: [outputs]}``."""
-        forward, backward = [], []
-        for m in self.maps:
-            pairs = list(zip(m.edge_out.tolist(), m.edge_in.tolist()))
-            forward.append(dict(pairs))
-            back: dict[int, list[int]] = {}
-            for i, t in pairs:
-                back.setdefault(t, []).append(i)
-            backward.append(back)
-        return forward, backward
-
-    def _reading(self, i: int) -> list[tuple[int, int]]:
-        """``(t, k)`` for every spatial tap into output position ``i``: one lookup per kernel map."""
-        s, out = self.stride, []
-        for m, edges in zip(self.maps, self._edges[0]):
-            if m.lo <= i < m.hi:
-                out.append((s * i + m.offset, m.k))
-            elif i in edges:
-                out.append((edges[i], m.k))
-        return out
-
-    def _read_by(self, t: int) -> list[tuple[int, int]]:
-        """``(i, k)`` for every spatial tap out of input position ``t``: one division per kernel map."""
-        s, out = self.stride, []
-        for m, edges in zip(self.maps, self._edges[1]):
-            i, r = divmod(t - m.offset, s)
-            if r == 0 and m.lo <= i < m.hi:
-                out.append((i, m.k))
-            out += [(i, m.k) for i in edges.get(t, ())]
-        return out
+        return math.prod(a.distinct() for a in self.axes) * self.out_channels * self.in_per_group
 
     def counts(self) -> Counts:
         """Taps, parameters, matrix non-zeros, and the parameters of the equivalent dense layer."""

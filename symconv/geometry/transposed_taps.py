@@ -94,12 +94,12 @@ class TransposedTaps:
 
     def tying_group(
         self, c: int, ow: int, k: int, limit: int | None = None
-    ) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    ) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
         check_position("weight index", ("c", "ow", "k"), (c, ow, k), self.weight_shape)
         # zero padding only: the conv's pairs (i, s*i + offset) come in the order of s*i + offset too
         return sorted((b, a) for a, b in self.conv_taps.tying_group(c, ow, k, limit))
 
-    def receptive_field(self, o: int, u: int) -> list[tuple[int, int]]:
+    def receptive_field(self, o: int, u: int) -> list[tuple[int, ...]]:
         return sorted({tap.input for tap in self.feeding(o, u)})
 
     def nonzeros(self) -> int:

@@ -214,7 +214,7 @@ def _tying_step(ctx: Context) -> Step:
     )
 
 
-def _entries(ctx: Context, group: list[tuple[tuple[int, int], tuple[int, int]]]) -> str:
+def _entries(ctx: Context, group: list[tuple[tuple[int, ...], tuple[int, ...]]]) -> str:
     e = ctx.e
     shown = []
     for j in kept(len(group), ctx.max_size):

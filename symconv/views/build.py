@@ -212,7 +212,7 @@ def matrix_entries(e: Expansion) -> dict[tuple[int, int], sympy.Expr]:
     return entries
 
 
-def _summed(e: Expansion, keyed: list[tuple[int, tuple[int, int, int]]]) -> dict[int, sympy.Expr]:
+def _summed(e: Expansion, keyed: list[tuple[int, tuple[int, ...]]]) -> dict[int, sympy.Expr]:
     """``{key: weight, or the sum of the weights sharing that key}``."""
     grouped: dict[int, list[Any]] = {}
     for key, weight in keyed:
