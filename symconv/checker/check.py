@@ -150,7 +150,7 @@ def as_checked_layer(layer: Any, input_length: int | None) -> Expansion:
                 f"'input_length' must be left out or equal {layer.input_length} when 'layer' is an Expansion "
                 f"(got {input_length!r})."
             )
-        return layer
+        return layer.one_axis("checking code")
     if not isinstance(layer, TapsLayer):
         text = repr(layer) if len(repr(layer)) <= 60 else repr(layer)[:57] + "..."
         stack = getattr(layer, "kind", None) is Kind.STACK
@@ -159,7 +159,13 @@ def as_checked_layer(layer: Any, input_length: int | None) -> Expansion:
             "'layer' must be one convolution layer: a Conv1d, a ConvTranspose1d or a NumPy/SciPy mode "
             f"such as symconv.correlate(3) (got {text} of type {type(layer).__name__}){hint}."
         )
-    return layer.expand(input_length if input_length is not None else default_length(layer))  # type: ignore[no-any-return]
+    if layer.ndim != 1:
+        raise ValueError(
+            f"checking code of a layer with {layer.ndim} spatial axes is not available yet (got {layer!r}); "
+            "its expansion's equations, matrix, connectivity queries and evaluate are."
+        )
+    expansion = layer.expand(input_length if input_length is not None else default_length(layer))
+    return expansion.one_axis("checking code")  # type: ignore[no-any-return]
 
 
 def check_options(batch: int, seed: int, dtype: str) -> None:

@@ -30,6 +30,7 @@ DRAW_LIMIT = 400
 
 def drawable(expansion: Expansion, what: str) -> Expansion:
     """``expansion`` if its figure has at most :data:`DRAW_LIMIT` taps, else a ``ValueError`` naming the limit."""
+    expansion.one_axis(f"the {what}")
     taps = len(expansion.taps)
     if taps > DRAW_LIMIT:
         raise ValueError(

@@ -37,6 +37,9 @@ class TransposedTaps:
         self.output_length = conv_taps.input_length
         self.padding = conv_taps.padding
         self.maps = conv_taps.maps
+        self.input_shape = (self.input_length,)
+        self.output_shape = (self.output_length,)
+        self.ndim = 1
 
     def __len__(self) -> int:
         return len(self.conv_taps)

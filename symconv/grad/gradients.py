@@ -77,7 +77,7 @@ class Gradients:
                 f"'expansion' must be an Expansion, the layer at one input length{hint} "
                 f"(got {expansion!r} of type {type(expansion).__name__})."
             )
-        self.expansion = expansion
+        self.expansion = expansion.one_axis("gradients")
         self.activation: tuple[str, Callable[[Any], Any]] | None = (
             None if activation is None else resolve_activation(activation)
         )

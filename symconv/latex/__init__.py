@@ -105,7 +105,7 @@ def derivation(
         raise ValueError(f"'x' and 'w' are both needed to work through numbers (got only {given_names}).")
     flags = as_bool("listing", listing), as_bool("figures", figures)
     options = Options(size, activation, _given("x", x), _given("w", w), _given("b", b), *flags)
-    e = _derivable(as_expansion(layer, input_length, index_base=index_base, names=names))
+    e = _derivable(as_expansion(layer, input_length, index_base=index_base, names=names).one_axis("a derivation"))
     ctx = Context(e, options)
     built = [SECTIONS[key](ctx) for key in section_keys(sections, is_transposed(e.spec))]
     title = f"The layer \\texttt{{{_title(e)}}} made explicit"

@@ -77,6 +77,7 @@ class Conv1d:
     flip: bool = False
 
     kind: ClassVar[Kind] = Kind.CONVOLUTION
+    ndim: ClassVar[int] = 1
 
     def __post_init__(self) -> None:
         put = functools.partial(object.__setattr__, self)

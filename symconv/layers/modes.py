@@ -48,6 +48,7 @@ class NumpyMode:
     convention: str
 
     kind: ClassVar[Kind] = Kind.CONVOLUTION
+    ndim: ClassVar[int] = 1
     #: One channel in and out, no bias: the arrays NumPy and SciPy take.
     in_channels: ClassVar[int] = 1
     out_channels: ClassVar[int] = 1

@@ -30,6 +30,11 @@ if TYPE_CHECKING:
     from symconv.geometry.geometry import Geometry
 
 
+#: An input size: an int for one spatial axis, a tuple of ints (one per axis) for several. Typed
+#: loosely so that each layer can say which of the two it takes.
+SpatialSize = Any
+
+
 class Kind(enum.Enum):
     """The kinds of layer symconv knows."""
 
@@ -53,12 +58,18 @@ class Layer(Protocol):
 class TapsLayer(Layer, Protocol):
     """A layer made explicit by its taps: convolution, transposed convolution, a NumPy/SciPy mode.
 
-    ``resolve(L)`` is the layer that computes it at that length with its padding explicit (a
-    convolution is its own; a NumPy mode resolves to a :class:`~symconv.layers.conv.Conv1d`).
+    ``resolve(size)`` is the layer that computes it at that size with its padding explicit (a
+    convolution is its own; a NumPy mode resolves to a :class:`~symconv.layers.conv.Conv1d`). A
+    size is an int for a layer with one spatial axis, a tuple of ints (one per axis) otherwise.
     """
 
     @property
-    def kernel_size(self) -> int: ...
+    def kernel_size(self) -> int | tuple[int, ...]: ...
+
+    @property
+    def ndim(self) -> int:
+        """The number of spatial axes."""
+        ...
 
     @property
     def in_channels(self) -> int: ...
@@ -69,19 +80,17 @@ class TapsLayer(Layer, Protocol):
     @property
     def bias(self) -> bool: ...
 
-    def output_length(self, input_length: int) -> int: ...
+    def resolve(self, size: SpatialSize) -> TapsLayer: ...
 
-    def resolve(self, input_length: int) -> TapsLayer: ...
+    def geometry(self, size: SpatialSize) -> Geometry: ...
 
-    def geometry(self, input_length: int) -> Geometry: ...
-
-    def make_taps(self, input_length: int) -> Any: ...
+    def make_taps(self, size: SpatialSize) -> Any: ...
 
     def describe(self) -> str: ...
 
     def expand(
         self,
-        input_length: int,
+        size: SpatialSize,
         *,
         index_base: int = 0,
         names: Mapping[str, str] | None = None,
@@ -111,8 +120,8 @@ def register_expander(expander: Expander) -> None:
     _EXPANDERS[:] = [expander]
 
 
-def expand_layer(layer: TapsLayer, input_length: int, **options: Any) -> Any:
-    """The views' expansion of ``layer`` at ``input_length`` (see :func:`register_expander`)."""
+def expand_layer(layer: TapsLayer, size: SpatialSize, **options: Any) -> Any:
+    """The views' expansion of ``layer`` at ``size`` (see :func:`register_expander`)."""
     if not _EXPANDERS:
         raise RuntimeError("symconv's views are not loaded: import symconv before expanding a layer.")
-    return _EXPANDERS[0](layer, input_length, **options)
+    return _EXPANDERS[0](layer, size, **options)

@@ -57,6 +57,7 @@ class ConvTranspose1d:
     padding_mode: str = "zeros"
 
     kind: ClassVar[Kind] = Kind.TRANSPOSED
+    ndim: ClassVar[int] = 1
 
     def __post_init__(self) -> None:
         put = functools.partial(object.__setattr__, self)

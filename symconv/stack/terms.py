@@ -38,7 +38,7 @@ def stage_shapes(layers: tuple[Any, ...], shape: tuple[int, int]) -> list[tuple[
         if isinstance(layer, TapsLayer):
             if shape[0] != layer.in_channels:
                 raise ValueError(f"layer {j} expects {layer.in_channels} channels but the stack gives {shape[0]}.")
-            shape = (layer.out_channels, layer.output_length(shape[1]))
+            shape = (layer.out_channels, int(layer.geometry(shape[1]).output_sizes[0]))
         else:
             shape = layer.output_shape(shape)
         shapes.append(shape)

@@ -26,7 +26,7 @@ from sympy.core.basic import _args_sortkey
 from symconv.base.symbols import symbol, symbol_array
 from symconv.geometry.taps import Taps
 from symconv.layers.conv import Conv1d
-from symconv.views.lazy import Equations, LazyArray, LazyMatrix, Source, position
+from symconv.views.lazy import Equations, LazyArray, LazyMatrix, Source, position, unravel
 
 
 class Expansion(Protocol):
@@ -40,6 +40,12 @@ class Expansion(Protocol):
     taps: Taps
     input_length: int
     output_length: int
+    input_shape: tuple[int, ...]
+    output_shape: tuple[int, ...]
+
+    @property
+    def where(self) -> str: ...
+
     index_base: int
     names: dict[str, str]
     max_terms: int
@@ -60,7 +66,7 @@ class Expansion(Protocol):
     def z_symbols(self) -> LazyArray: ...
 
     @property
-    def z(self) -> LazyMatrix: ...
+    def z(self) -> LazyMatrix | LazyArray: ...
 
     @property
     def bias_vector(self) -> LazyMatrix: ...
@@ -125,7 +131,7 @@ def sum_of_products(pairs: list[tuple[Any, Any]], extra: Any = None) -> Any:
 
 def source(e: Expansion, view: str, shape: tuple[int, ...], entry: Any, bulk: Any, terms: int, hint: str) -> Source:
     """A :class:`~symconv.views.lazy.Source` for a view of ``e``, named ``'<view> of <layer> on L=<L>'`` in messages."""
-    what = f"{view} of {e.layer!r} on L={e.input_length}"
+    what = f"{view} of {e.layer!r} on {e.where}"
     return Source(what, shape, entry, bulk, terms, e.max_terms, hint)
 
 
@@ -150,29 +156,36 @@ def symbols(e: Expansion, role: str, shape: tuple[int, ...], keep: tuple[bool, .
     return LazyArray.of(source(e, role, shape, entry, bulk, int(np.prod(shape)), hint))
 
 
-def outputs(e: Expansion) -> LazyMatrix:
-    """``z``, shape ``(C_out, L_out)``: each entry the bias plus the products of the taps that reach it."""
+def outputs(e: Expansion) -> LazyMatrix | LazyArray:
+    """``z``, shape ``(C_out, *out)``: each entry the bias plus the products of the taps that reach it.
+
+    A matrix ``(C_out, L_out)`` for one spatial axis, an array beyond.
+    """
     spec = e.spec
-    shape = (spec.out_channels, e.output_length)
+    shape = (spec.out_channels, *e.output_shape)
+    n_out = spec.out_channels * e.output_length
+    one_axis = len(e.output_shape) == 1
 
     def entry(index: tuple[int, ...]) -> Any:
-        o, i = index
-        pairs = [(e.w.at(t.weight), e.x.at(t.input)) for t in e.taps.feeding(o, i)]
+        o, *pos = index
+        feeding = e.taps.feeding(o, pos[0] if one_axis else tuple(pos))
+        pairs = [(e.w.at(t.weight), e.x.at(t.input)) for t in feeding]
         return sum_of_products(pairs, None if e.b is None else e.b.at((o,)))
 
     def bulk() -> list[Any]:
         rows, cols, weights = e.taps.triples()
-        n_out = shape[0] * shape[1]
         bias = None if e.b is None else [bo for bo in flat(e.b) for _ in range(e.output_length)]
         return grouped_sums(rows, n_out, weights, cols, flat(e.w), flat(e.x), bias)
 
-    terms = len(e.taps) + (shape[0] * shape[1] if spec.bias else 0)
-    return LazyMatrix.of(source(e, "z", shape, entry, bulk, terms, "e.z[o, i] or e.equations[r]"))
+    terms = len(e.taps) + (n_out if spec.bias else 0)
+    hint = "e.z[o, i] or e.equations[r]" if one_axis else "e.z[o, i, j] or e.equations[r]"
+    made = source(e, "z", shape, entry, bulk, terms, hint)
+    return LazyMatrix.of(made) if one_axis else LazyArray.of(made)
 
 
 def equations(e: Expansion) -> Equations:
     """The equations ``Eq(z_{o,i}, expression)``, channel-major."""
-    return Equations(e.z_symbols, e.z, f"equations of {e.layer!r} on L={e.input_length}")
+    return Equations(e.z_symbols, e.z, f"equations of {e.layer!r} on {e.where}")
 
 
 def bias_vector(e: Expansion) -> LazyMatrix:
@@ -220,17 +233,32 @@ def _summed(e: Expansion, keyed: list[tuple[int, tuple[int, ...]]]) -> dict[int,
     return {key: ws[0] if len(ws) == 1 else sympy.Add(*ws) for key, ws in grouped.items()}
 
 
+def _flat(position: tuple[int, ...], shape: tuple[int, ...]) -> int:
+    """The C-order flat index of ``position`` (channel first) in an array of ``shape``."""
+    flat = 0
+    for p, size in zip(position, shape):
+        flat = flat * size + p
+    return flat
+
+
+def _spatial(flat_index: int, shape: tuple[int, ...]) -> int | tuple[int, ...]:
+    """A flat spatial index as the taps take it: an int for one axis, a tuple of indices beyond."""
+    return flat_index if len(shape) == 1 else unravel(flat_index, shape)
+
+
 def matrix_row(e: Expansion, r: int) -> sympy.SparseMatrix:
-    """Row ``r`` of the matrix (output ``(o, i)`` with ``r = o*L_out + i``), built from that output's taps."""
+    """Row ``r`` of the matrix (output ``(o, *i)``, ``r`` its C-order flat index), built from that output's taps."""
     rows, cols = e.matrix_shape
     o, i = divmod(position("r", r, rows), e.output_length)
-    keyed = [(t.input[0] * e.input_length + t.input[1], t.weight) for t in e.taps.feeding(o, i)]
+    in_shape = (e.spec.in_channels, *e.input_shape)
+    keyed = [(_flat(t.input, in_shape), t.weight) for t in e.taps.feeding(o, _spatial(i, e.output_shape))]
     return sympy.SparseMatrix(1, cols, {(0, c): v for c, v in _summed(e, keyed).items()})
 
 
 def matrix_column(e: Expansion, c: int) -> sympy.SparseMatrix:
-    """Column ``c`` of the matrix (input ``(c', t)`` with ``c = c'*L + t``), built from that input's taps."""
+    """Column ``c`` of the matrix (input ``(c', *t)``, ``c`` its C-order flat index), built from that input's taps."""
     rows, cols = e.matrix_shape
     ch, t = divmod(position("c", c, cols), e.input_length)
-    keyed = [(tap.output[0] * e.output_length + tap.output[1], tap.weight) for tap in e.taps.fed_by(ch, t)]
+    out_shape = (e.spec.out_channels, *e.output_shape)
+    keyed = [(_flat(tap.output, out_shape), tap.weight) for tap in e.taps.fed_by(ch, _spatial(t, e.input_shape))]
     return sympy.SparseMatrix(rows, 1, {(r, 0): v for r, v in _summed(e, keyed).items()})

@@ -49,10 +49,17 @@ def expand(
     if not (is_int(index_base) and index_base in (0, 1)):
         raise ValueError(f"'index_base' must be 0 or 1 (got {index_base!r}).")
     # Validate before the cache: True == 1.0 == 1 hash alike and would hit another entry.
-    index_base, input_length = int(index_base), as_int("input_length", input_length, minimum=1)
+    index_base, size = int(index_base), _size(input_length)
     merged = check_names(names)
     limit = MAX_TERMS if max_terms is None else as_int("max_terms", max_terms, minimum=0)
-    return _expand(layer, input_length, index_base, tuple(sorted(merged.items())), limit)
+    return _expand(layer, size, index_base, tuple(sorted(merged.items())), limit)
+
+
+def _size(value: Any) -> int | tuple[int, ...]:
+    """An input length (an int), or an input shape (a tuple of ints, one per spatial axis), checked."""
+    if isinstance(value, (tuple, list)):
+        return tuple(as_int(f"input_shape[{a}]", n, minimum=1) for a, n in enumerate(value))
+    return as_int("input_length", value, minimum=1)
 
 
 def as_expansion(layer: Any, input_length: int | None, **options: Any) -> Expansion:
@@ -77,9 +84,9 @@ def as_expansion(layer: Any, input_length: int | None, **options: Any) -> Expans
 
 @functools.lru_cache(maxsize=64)
 def _expand(
-    layer: Any, input_length: int, index_base: int, names: tuple[tuple[str, str], ...], max_terms: int
+    layer: Any, size: int | tuple[int, ...], index_base: int, names: tuple[tuple[str, str], ...], max_terms: int
 ) -> Expansion:
-    return Expansion(layer, input_length, index_base, dict(names), max_terms)
+    return Expansion(layer, size, index_base, dict(names), max_terms)
 
 
 @dataclass(frozen=True)
@@ -126,17 +133,44 @@ class Expansion:
     """
 
     def __init__(
-        self, layer: Any, input_length: int, index_base: int, names: dict[str, str], max_terms: int = MAX_TERMS
+        self,
+        layer: Any,
+        size: int | tuple[int, ...],
+        index_base: int,
+        names: dict[str, str],
+        max_terms: int = MAX_TERMS,
     ) -> None:
         self.layer = layer
-        self.spec: Conv1d = layer.resolve(input_length)
-        self.input_length = input_length
+        self.spec: Conv1d = layer.resolve(size)
         self.index_base = index_base
         self.names = names
         self.max_terms = max_terms
-        self.taps: Taps = self.spec.make_taps(input_length)
+        self.taps: Taps = self.spec.make_taps(size)
+        self.input_shape: tuple[int, ...] = tuple(self.taps.input_shape)
+        self.output_shape: tuple[int, ...] = tuple(self.taps.output_shape)
+        self.ndim = len(self.input_shape)
+        #: Positions per channel: ``L`` and ``L_out`` for one spatial axis, the product of the shape beyond.
+        self.input_length: int = self.taps.input_length
         self.output_length: int = self.taps.output_length
-        self.padding: tuple[int, int] = self.spec.resolve_padding(input_length)
+        self.padding: Any = self.spec.resolve_padding(size)
+
+    def one_axis(self, what: str) -> Expansion:
+        """``self``, if the layer has one spatial axis; else a ``ValueError`` saying ``what`` needs one.
+
+        The views (symbols, equations, matrix, connectivity, evaluate, subs) work on any number of
+        axes; gradients, derivations, figures and the checker work on one axis so far.
+        """
+        if self.ndim != 1:
+            raise ValueError(
+                f"{what} of a layer with {self.ndim} spatial axes is not available yet (got {self.layer!r} on "
+                f"{self.where}); its equations, matrix, connectivity queries and evaluate are."
+            )
+        return self
+
+    @property
+    def where(self) -> str:
+        """``'L=4'`` for one spatial axis, ``'input shape (5, 5)'`` beyond: how messages name the size."""
+        return f"L={self.input_length}" if self.ndim == 1 else f"input shape {self.input_shape}"
 
     # -- symbols ---------------------------------------------------------------------------
     @property
@@ -146,14 +180,16 @@ class Expansion:
     @cached_property
     def x(self) -> LazyArray:
         """Input symbols, shape ``(C_in, L)``."""
-        shape = (self.spec.in_channels, self.input_length)
-        return views.symbols(self, "x", shape, (not self.single_channel, True), "e.x[c, t]")
+        shape = (self.spec.in_channels, *self.input_shape)
+        keep = (not self.single_channel, *(True,) * self.ndim)
+        return views.symbols(self, "x", shape, keep, "e.x[c, t]" if self.ndim == 1 else "e.x[c, t, u]")
 
     @cached_property
     def w(self) -> LazyArray:
         """Weight symbols, shape ``(C_out, C_in/groups, K)``."""
         multi = not self.single_channel
-        return views.symbols(self, "w", self.spec.weight_shape, (multi, multi, True), "e.w[o, c, k]")
+        keep = (multi, multi, *(True,) * self.ndim)
+        return views.symbols(self, "w", self.spec.weight_shape, keep, "e.w[o, c, k]")
 
     @cached_property
     def b(self) -> LazyArray | None:
@@ -175,9 +211,10 @@ class Expansion:
         """
         known = self.__dict__.setdefault("_output_symbols", {})
         if role not in known:
-            shape = (self.spec.out_channels, self.output_length)
+            shape = (self.spec.out_channels, *self.output_shape)
             hint = f"e.output_symbols({role!r})[o, i]"
-            known[role] = views.symbols(self, role, shape, (not self.single_channel, True), hint)
+            keep = (not self.single_channel, *(True,) * self.ndim)
+            known[role] = views.symbols(self, role, shape, keep, hint)
         return known[role]  # type: ignore[no-any-return]
 
     @cached_property
@@ -192,8 +229,11 @@ class Expansion:
 
     # -- views -----------------------------------------------------------------------------
     @cached_property
-    def z(self) -> LazyMatrix:
-        """The pre-activations, shape ``(C_out, L_out)``, one explicit expression each (lazy)."""
+    def z(self) -> LazyMatrix | LazyArray:
+        """The pre-activations, shape ``(C_out, *out)``, one explicit expression each (lazy).
+
+        A matrix ``(C_out, L_out)`` for one spatial axis, an ``Array`` beyond.
+        """
         return views.outputs(self)
 
     @cached_property
@@ -271,25 +311,34 @@ class Expansion:
         return out[0, 0] if unbatch == 2 else (out[0] if unbatch == 1 else out)
 
     def _input_array(self, x: Any) -> tuple[np.ndarray, int]:
+        """``x`` as ``(N, C_in, *in)``, and how to unbatch the result (0: batched, 1: one sample, 2: plain)."""
         xa = as_numbers("x", x)
-        c, n = self.spec.in_channels, self.input_length
-        if xa.ndim == 3 and xa.shape[1:] == (c, n):
+        c, spatial = self.spec.in_channels, self.input_shape
+        if xa.ndim == self.ndim + 2 and xa.shape[1:] == (c, *spatial):
             return xa, 0
-        if xa.shape == (c, n):
+        if xa.shape == (c, *spatial):
             return xa[None], 1
-        if self.single_channel and xa.shape == (n,):
+        if self.single_channel and xa.shape == spatial:
             return xa[None, None], 2
-        plain = f" or ({n},)" if self.single_channel else ""
-        raise ValueError(f"'x' must have shape (N, {c}, {n}) or ({c}, {n}){plain} (got {xa.shape}).")
+        shown = ", ".join(map(str, spatial))
+        plain = (
+            f" or ({shown},)"
+            if self.single_channel and self.ndim == 1
+            else f" or ({shown})"
+            if self.single_channel
+            else ""
+        )
+        raise ValueError(f"'x' must have shape (N, {c}, {shown}) or ({c}, {shown}){plain} (got {xa.shape}).")
 
     def _weight_array(self, w: Any) -> np.ndarray:
         wa = as_numbers("w", w)
         shape = self.spec.weight_shape
         if wa.shape == shape:
             return wa
-        if self.single_channel and wa.shape == (shape[2],):
+        kernel = tuple(shape[2:])
+        if self.single_channel and wa.shape == kernel:
             return wa.reshape(shape)
-        plain = f" or ({shape[2]},)" if self.single_channel else ""
+        plain = f" or {kernel}" if self.single_channel else ""
         raise ValueError(f"'w' must have shape {shape}{plain} (got {wa.shape}).")
 
     def _bias_array(self, b: Any) -> np.ndarray | None:
@@ -340,10 +389,8 @@ class Expansion:
 
     # -- display -----------------------------------------------------------------------------
     def __repr__(self) -> str:
-        return (
-            f"<Expansion of {self.layer!r} on L={self.input_length}: L_out={self.output_length}, "
-            f"padding={self.padding}, {len(self.taps)} taps>"
-        )
+        out = f"L_out={self.output_length}" if self.ndim == 1 else f"output shape {self.output_shape}"
+        return f"<Expansion of {self.layer!r} on {self.where}: {out}, padding={self.padding}, {len(self.taps)} taps>"
 
     def __str__(self) -> str:
         return "\n".join(f"{eq.lhs} = {eq.rhs}" for eq in self.equations.whole)

@@ -33,12 +33,24 @@ Examples:
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 import sympy
+
+from symconv.base.symbols import entries
+
+
+def unravel(flat: int, shape: Sequence[int]) -> tuple[int, ...]:
+    """The C-order position of flat index ``flat`` in an array of ``shape``."""
+    index = []
+    for size in reversed(shape):
+        flat, rest = divmod(flat, size)
+        index.append(rest)
+    return tuple(reversed(index))
 
 
 @dataclass(frozen=True, eq=False)
@@ -97,11 +109,7 @@ class Source:
 
     def at(self, flat: int) -> Any:
         """The entry at a flat C-order position, built on its own."""
-        index = []
-        for s in reversed(self.shape):
-            flat, r = divmod(flat, s)
-            index.append(r)
-        return self.entry(tuple(reversed(index)))
+        return self.entry(unravel(flat, self.shape))
 
 
 def position(name: str, value: Any, bound: int) -> int:
@@ -339,15 +347,16 @@ class Equations(Sequence[sympy.Eq]):
     ``max_terms``); ``==`` compares with any sequence (a list) and needs the whole view.
     """
 
-    def __init__(self, lhs: LazyArray, rhs: LazyMatrix, what: str) -> None:
+    def __init__(self, lhs: LazyArray, rhs: LazyMatrix | LazyArray, what: str) -> None:
         self._lhs, self._rhs = lhs, rhs
+        self._shape = tuple(rhs.source.shape)
         self._source = replace(rhs.source, what=what, hint="e.equations[r]")
 
     def __len__(self) -> int:
-        return int(self._rhs._rows * self._rhs._cols)
+        return math.prod(self._shape)
 
     def _equation(self, r: int) -> sympy.Eq:
-        index = divmod(r, self._rhs._cols)
+        index = unravel(r, self._shape)
         return sympy.Eq(self._lhs.at(index), self._rhs.at(index), evaluate=False)
 
     def __getitem__(self, key: Any) -> Any:
@@ -368,7 +377,7 @@ class Equations(Sequence[sympy.Eq]):
         built: list[sympy.Eq] | None = self.__dict__.get("_whole")
         if built is None:
             self._source.check()
-            lhs, rhs = list(self._lhs.whole._array), list(self._rhs.whole)  # type: ignore[attr-defined]
+            lhs, rhs = entries(self._lhs.whole), entries(self._rhs.whole)
             built = self.__dict__["_whole"] = [sympy.Eq(s, e, evaluate=False) for s, e in zip(lhs, rhs)]
         return built
 
