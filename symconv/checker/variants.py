@@ -62,7 +62,7 @@ def _replaced(spec: Conv1d, length: int, name: str, text: str, **changes: Any) -
         yield Variant(name, text, run)
 
 
-def _flip(layer: Any, base: Conv1d, length: int) -> Iterator[Variant]:
+def _flip(layer: Conv1d | NumpyMode, base: Conv1d, length: int) -> Iterator[Variant]:
     if base.flip:
         text = "cross-correlation (kernel not flipped, as PyTorch's Conv1d) where true convolution was meant"
     else:
@@ -95,7 +95,7 @@ def _pair_text(spec: Conv1d, length: int, pair: tuple[int, int]) -> str:
     return f"({pair[0]}, {pair[1]})" + (f" = {' or '.join(names)}" if names else "")
 
 
-def _paddings(layer: Any, base: Conv1d, length: int) -> Iterator[Variant]:
+def _paddings(layer: Conv1d | NumpyMode, base: Conv1d, length: int) -> Iterator[Variant]:
     left, right = base.resolve_padding(length)
     candidates = [(right, left), (left + 1, right - 1), (left - 1, right + 1), (left + 1, right + 1)]
     candidates += [(left - 1, right - 1), (0, 0), (left + right, 0), (0, left + right)]
@@ -117,7 +117,7 @@ def _paddings(layer: Any, base: Conv1d, length: int) -> Iterator[Variant]:
         yield from _replaced(base, length, f"padding {pair}", text, padding=pair)
 
 
-def _padding_modes(layer: Any, base: Conv1d, length: int) -> Iterator[Variant]:
+def _padding_modes(layer: Conv1d | NumpyMode, base: Conv1d, length: int) -> Iterator[Variant]:
     if base.resolve_padding(length) == (0, 0):
         return
     for mode in PADDING_MODES:
@@ -134,7 +134,7 @@ def _respecified(base: Conv1d, length: int, name: str, text: str, **changes: Any
         yield from _replaced(base, length, name, text + f", padding kept at {pair}", padding=pair, **changes)
 
 
-def _strides(layer: Any, base: Conv1d, length: int) -> Iterator[Variant]:
+def _strides(layer: Conv1d | NumpyMode, base: Conv1d, length: int) -> Iterator[Variant]:
     s = base.stride
     if s > 1:
         yield from _respecified(base, length, "stride ignored", f"stride 1 where stride={s} was meant", stride=1)
@@ -144,7 +144,7 @@ def _strides(layer: Any, base: Conv1d, length: int) -> Iterator[Variant]:
             yield from _respecified(base, length, f"stride {other}", text, stride=other)
 
 
-def _dilations(layer: Any, base: Conv1d, length: int) -> Iterator[Variant]:
+def _dilations(layer: Conv1d | NumpyMode, base: Conv1d, length: int) -> Iterator[Variant]:
     d = base.dilation
     if d > 1:
         yield from _respecified(
@@ -173,7 +173,7 @@ def _length_kept(base: Conv1d, length: int) -> Iterator[Variant]:
     )
 
 
-def _shifts(layer: Any, base: Conv1d, length: int) -> Iterator[Variant]:
+def _shifts(layer: Conv1d | NumpyMode, base: Conv1d, length: int) -> Iterator[Variant]:
     run = evaluator(base, length)
     if run is None:
         return
@@ -198,7 +198,7 @@ def _shifted(run: Compute, step: int, wrap: bool) -> Compute:
     return compute
 
 
-def _numpy_modes(layer: Any, base: Conv1d, length: int) -> Iterator[Variant]:
+def _numpy_modes(layer: Conv1d | NumpyMode, base: Conv1d, length: int) -> Iterator[Variant]:
     if base.in_channels != 1 or base.out_channels != 1:
         return
     for operation in ("correlate", "convolve"):

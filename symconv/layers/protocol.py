@@ -24,11 +24,16 @@ import enum
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
+import sympy
+
 if TYPE_CHECKING:
     from sympy import ImmutableMatrix
 
     from symconv.geometry.geometry import Geometry
 
+
+#: A stage's parameters by name (``'w'``, ``'b'``): SymPy matrices or arrays of symbols.
+Params = dict[str, sympy.Basic]
 
 #: An input size: an int for one spatial axis, a tuple of ints (one per axis) for several. Typed
 #: loosely so that each layer can say which of the two it takes.
@@ -104,11 +109,11 @@ class StageLayer(Layer, Protocol):
 
     def output_shape(self, shape: tuple[int, int]) -> tuple[int, int]: ...
 
-    def forward(self, h: ImmutableMatrix, params: dict[str, Any]) -> ImmutableMatrix: ...
+    def forward(self, h: ImmutableMatrix, params: Params) -> ImmutableMatrix: ...
 
     def backward(
-        self, h: ImmutableMatrix, delta: ImmutableMatrix, params: dict[str, Any]
-    ) -> tuple[ImmutableMatrix, dict[str, Any]]: ...
+        self, h: ImmutableMatrix, delta: ImmutableMatrix, params: Params
+    ) -> tuple[ImmutableMatrix, Params]: ...
 
 
 Expander = Callable[..., Any]

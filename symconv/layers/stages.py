@@ -17,7 +17,7 @@ from sympy import ImmutableMatrix as Matrix
 from symconv.base.symbols import symbol_array
 from symconv.base.validate import as_bool, as_int, as_size
 from symconv.layers.activations import activation, derivative
-from symconv.layers.protocol import Kind
+from symconv.layers.protocol import Kind, Params
 
 
 def _pool_length(length: int, size: int, stride: int, pad: int, dil: int, ceil_mode: bool) -> int:
@@ -50,10 +50,10 @@ class Activation:
     def output_shape(self, shape: tuple[int, int]) -> tuple[int, int]:
         return shape
 
-    def forward(self, h: Matrix, params: dict[str, Any]) -> Matrix:
+    def forward(self, h: Matrix, params: Params) -> Matrix:
         return h.applyfunc(activation(self.f)[1])
 
-    def backward(self, h: Matrix, delta: Matrix, params: dict[str, Any]) -> tuple[Matrix, dict[str, Any]]:
+    def backward(self, h: Matrix, delta: Matrix, params: Params) -> tuple[Matrix, Params]:
         name, f = activation(self.f)
         return Matrix(*h.shape, [derivative(name, f, v) * d for v, d in zip(h, delta)]), {}
 
@@ -142,11 +142,11 @@ class AvgPool1d(Pool):
             out.append(end - start if self.count_include_pad else len(window))
         return out
 
-    def forward(self, h: Matrix, params: dict[str, Any]) -> Matrix:
+    def forward(self, h: Matrix, params: Params) -> Matrix:
         wins, divs = self.windows(h.shape[1]), self.divisors(h.shape[1])
         return Matrix(h.shape[0], len(wins), lambda c, i: sympy.Add(*[h[c, t] for t in wins[i]]) / divs[i])
 
-    def backward(self, h: Matrix, delta: Matrix, params: dict[str, Any]) -> tuple[Matrix, dict[str, Any]]:
+    def backward(self, h: Matrix, delta: Matrix, params: Params) -> tuple[Matrix, Params]:
         wins, divs = self.windows(h.shape[1]), self.divisors(h.shape[1])
         back: list[list[list[Any]]] = [[[] for _ in range(h.shape[1])] for _ in range(h.shape[0])]
         for c in range(h.shape[0]):
@@ -187,7 +187,7 @@ class MaxPool1d(Pool):
         object.__setattr__(self, "return_indices", False)
         self._check()
 
-    def forward(self, h: Matrix, params: dict[str, Any]) -> Matrix:
+    def forward(self, h: Matrix, params: Params) -> Matrix:
         wins = self.windows(h.shape[1])
         return Matrix(h.shape[0], len(wins), lambda c, i: sympy.Max(*[h[c, t] for t in wins[i]]))
 
@@ -197,7 +197,7 @@ class MaxPool1d(Pool):
         cond = sympy.And(*[values[j] > v for v in values[:j]], *[values[j] >= v for v in values[j + 1 :]])
         return sympy.Piecewise((1, cond), (0, True))
 
-    def backward(self, h: Matrix, delta: Matrix, params: dict[str, Any]) -> tuple[Matrix, dict[str, Any]]:
+    def backward(self, h: Matrix, delta: Matrix, params: Params) -> tuple[Matrix, Params]:
         wins = self.windows(h.shape[1])
         back: list[list[list[Any]]] = [[[] for _ in range(h.shape[1])] for _ in range(h.shape[0])]
         for c in range(h.shape[0]):
@@ -217,10 +217,10 @@ class Flatten:
     def output_shape(self, shape: tuple[int, int]) -> tuple[int, int]:
         return (1, shape[0] * shape[1])
 
-    def forward(self, h: Matrix, params: dict[str, Any]) -> Matrix:
+    def forward(self, h: Matrix, params: Params) -> Matrix:
         return h.reshape(1, h.shape[0] * h.shape[1])
 
-    def backward(self, h: Matrix, delta: Matrix, params: dict[str, Any]) -> tuple[Matrix, dict[str, Any]]:
+    def backward(self, h: Matrix, delta: Matrix, params: Params) -> tuple[Matrix, Params]:
         return delta.reshape(*h.shape), {}
 
 
@@ -244,20 +244,20 @@ class Linear:
             raise ValueError(f"Linear expects {self.in_features} input features but the stack gives {shape[1]}.")
         return (shape[0], self.out_features)
 
-    def parameters(self, prefix: str) -> dict[str, Any]:
+    def parameters(self, prefix: str) -> Params:
         w = symbol_array(f"W{prefix}", (self.out_features, self.in_features), (True, True), 0)
         params = {"w": Matrix(w.tolist())}
         if self.bias:
             params["b"] = Matrix(list(symbol_array(f"c{prefix}", (self.out_features,), (True,), 0)))
         return params
 
-    def forward(self, h: Matrix, params: dict[str, Any]) -> Matrix:
+    def forward(self, h: Matrix, params: Params) -> Matrix:
         out = h * params["w"].T
         if self.bias:
             out = out + Matrix.ones(h.shape[0], 1) * params["b"].T
         return out.as_immutable()
 
-    def backward(self, h: Matrix, delta: Matrix, params: dict[str, Any]) -> tuple[Matrix, dict[str, Any]]:
+    def backward(self, h: Matrix, delta: Matrix, params: Params) -> tuple[Matrix, Params]:
         grads = {"w": (delta.T * h).as_immutable()}
         if self.bias:
             grads["b"] = Matrix([sum(delta.col(j)) for j in range(delta.shape[1])])

@@ -17,6 +17,7 @@ one per symbol. Views above the expansion's ``max_terms`` are refused whole (see
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import numpy as np
@@ -96,10 +97,10 @@ def grouped_sums(
     n_keys: int,
     first: np.ndarray,
     second: np.ndarray,
-    a: list[Any],
-    b: list[Any],
-    extra: list[Any] | None = None,
-) -> list[Any]:
+    a: list[sympy.Expr],
+    b: list[sympy.Expr],
+    extra: list[sympy.Expr] | None = None,
+) -> list[sympy.Expr]:
     """For each key, the sum of ``a[first[j]] * b[second[j]]`` over the taps ``j`` with that key
     (plus ``extra[key]`` when given), in linear time.
 
@@ -120,7 +121,7 @@ def grouped_sums(
     return out
 
 
-def sum_of_products(pairs: list[tuple[Any, Any]], extra: Any = None) -> Any:
+def sum_of_products(pairs: list[tuple[sympy.Expr, sympy.Expr]], extra: sympy.Expr | None = None) -> sympy.Expr:
     """One entry of :func:`grouped_sums`: ``sum(a*b for a, b in pairs)`` (plus ``extra``), the same object."""
     fast = all(isinstance(a, sympy.Symbol) and isinstance(b, sympy.Symbol) for a, b in pairs)
     terms = [product(a, b) if fast else sympy.Mul(a, b) for a, b in pairs]
@@ -129,13 +130,21 @@ def sum_of_products(pairs: list[tuple[Any, Any]], extra: Any = None) -> Any:
     return total(terms) if fast else sympy.Add(*terms)
 
 
-def source(e: Expansion, view: str, shape: tuple[int, ...], entry: Any, bulk: Any, terms: int, hint: str) -> Source:
+def source(
+    e: Expansion,
+    view: str,
+    shape: tuple[int, ...],
+    entry: Callable[[tuple[int, ...]], Any],
+    bulk: Callable[[], Sequence[Any]],
+    terms: int,
+    hint: str,
+) -> Source:
     """A :class:`~symconv.views.lazy.Source` for a view of ``e``, named ``'<view> of <layer> on L=<L>'`` in messages."""
     what = f"{view} of {e.layer!r} on {e.where}"
     return Source(what, shape, entry, bulk, terms, e.max_terms, hint)
 
 
-def flat(view: Any) -> list[Any]:
+def flat(view: LazyArray | LazyMatrix | sympy.NDimArray | sympy.MatrixBase) -> list[sympy.Expr]:
     """The entries of a lazy view in C order, built in bulk and kept, without the ``max_terms`` check:
     for the bulk route of another view, which was checked, reading this one."""
     whole = view.built(check=False) if isinstance(view, (LazyArray, LazyMatrix)) else view
@@ -150,7 +159,7 @@ def symbols(e: Expansion, role: str, shape: tuple[int, ...], keep: tuple[bool, .
     def entry(index: tuple[int, ...]) -> sympy.Symbol:
         return symbol(name, [p for p, k in zip(index, keep) if k], base)
 
-    def bulk() -> list[Any]:
+    def bulk() -> list[sympy.Expr]:
         return list(symbol_array(name, shape, keep, base)._array)  # type: ignore[attr-defined]
 
     return LazyArray.of(source(e, role, shape, entry, bulk, int(np.prod(shape)), hint))
@@ -166,13 +175,13 @@ def outputs(e: Expansion) -> LazyMatrix | LazyArray:
     n_out = spec.out_channels * e.output_length
     one_axis = len(e.output_shape) == 1
 
-    def entry(index: tuple[int, ...]) -> Any:
+    def entry(index: tuple[int, ...]) -> sympy.Expr:
         o, *pos = index
         feeding = e.taps.feeding(o, pos[0] if one_axis else tuple(pos))
         pairs = [(e.w.at(t.weight), e.x.at(t.input)) for t in feeding]
         return sum_of_products(pairs, None if e.b is None else e.b.at((o,)))
 
-    def bulk() -> list[Any]:
+    def bulk() -> list[sympy.Expr]:
         rows, cols, weights = e.taps.triples()
         bias = None if e.b is None else [bo for bo in flat(e.b) for _ in range(e.output_length)]
         return grouped_sums(rows, n_out, weights, cols, flat(e.w), flat(e.x), bias)
@@ -192,10 +201,10 @@ def bias_vector(e: Expansion) -> LazyMatrix:
     """The bias of every output, channel-major: ``b_o`` repeated ``L_out`` times (zeros without bias)."""
     n_out = e.spec.out_channels * e.output_length
 
-    def entry(index: tuple[int, ...]) -> Any:
+    def entry(index: tuple[int, ...]) -> sympy.Expr:
         return sympy.S.Zero if e.b is None else e.b.at((index[0] // e.output_length,))
 
-    def bulk() -> list[Any]:
+    def bulk() -> list[sympy.Expr]:
         return [entry((r, 0)) for r in range(n_out)]
 
     return LazyMatrix.of(source(e, "bias_vector", (n_out, 1), entry, bulk, n_out, "e.bias_vector[r]"))
@@ -203,7 +212,12 @@ def bias_vector(e: Expansion) -> LazyMatrix:
 
 def check(e: Expansion, view: str, terms: int, hint: str) -> None:
     """Refuse to build ``view`` of ``e`` whole when it holds more than ``e.max_terms`` terms."""
-    source(e, view, (), None, None, terms, hint).check()
+    source(e, view, (), _no_entry, list, terms, hint).check()
+
+
+def _no_entry(index: tuple[int, ...]) -> sympy.Expr:
+    """The entry builder of a size check, which has no entries."""
+    raise IndexError(f"a size check has no entries (asked for {index}).")
 
 
 def matrix_entries(e: Expansion) -> dict[tuple[int, int], sympy.Expr]:
@@ -227,7 +241,7 @@ def matrix_entries(e: Expansion) -> dict[tuple[int, int], sympy.Expr]:
 
 def _summed(e: Expansion, keyed: list[tuple[int, tuple[int, ...]]]) -> dict[int, sympy.Expr]:
     """``{key: weight, or the sum of the weights sharing that key}``."""
-    grouped: dict[int, list[Any]] = {}
+    grouped: dict[int, list[sympy.Expr]] = {}
     for key, weight in keyed:
         grouped.setdefault(key, []).append(e.w.at(weight))
     return {key: ws[0] if len(ws) == 1 else sympy.Add(*ws) for key, ws in grouped.items()}
