@@ -7,6 +7,7 @@ The references are ``torch.nn.Conv2d``/``Conv3d`` modules where PyTorch takes th
 
 from __future__ import annotations
 
+import math
 import random
 
 import numpy as np
@@ -175,7 +176,7 @@ def test_plain_arrays_for_a_single_channel_layer() -> None:
         ),
         (lambda: Conv2d(1, 1, 3, padding=(1, -1)), r"'padding\[1\]'"),
         (lambda: Conv2d(1, 1, 3, stride=(1, 2), padding="same"), r"axis 1 has stride 2"),
-        (lambda: Conv2d(1, 1, 3).expand(5), r"'input_shape' of a Conv2d must be a tuple of 2 spatial sizes \(got 5\)"),
+        (lambda: Conv2d(1, 1, 3).expand(5), r"'input_shape' must be a tuple of 2 spatial sizes \(got 5\)"),
         (lambda: Conv2d(1, 1, 3).expand((5, 0)), r"'input_shape\[1\]' must be"),
         (lambda: Conv2d(1, 1, 3).expand((2, 5)), r"axis 0: input size 2 with padding \(0, 0\)"),
         (lambda: Conv2d(1, 1, 3, padding=3, padding_mode="reflect").expand((5, 3)), r"axis 1: padding_mode='reflect'"),
@@ -193,14 +194,54 @@ def test_what_needs_one_axis_so_far_says_so() -> None:
     layer = Conv2d(1, 1, 2)
     e = layer.expand((3, 3))
     calls = {
-        "gradients": lambda: symconv.gradients(e),
+        "the gradients' closed forms": lambda: symconv.gradients(e).identities,
         "a derivation": lambda: symconv.derivation(e),
         "the connectivity diagram": lambda: symconv.connectivity_diagram(e),
         "checking code": lambda: symconv.check(lambda x, w: x, e),
     }
     for what, call in calls.items():
-        with pytest.raises(ValueError, match=f"{what} of a layer with 2 spatial axes is not available yet"):
+        with pytest.raises(ValueError, match=f"{what}: not available yet for a layer with 2 spatial axes"):
             call()
-    with pytest.raises(ValueError, match="checking code of a layer with 2 spatial axes"):
+    with pytest.raises(ValueError, match="checking code: not available yet for a layer with 2 spatial axes"):
         symconv.check(lambda x, w: x, layer)
     assert e.activate("relu").shape == (1, 2, 2)
+
+
+@pytest.mark.parametrize("dims", [2, 3])
+def test_gradients_are_proven_against_sympy_diff_and_equal_torch_autograd(dims: int) -> None:
+    import symconv
+
+    rng, data = random.Random(300 + dims), np.random.default_rng(dims)
+    for trial in range(6 if dims == 2 else 3):
+        layer, shape = random_layer(rng, dims)
+        e = layer.expand(shape)
+        loss, activation = [(None, None), ("mse", "relu"), ("sum", "relu")][trial % 3]
+        g = symconv.gradients(e, activation=activation, loss=loss)
+        if math.prod(shape) * layer.in_channels <= 48:  # sympy.diff is slow: prove the small ones
+            assert g.verify().ok, (layer, shape)
+        x = data.integers(-4, 5, size=(2, layer.in_channels, *shape))
+        w = data.integers(-4, 5, size=layer.weight_shape)
+        b = data.integers(-4, 5, size=layer.out_channels) if layer.bias else None
+        xt = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+        wt = torch.tensor(w, dtype=torch.float64, requires_grad=True)
+        out = torch.tensor(torch_reference(layer, shape, x, w, b), dtype=torch.float64)
+        # the reference again, differentiable: F.pad then the convolution
+        pairs = layer.resolve_padding(shape)
+        flat = [p for pair in reversed(pairs) for p in pair]
+        padded = F.pad(xt, flat) if layer.padding_mode == "zeros" else F.pad(xt, flat, mode=layer.padding_mode)
+        kernel = torch.flip(wt, dims=tuple(range(2, wt.dim()))) if layer.flip else wt
+        conv = F.conv2d if dims == 2 else F.conv3d
+        bias = None if b is None else torch.tensor(b, dtype=torch.float64)
+        z = conv(padded, kernel, bias, stride=layer.stride, dilation=layer.dilation, groups=layer.groups)
+        assert torch.equal(z, out)
+        target = data.integers(-4, 5, size=tuple(z.shape))
+        delta = data.integers(-3, 4, size=tuple(z.shape))
+        if loss is None:
+            z.backward(torch.tensor(delta, dtype=torch.float64))
+        else:
+            a = torch.relu(z)
+            scalar = a.sum() if loss == "sum" else ((a - torch.tensor(target, dtype=torch.float64)) ** 2).mean()
+            scalar.backward()
+        got = g.evaluate(x, w, b, delta=delta if loss is None else None, target=target if loss == "mse" else None)
+        assert np.allclose(np.asarray(got["dx"], dtype=float), xt.grad.numpy(), rtol=0, atol=1e-12)
+        assert np.allclose(np.asarray(got["dw"], dtype=float), wt.grad.numpy(), rtol=0, atol=1e-12)

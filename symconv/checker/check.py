@@ -161,8 +161,8 @@ def as_checked_layer(layer: Any, input_length: int | None) -> Expansion:
         )
     if layer.ndim != 1:
         raise ValueError(
-            f"checking code of a layer with {layer.ndim} spatial axes is not available yet (got {layer!r}); "
-            "its expansion's equations, matrix, connectivity queries and evaluate are."
+            f"checking code: not available yet for a layer with {layer.ndim} spatial axes (got {layer!r}); "
+            "its expansion's equations, matrix, connectivity queries, evaluate and gradients are."
         )
     expansion = layer.expand(input_length if input_length is not None else default_length(layer))
     return expansion.one_axis("checking code")  # type: ignore[no-any-return]

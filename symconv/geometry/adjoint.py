@@ -61,5 +61,6 @@ def weight_grad(taps: CompactTaps, x: np.ndarray, delta: np.ndarray) -> np.ndarr
 
 def bias_grad(delta: np.ndarray) -> np.ndarray:
     """``dL/db[o] = sum over batch and positions of delta[:, o, :]``, exactly."""
-    dtype = common_dtype(delta, np.ones(1, dtype=np.int64), terms=max(1, delta.shape[0] * delta.shape[2]))
-    return as_exact(delta, dtype).sum(axis=(0, 2))
+    terms = max(1, delta.size // max(1, delta.shape[1]))
+    dtype = common_dtype(delta, np.ones(1, dtype=np.int64), terms=terms)
+    return as_exact(delta, dtype).sum(axis=(0, *range(2, delta.ndim)))

@@ -29,7 +29,7 @@ from symconv.layers.protocol import Kind
 from symconv.views import build as views
 from symconv.views.build import grouped_sums, total
 from symconv.views.expansion import Expansion
-from symconv.views.lazy import LazyArray, LazyMatrix
+from symconv.views.lazy import LazyArray, LazyMatrix, unravel
 
 LOSSES = ("sum", "mse")
 
@@ -77,7 +77,7 @@ class Gradients:
                 f"'expansion' must be an Expansion, the layer at one input length{hint} "
                 f"(got {expansion!r} of type {type(expansion).__name__})."
             )
-        self.expansion = expansion.one_axis("gradients")
+        self.expansion = expansion
         self.activation: tuple[str, Callable[[Any], Any]] | None = (
             None if activation is None else resolve_activation(activation)
         )
@@ -110,7 +110,7 @@ class Gradients:
             return sympy.ImmutableMatrix(*shape, entries(e.output_symbols("delta" if self.activation is None else "g")))
         if self.loss == "sum":
             return sympy.ImmutableMatrix.ones(*shape)
-        out = self.output
+        out = sympy.ImmutableMatrix(*shape, entries(self.output))  # flat per channel, whatever the axes
         if self.loss == "mse":
             y = sympy.ImmutableMatrix(*shape, entries(e.output_symbols("y")))
             return (2 * (out - y) / (shape[0] * shape[1])).as_immutable()
@@ -119,13 +119,17 @@ class Gradients:
         return sympy.ImmutableMatrix(*shape, [sympy.diff(self.loss, s).xreplace(values) for s in names])
 
     @cached_property
-    def delta(self) -> LazyMatrix:
-        """``dL/dz = f'(z) * dL/da`` elementwise (or the upstream gradient itself without activation)."""
+    def delta(self) -> LazyMatrix | LazyArray:
+        """``dL/dz = f'(z) * dL/da`` elementwise (or the upstream gradient itself without activation).
+
+        Shaped like ``z``: a matrix ``(C_out, L_out)`` for one spatial axis, an array beyond.
+        """
         e = self.expansion
-        shape = (e.spec.out_channels, e.output_length)
+        shape = (e.spec.out_channels, *e.output_shape)
         reads_z = self.activation is not None or (self.loss is not None and self.loss != "sum")
-        terms = shape[0] * shape[1] + (e.z.source.terms if reads_z else 0)
-        return LazyMatrix.of(views.source(e, "delta", shape, self._delta_at, self._delta_bulk, terms, "g.delta[o, i]"))
+        terms = e.spec.out_channels * e.output_length + (e.z.source.terms if reads_z else 0)
+        made = views.source(e, "delta", shape, self._delta_at, self._delta_bulk, terms, "g.delta[o, i]")
+        return LazyMatrix.of(made) if e.ndim == 1 else LazyArray.of(made)
 
     def _delta_bulk(self) -> list[Any]:
         upstream = list(self.upstream)
@@ -156,7 +160,7 @@ class Gradients:
     def loss_expression(self) -> sympy.Expr:
         """The scalar loss in terms of ``x``, ``w``, ``b`` (for a generic loss, ``sum(upstream * output)``
         with the upstream symbols held constant, whose gradient is the chain rule's)."""
-        out = list(self.output)
+        out = entries(self.output)
         if self.loss is None:
             return sympy.Add(*[u * o for u, o in zip(self.upstream, out)])
         if self.loss == "sum":
@@ -177,7 +181,8 @@ class Gradients:
         e = self.expansion
 
         def entry(index: tuple[int, ...]) -> Any:
-            group = e.taps.tying_group(*index)
+            o, cw, *k = index
+            group = e.taps.tying_group(o, cw, k[0] if e.ndim == 1 else tuple(k))
             return views.sum_of_products([(self.delta.at(out), e.x.at(inp)) for out, inp in group])
 
         def bulk() -> list[Any]:
@@ -193,14 +198,16 @@ class Gradients:
         e = self.expansion
 
         def entry(index: tuple[int, ...]) -> Any:
-            return views.sum_of_products([(e.w.at(t.weight), self.delta.at(t.output)) for t in e.taps.fed_by(*index)])
+            c, *t = index
+            taps = e.taps.fed_by(c, t[0] if e.ndim == 1 else tuple(t))
+            return views.sum_of_products([(e.w.at(tap.weight), self.delta.at(tap.output)) for tap in taps])
 
         def bulk() -> list[Any]:
             rows, cols, weights = e.taps.triples()
             n = e.spec.in_channels * e.input_length
             return grouped_sums(cols, n, weights, rows, views.flat(e.w), views.flat(self.delta))
 
-        return self._gradient("dx", (e.spec.in_channels, e.input_length), entry, bulk, True, "g.dx[c, t]")
+        return self._gradient("dx", (e.spec.in_channels, *e.input_shape), entry, bulk, True, "g.dx[c, t]")
 
     @cached_property
     def db(self) -> LazyArray | None:
@@ -211,7 +218,7 @@ class Gradients:
         n = e.output_length
 
         def entry(index: tuple[int, ...]) -> Any:
-            return _sum([self.delta.at((index[0], i)) for i in range(n)])
+            return _sum([self.delta.at((index[0], *unravel(i, e.output_shape))) for i in range(n)])
 
         def bulk() -> list[Any]:
             d = views.flat(self.delta)
@@ -222,7 +229,8 @@ class Gradients:
     # -- closed forms and the proof -------------------------------------------------------------
     @cached_property
     def identities(self) -> tuple[Identity, ...]:
-        """The closed forms (bias, weight, input gradient), each with its explicit counterpart."""
+        """The closed forms (bias, weight, input gradient), each with its explicit counterpart (one spatial axis)."""
+        self.expansion.one_axis("the gradients' closed forms")
         views.check(self.expansion, "the closed forms", self.dw.source.terms, "g.dw[o, c, k], g.dx[c, t], g.db[o]")
         return (transposed_forms if self.expansion.spec.kind is Kind.TRANSPOSED else closed_forms)(self)
 
@@ -230,14 +238,14 @@ class Gradients:
         """Prove every closed form and every explicit gradient against ``sympy.diff``.
 
         Args:
-            identities: The closed forms to check (default :attr:`identities`).
+            identities: The closed forms to check (default :attr:`identities` for one spatial axis, none beyond).
 
         Returns:
             A :class:`~symconv.base.verification.Verification`: each check proven, or the first
             entry that differs. ReLU's derivative at 0 is taken as 0 (PyTorch's convention)
             where ``sympy.diff`` gives ``Heaviside(0) = 1/2``: the two are compared away from 0.
         """
-        chosen = self.identities if identities is None else identities
+        chosen = (self.identities if self.expansion.ndim == 1 else ()) if identities is None else identities
         if not isinstance(chosen, (list, tuple)):
             raise TypeError(f"'identities' must be a list or tuple of Identity objects (got {type(chosen).__name__}).")
         for ident in chosen:
@@ -252,7 +260,7 @@ class Gradients:
                 continue
             pairs = [(s, sympy.diff(loss, s)) for s in entries(symbols)]
             checks.append(Check.entrywise(f"dL/d{role} = sympy.diff(L, {role})", entries(grads), [d for _, d in pairs]))
-        w_t_delta = e.matrix.T * sympy.Matrix(list(self.delta))
+        w_t_delta = e.matrix.T * sympy.Matrix(entries(self.delta))
         checks.append(Check.entrywise("dL/dx = W^T vec(delta)", entries(self.dx), list(w_t_delta)))
         return Verification(tuple(checks))
 

@@ -59,7 +59,7 @@ def _is_real(v: Any) -> bool:
     return isinstance(v, (int, float, Fraction, np.integer, np.floating, np.bool_))
 
 
-def _shaped(name: str, array: Any, shape: tuple[int, int, int], unbatch: int) -> np.ndarray:
+def _shaped(name: str, array: Any, shape: tuple[int, ...], unbatch: int) -> np.ndarray:
     a = as_numbers(name, array)
     forms = [shape, shape[1:], shape[2:]]
     if a.shape == forms[unbatch] or a.shape == shape:
@@ -76,9 +76,9 @@ def _exact_scale(a: np.ndarray, numerator: int, denominator: int) -> np.ndarray:
 def numeric_gradients(g: GradientParts, x: Any, w: Any, b: Any, delta: Any, target: Any) -> dict[str, Any]:
     """See :meth:`symconv.grad.gradients.Gradients.evaluate`."""
     e = g.expansion
-    xa, unbatch = e._input_array(x)
-    wa, ba = e._weight_array(w), e._bias_array(b)
-    shape = (xa.shape[0], e.spec.out_channels, e.output_length)
+    xa, unbatch = e.input_array(x)
+    wa, ba = e.weight_array(w), e.bias_array(b)
+    shape = (xa.shape[0], e.spec.out_channels, *e.output_shape)
     z = e.taps.apply(xa, wa, ba)
     out, slope = (z, None) if g.activation is None else activation_numbers(*g.activation, z)
     upstream = _upstream(g, out, shape, unbatch, delta, target)
@@ -90,7 +90,7 @@ def numeric_gradients(g: GradientParts, x: Any, w: Any, b: Any, delta: Any, targ
         "db": bias_grad(dz) if e.b is not None else None,
         "delta": dz[0, 0] if unbatch == 2 else (dz[0] if unbatch == 1 else dz),
     }
-    if unbatch == 2 and np.asarray(w).ndim == 3:
+    if unbatch == 2 and np.asarray(w).ndim == len(e.spec.weight_shape):
         result["dw"] = result["dw"].reshape(e.spec.weight_shape)
     return result
 
@@ -108,7 +108,7 @@ def _upstream(g: GradientParts, out: np.ndarray, shape: Any, unbatch: int, delta
         if shape[0] == 0:
             raise ValueError("'x' must hold at least one sample for loss='mse': the mean of no errors is undefined.")
         # the mean over every element, the batch included, as torch.nn.MSELoss()
-        return _exact_scale(out - _shaped("target", target, shape, unbatch), 2, shape[0] * shape[1] * shape[2])
+        return _exact_scale(out - _shaped("target", target, shape, unbatch), 2, int(np.prod(shape)))
     # dL/d(output) in the output symbols (g.upstream has the outputs already expanded in x, w, b)
     names = sympy.flatten(g.output_symbols.tolist())
     local = [sympy.diff(g.loss, s) for s in names]

@@ -49,17 +49,19 @@ def expand(
     if not (is_int(index_base) and index_base in (0, 1)):
         raise ValueError(f"'index_base' must be 0 or 1 (got {index_base!r}).")
     # Validate before the cache: True == 1.0 == 1 hash alike and would hit another entry.
-    index_base, size = int(index_base), _size(input_length)
+    index_base, size = int(index_base), _size(input_length, layer.ndim)
     merged = check_names(names)
     limit = MAX_TERMS if max_terms is None else as_int("max_terms", max_terms, minimum=0)
     return _expand(layer, size, index_base, tuple(sorted(merged.items())), limit)
 
 
-def _size(value: Any) -> int | tuple[int, ...]:
-    """An input length (an int), or an input shape (a tuple of ints, one per spatial axis), checked."""
-    if isinstance(value, (tuple, list)):
-        return tuple(as_int(f"input_shape[{a}]", n, minimum=1) for a, n in enumerate(value))
-    return as_int("input_length", value, minimum=1)
+def _size(value: Any, ndim: int) -> int | tuple[int, ...]:
+    """An input length (an int, for one spatial axis), or an input shape (a tuple of ``ndim`` ints), checked."""
+    if ndim == 1:
+        return as_int("input_length", value, minimum=1)
+    if not isinstance(value, (tuple, list)) or len(value) != ndim:
+        raise ValueError(f"'input_shape' must be a tuple of {ndim} spatial sizes (got {value!r}).")
+    return tuple(as_int(f"input_shape[{a}]", n, minimum=1) for a, n in enumerate(value))
 
 
 def as_expansion(layer: Any, input_length: int | None, **options: Any) -> Expansion:
@@ -157,13 +159,14 @@ class Expansion:
     def one_axis(self, what: str) -> Expansion:
         """``self``, if the layer has one spatial axis; else a ``ValueError`` saying ``what`` needs one.
 
-        The views (symbols, equations, matrix, connectivity, evaluate, subs) work on any number of
-        axes; gradients, derivations, figures and the checker work on one axis so far.
+        The views (symbols, equations, matrix, connectivity, evaluate, subs) and the gradients work
+        on any number of axes; the gradients' closed forms, derivations, figures and the checker work
+        on one axis so far.
         """
         if self.ndim != 1:
             raise ValueError(
-                f"{what} of a layer with {self.ndim} spatial axes is not available yet (got {self.layer!r} on "
-                f"{self.where}); its equations, matrix, connectivity queries and evaluate are."
+                f"{what}: not available yet for a layer with {self.ndim} spatial axes (got {self.layer!r} on "
+                f"{self.where}); its equations, matrix, connectivity queries, evaluate and gradients are."
             )
         return self
 
@@ -306,11 +309,11 @@ class Expansion:
         Returns:
             ``(N, C_out, L_out)``, ``(C_out, L_out)`` or ``(L_out,)``, following ``x``.
         """
-        xa, unbatch = self._input_array(x)
-        out = self.taps.apply(xa, self._weight_array(w), self._bias_array(b))
+        xa, unbatch = self.input_array(x)
+        out = self.taps.apply(xa, self.weight_array(w), self.bias_array(b))
         return out[0, 0] if unbatch == 2 else (out[0] if unbatch == 1 else out)
 
-    def _input_array(self, x: Any) -> tuple[np.ndarray, int]:
+    def input_array(self, x: Any) -> tuple[np.ndarray, int]:
         """``x`` as ``(N, C_in, *in)``, and how to unbatch the result (0: batched, 1: one sample, 2: plain)."""
         xa = as_numbers("x", x)
         c, spatial = self.spec.in_channels, self.input_shape
@@ -330,7 +333,8 @@ class Expansion:
         )
         raise ValueError(f"'x' must have shape (N, {c}, {shown}) or ({c}, {shown}){plain} (got {xa.shape}).")
 
-    def _weight_array(self, w: Any) -> np.ndarray:
+    def weight_array(self, w: Any) -> np.ndarray:
+        """``w`` checked and shaped ``(C_out, C_in/groups, *K)`` (a single-channel layer takes the kernel alone)."""
         wa = as_numbers("w", w)
         shape = self.spec.weight_shape
         if wa.shape == shape:
@@ -341,7 +345,8 @@ class Expansion:
         plain = f" or {kernel}" if self.single_channel else ""
         raise ValueError(f"'w' must have shape {shape}{plain} (got {wa.shape}).")
 
-    def _bias_array(self, b: Any) -> np.ndarray | None:
+    def bias_array(self, b: Any) -> np.ndarray | None:
+        """``b`` checked and shaped ``(C_out,)``, or None."""
         if b is None:
             return None
         if not self.spec.bias:
@@ -366,16 +371,16 @@ class Expansion:
         views.check(self, "subs", len(self.taps), "e.z[o, i].xreplace({symbol: value})")
         exact: dict[sympy.Basic, sympy.Expr] = {}
         if x is not None:
-            xa = self._input_array(x)[0]
+            xa = self.input_array(x)[0]
             if xa.shape[0] != 1:
                 raise ValueError(f"'x' must be one sample for subs, not a batch (got shape {xa.shape}).")
             exact.update(zip(self.x._array, exact_values("x", xa)))  # type: ignore[attr-defined]
         if w is not None:
-            exact.update(zip(self.w._array, exact_values("w", self._weight_array(w))))  # type: ignore[attr-defined]
+            exact.update(zip(self.w._array, exact_values("w", self.weight_array(w))))  # type: ignore[attr-defined]
         if b is not None:
             if self.b is None:
                 raise ValueError("'b' was given but the layer has bias=False.")
-            bias = self._bias_array(b)
+            bias = self.bias_array(b)
             assert bias is not None
             exact.update(zip(self.b._array, exact_values("b", bias)))  # type: ignore[attr-defined]
         z = self.z.xreplace(exact)

@@ -53,6 +53,11 @@ def unravel(flat: int, shape: Sequence[int]) -> tuple[int, ...]:
     return tuple(reversed(index))
 
 
+def _flat(whole: Any) -> list[Any]:
+    """The entries of a built view in C order (a matrix iterates flat already, the fastest route)."""
+    return list(whole) if isinstance(whole, sympy.MatrixBase) else entries(whole)
+
+
 @dataclass(frozen=True, eq=False)
 class Source:
     """How to build one view: one entry on its own, or every entry at once.
@@ -377,7 +382,7 @@ class Equations(Sequence[sympy.Eq]):
         built: list[sympy.Eq] | None = self.__dict__.get("_whole")
         if built is None:
             self._source.check()
-            lhs, rhs = entries(self._lhs.whole), entries(self._rhs.whole)
+            lhs, rhs = entries(self._lhs.whole), _flat(self._rhs.whole)
             built = self.__dict__["_whole"] = [sympy.Eq(s, e, evaluate=False) for s, e in zip(lhs, rhs)]
         return built
 
