@@ -73,34 +73,37 @@ class Geometry:
     def output_sizes(self) -> tuple[Size, ...]:
         return tuple(a.output_size for a in self.axes)
 
-    def transposed(self, output_size: Size | None = None) -> Geometry:
+    def transposed(self, output_size: Size | tuple[Size, ...] | None = None) -> Geometry:
         """The geometry whose taps are this one's read backwards, as a direct convolution.
 
-        ``output_size`` is the transposed layer's input size (this geometry's output size by
-        default); a transposed layer with ``output_padding`` passes ``output_size`` so that the
-        right padding grows by it. Only zero padding can be transposed this way.
+        Per axis: the input dilated by the stride, padded by ``d*(K-1) - p_left`` on the left and so
+        that the output has this geometry's input size on the right, the kernel flipped; the
+        channels swapped. ``output_size`` is the transposed layer's input size per axis (this
+        geometry's output size by default; a transposed layer with ``output_padding`` passes its own).
+        Only zero padding can be transposed this way.
         """
-        if len(self.axes) != 1:
-            raise ValueError(f"'transposed' supports one axis here (got {len(self.axes)}).")
-        (a,) = self.axes
-        if a.padding_mode != "zeros" or a.input_dilation != 1:
-            raise ValueError(
-                "only a zero-padded, undilated-input geometry can be transposed "
-                f"(got padding_mode={a.padding_mode!r}, input_dilation={a.input_dilation!r})."
+        if output_size is None:
+            sizes: tuple[Size, ...] = self.output_sizes
+        elif isinstance(output_size, tuple):
+            sizes = output_size
+        else:
+            sizes = (output_size,)
+        if len(sizes) != len(self.axes):
+            raise ValueError(f"'output_size' must have one size per axis, {len(self.axes)} (got {output_size!r}).")
+        axes = []
+        for a, inputs in zip(self.axes, sizes):
+            if a.padding_mode != "zeros" or a.input_dilation != 1:
+                raise ValueError(
+                    "only a zero-padded, undilated-input geometry can be transposed "
+                    f"(got padding_mode={a.padding_mode!r}, input_dilation={a.input_dilation!r})."
+                )
+            full = a.dilation * (a.kernel_size - 1)
+            left = full - a.padding[0]
+            right = a.size - 1 - (inputs - 1) * a.stride + a.padding[0]  # so that the output size is a.size
+            axes.append(
+                replace(a, size=inputs, stride=1, input_dilation=a.stride, padding=(left, right), flip=not a.flip)
             )
-        inputs = a.output_size if output_size is None else output_size
-        full = a.dilation * (a.kernel_size - 1)
-        left = full - a.padding[0]
-        right = a.size - 1 - (inputs - 1) * a.stride + a.padding[0]  # so that the output size is a.size
-        axis = replace(
-            a,
-            size=inputs,
-            stride=1,
-            input_dilation=a.stride,
-            padding=(left, right),
-            flip=not a.flip,
-        )
-        return Geometry((axis,), self.channels.swapped(), self.bias)
+        return Geometry(tuple(axes), self.channels.swapped(), self.bias)
 
 
 def describe(geometry: Geometry) -> str:

@@ -55,6 +55,17 @@ class Counts(NamedTuple):
     dense_parameters: int
 
 
+def check_spatial(what: str, names: str, channel: int, position: Position, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """``(channel, *position)`` checked against ``shape`` (channels first); a position is an int for one
+    spatial axis and a tuple of one index per axis beyond (named ``i0``, ``i1``, ... in messages)."""
+    ndim = len(shape) - 1
+    spatial = (position,) if isinstance(position, (int, np.integer)) or ndim == 1 else tuple(position)
+    if ndim > 1 and len(spatial) != ndim:
+        raise ValueError(f"'{what}' must have {ndim} spatial indices (got {position!r}).")
+    labels = (names[0], *(names[1] if ndim == 1 else f"{names[1]}{a}" for a in range(ndim)))
+    return tuple(check_position(what, labels, (channel, *spatial), shape))
+
+
 class Taps:
     """The connectivity of a layer at one input length, with queries.
 
@@ -205,19 +216,9 @@ class Taps:
         first = (o // self.out_per_group) * self.in_per_group
         return range(first, first + self.in_per_group)
 
-    def _position(
-        self, what: str, names: str, channel: int, position: Position, shape: tuple[int, ...]
-    ) -> tuple[int, ...]:
-        """``(channel, *position)`` checked; a 1D position is an int, an N-D one a tuple of N ints."""
-        spatial = (position,) if isinstance(position, (int, np.integer)) or self.ndim == 1 else tuple(position)
-        if self.ndim > 1 and len(spatial) != self.ndim:
-            raise ValueError(f"'{what}' must have {self.ndim} spatial indices (got {position!r}).")
-        labels = (names[0], *(names[1] if self.ndim == 1 else f"{names[1]}{a}" for a in range(self.ndim)))
-        return tuple(check_position(what, labels, (channel, *spatial), shape))
-
     def feeding(self, o: int, i: Position) -> list[Tap]:
         """The taps into output ``(o, *i)``: which inputs, through which weights (``i`` an int in 1D)."""
-        o, *pos = self._position("output position", "oi", o, i, (self.out_channels, *self.output_shape))
+        o, *pos = check_spatial("output position", "oi", o, i, (self.out_channels, *self.output_shape))
         first = self._pairs_for_group(o).start
         per_axis = [a.reading(p) for a, p in zip(self.axes, pos)]
         return sorted(
@@ -228,7 +229,7 @@ class Taps:
 
     def fed_by(self, c: int, t: Position) -> list[Tap]:
         """The taps out of input ``(c, *t)``: which outputs it reaches, through which weights (``t`` an int in 1D)."""
-        c, *pos = self._position("input position", "ct", c, t, (self.in_channels, *self.input_shape))
+        c, *pos = check_spatial("input position", "ct", c, t, (self.in_channels, *self.input_shape))
         group = c // self.in_per_group
         cw = c - group * self.in_per_group
         outs = range(group * self.out_per_group, (group + 1) * self.out_per_group)

@@ -10,15 +10,15 @@ tests check that both give the same taps.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from symconv.base.validate import check_position
-from symconv.geometry.adjoint import input_grad, weight_grad
 from symconv.geometry.geometry import Geometry, describe
-from symconv.geometry.numeric import as_exact, common_dtype, correlate_taps
-from symconv.geometry.taps import Counts, Tap, Taps
+from symconv.geometry.numeric import as_exact, common_dtype
+from symconv.geometry.taps import Counts, Position, Tap, Taps, check_spatial
 
 
 class TransposedTaps:
@@ -35,22 +35,25 @@ class TransposedTaps:
         self.conv_taps = conv_taps
         self.input_length = conv_taps.output_length
         self.output_length = conv_taps.input_length
-        self.padding = conv_taps.padding
-        self.maps = conv_taps.maps
-        self.input_shape = (self.input_length,)
-        self.output_shape = (self.output_length,)
-        self.ndim = 1
+        self.input_shape = conv_taps.output_shape
+        self.output_shape = conv_taps.input_shape
+        self.kernel_shape = conv_taps.kernel_shape
+        self.ndim = conv_taps.ndim
+        if self.ndim == 1:  # the convolution's own terms, read by the 1D diagnoses
+            self.padding = conv_taps.padding
+            self.maps = conv_taps.maps
 
     def __len__(self) -> int:
         return len(self.conv_taps)
 
     def __repr__(self) -> str:
-        return f"<TransposedTaps on L={self.input_length}: {describe(self.geometry)}: {len(self)} taps>"
+        where = f"L={self.input_length}" if self.ndim == 1 else f"input shape {self.input_shape}"
+        return f"<TransposedTaps on {where}: {describe(self.geometry)}: {len(self)} taps>"
 
     @property
-    def weight_shape(self) -> tuple[int, int, int]:
-        """``(C_in, C_out/groups, K)``, as in PyTorch."""
-        return (self.channels.in_channels, self.channels.out_per_group, self.conv_taps.kernel_size)
+    def weight_shape(self) -> tuple[int, ...]:
+        """``(C_in, C_out/groups, *K)``, as in PyTorch."""
+        return (self.channels.in_channels, self.channels.out_per_group, *self.kernel_shape)
 
     @property
     def spatial(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -69,40 +72,49 @@ class TransposedTaps:
         ``Fraction`` or complex bias give floats, ``Fraction``s or complex numbers, and
         integers that could overflow int64 are computed with Python ints.
         """
-        out = input_grad(self.conv_taps, x, w)
+        out = self.conv_taps.input_grad(x, w)
         if b is not None:
             terms = max(1, self.conv_taps.out_per_group * self.conv_taps.kernel_size)
             dtype = common_dtype(x, w, b, terms=terms)
             out = as_exact(out, dtype)
-            out += as_exact(b, dtype)[None, :, None]
+            out += as_exact(b, dtype).reshape((1, -1) + (1,) * self.ndim)
         return out if precision is None else out.astype(precision)
 
     def input_grad(self, delta: np.ndarray, w: np.ndarray) -> np.ndarray:
-        return correlate_taps(self.conv_taps, delta, w, None)
+        """``W^T delta``: the convolution's forward pass."""
+        return self.conv_taps.apply(delta, w, None)
 
     def weight_grad(self, x: np.ndarray, delta: np.ndarray) -> np.ndarray:
-        return weight_grad(self.conv_taps, delta, x)
+        """``dL/dw``: the convolution's weight gradient with the roles of ``x`` and ``delta`` exchanged."""
+        return self.conv_taps.weight_grad(delta, x)
 
     @staticmethod
     def _swap(tap: Tap) -> Tap:
         return Tap(tap.input, tap.output, tap.weight)
 
-    def feeding(self, o: int, u: int) -> list[Tap]:
-        o, u = check_position("output position", ("o", "u"), (o, u), (self.channels.out_channels, self.output_length))
-        return sorted(self._swap(t) for t in self.conv_taps.fed_by(o, u))
+    def feeding(self, o: int, u: Position) -> list[Tap]:
+        """The taps into output ``(o, *u)`` (``u`` an int in 1D)."""
+        o, *pos = check_spatial("output position", "ou", o, u, (self.channels.out_channels, *self.output_shape))
+        return sorted(self._swap(t) for t in self.conv_taps.fed_by(o, pos[0] if self.ndim == 1 else tuple(pos)))
 
-    def fed_by(self, c: int, i: int) -> list[Tap]:
-        c, i = check_position("input position", ("c", "i"), (c, i), (self.channels.in_channels, self.input_length))
-        return sorted(self._swap(t) for t in self.conv_taps.feeding(c, i))
+    def fed_by(self, c: int, i: Position) -> list[Tap]:
+        """The taps out of input ``(c, *i)`` (``i`` an int in 1D)."""
+        c, *pos = check_spatial("input position", "ci", c, i, (self.channels.in_channels, *self.input_shape))
+        return sorted(self._swap(t) for t in self.conv_taps.feeding(c, pos[0] if self.ndim == 1 else tuple(pos)))
 
     def tying_group(
-        self, c: int, ow: int, k: int, limit: int | None = None
+        self, c: int, ow: int, k: Position, limit: int | None = None
     ) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
-        check_position("weight index", ("c", "ow", "k"), (c, ow, k), self.weight_shape)
+        """Every ``((o, *u), (c, *i))`` pair that weight ``w[c, ow, *k]`` connects, sorted by output."""
+        ks = (k,) if isinstance(k, (int, np.integer)) else tuple(k)
+        names = ("c", "ow", *(("k",) if self.ndim == 1 else (f"k{a}" for a in range(self.ndim))))
+        if len(ks) != self.ndim:
+            raise ValueError(f"weight index 'k' must have {self.ndim} kernel indices (got {k!r}).")
+        check_position("weight index", names, (c, ow, *ks), self.weight_shape)
         # zero padding only: the conv's pairs (i, s*i + offset) come in the order of s*i + offset too
         return sorted((b, a) for a, b in self.conv_taps.tying_group(c, ow, k, limit))
 
-    def receptive_field(self, o: int, u: int) -> list[tuple[int, ...]]:
+    def receptive_field(self, o: int, u: Position) -> list[tuple[int, ...]]:
         return sorted({tap.input for tap in self.feeding(o, u)})
 
     def nonzeros(self) -> int:
@@ -112,5 +124,5 @@ class TransposedTaps:
         n_out = self.channels.out_channels * self.output_length
         bias = self.geometry.bias
         dense = n_out * self.channels.in_channels * self.input_length + (n_out if bias else 0)
-        c, o, k = self.weight_shape
-        return Counts(len(self), c * o * k + (self.channels.out_channels if bias else 0), self.nonzeros(), dense)
+        weights = math.prod(self.weight_shape)
+        return Counts(len(self), weights + (self.channels.out_channels if bias else 0), self.nonzeros(), dense)
