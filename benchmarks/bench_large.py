@@ -24,7 +24,7 @@ from sympy.core.cache import clear_cache
 
 import symconv
 from symconv.cli.app import main
-from symconv.views.expansion import _expand
+from symconv.views.expansion import Expansion, _expand
 
 TITLE = "single entries, counts and refusals of Conv1d(512, 512, 9) on 10**6 inputs"
 ORDER = 50
@@ -61,7 +61,7 @@ def run(ctx: Context) -> list[Row]:
     limit = 10**3 if ctx.quick else None  # a quick run refuses its small layer as the full run its big one
     layer = symconv.Conv1d(channels, channels, 9)
 
-    def e() -> symconv.Expansion:
+    def e() -> Expansion:
         return layer.expand(length, max_terms=limit)
 
     terms = f"{channels * 9} products"

@@ -11,8 +11,10 @@ import numpy as np
 import pytest
 import sympy
 
-from symconv import Conv1d, Counts, Expansion, Substitution, Tap, convolve, correlate
+from symconv import Conv1d, convolve, correlate
+from symconv.geometry.taps import Counts, Tap
 from symconv.layers.softplus import softplus
+from symconv.views.expansion import Expansion, Substitution
 
 
 def S(name: str) -> sympy.Symbol:

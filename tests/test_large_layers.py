@@ -21,6 +21,7 @@ from symconv import Conv1d, ConvTranspose1d, gradients
 from symconv.cli.app import main
 from symconv.geometry.padding import PADDING_MODES
 from symconv.geometry.taps import Tap
+from symconv.views.expansion import Expansion
 
 BIG = Conv1d(512, 512, 9)
 BIG_L = 10**6
@@ -29,7 +30,7 @@ BIG_TAPS = 512 * 512 * 9 * BIG_OUT
 
 
 @pytest.fixture(scope="module")
-def big() -> symconv.Expansion:
+def big() -> Expansion:
     return BIG.expand(BIG_L)
 
 
@@ -135,7 +136,7 @@ def test_nonzeros_are_fewer_than_taps_where_reflect_padding_folds_two_taps_onto_
 
 
 # -- the big layer: arithmetic and single entries only -------------------------------------------
-def test_counts_of_conv1d_512_512_9_on_a_million_inputs_are_arithmetic(big: symconv.Expansion) -> None:
+def test_counts_of_conv1d_512_512_9_on_a_million_inputs_are_arithmetic(big: Expansion) -> None:
     n_out = 512 * BIG_OUT
     assert big.taps.counts() == (BIG_TAPS, 512 * 512 * 9 + 512, BIG_TAPS, n_out * 512 * BIG_L + n_out)
     assert len(big.taps) == BIG_TAPS
@@ -169,7 +170,7 @@ def test_feeding_and_fed_by_of_a_long_circular_layer_wrap_around() -> None:
     ]
 
 
-def test_the_first_equation_of_conv1d_512_512_9_on_a_million_inputs_is_built_alone(big: symconv.Expansion) -> None:
+def test_the_first_equation_of_conv1d_512_512_9_on_a_million_inputs_is_built_alone(big: Expansion) -> None:
     eq = big.equations[0]
     terms = [sympy.Symbol(f"w_0,{c},{k}") * sympy.Symbol(f"x_{c},{k}") for c in range(512) for k in range(9)]
     assert eq.lhs == sympy.Symbol("z_0,0")
@@ -226,7 +227,7 @@ REFUSED = [
 
 @pytest.mark.parametrize(("view", "build", "what", "terms", "hint"), REFUSED, ids=[r[0] for r in REFUSED])
 def test_whole_views_above_max_terms_are_refused_with_their_size_and_the_lazy_alternative(
-    big: symconv.Expansion, view: str, build: object, what: str, terms: int, hint: str
+    big: Expansion, view: str, build: object, what: str, terms: int, hint: str
 ) -> None:
     with pytest.raises(ValueError, match="max_terms=10000000") as info:
         build(big)  # type: ignore[operator]
@@ -235,7 +236,7 @@ def test_whole_views_above_max_terms_are_refused_with_their_size_and_the_lazy_al
     assert hint in message and "expand(L, max_terms=...)" in message
 
 
-def test_a_view_above_max_terms_prints_a_one_line_summary(big: symconv.Expansion) -> None:
+def test_a_view_above_max_terms_prints_a_one_line_summary(big: Expansion) -> None:
     assert repr(big.z).startswith("<lazy z of Conv1d(") and f"{BIG_TAPS + 512 * BIG_OUT} terms" in repr(big.z)
     assert str(big.equations).startswith("<lazy equations of") and "e.equations[r]" in str(big.equations)
     assert repr(big.x).startswith("<lazy x of") and "shape (512, 1000000)" in repr(big.x)
@@ -261,7 +262,7 @@ def test_max_terms_must_be_an_int_at_least_zero(value: object, error: type[Excep
     assert str(info.value).startswith(message)
 
 
-def test_lazy_views_refuse_indices_out_of_range(big: symconv.Expansion) -> None:
+def test_lazy_views_refuse_indices_out_of_range(big: Expansion) -> None:
     with pytest.raises(IndexError):
         big.z[512, 0]
     with pytest.raises(IndexError):

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 import symconv
 from symconv import Activation, AvgPool1d, Conv1d, ConvTranspose1d, Flatten, Linear, MaxPool1d, Sequential
 from symconv.base.symbols import entries
+from symconv.stack.sequential import StackExpansion
 from symconv.stack.terms import stage_shapes
 
 L_BIG = 10**8
@@ -136,7 +137,7 @@ def small_stacks(draw: st.DrawFn) -> tuple[Sequential, int, int]:
     return Sequential(*layers), channels, length
 
 
-def _built_terms(stack: symconv.StackExpansion) -> int:
+def _built_terms(stack: StackExpansion) -> int:
     """The terms of the built stages: the input symbols, then per stage every input symbol its
     equations read, every bias symbol they add, and its output symbols."""
     total = len(entries(stack.x))

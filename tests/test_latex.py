@@ -19,6 +19,7 @@ from symconv.base.symbols import entries
 from symconv.cli.app import main
 from symconv.latex import Claim, Section, Step, VerificationError, derivation, listing
 from symconv.latex.printing import elided_matrix, equation_lines, kept, row_tex, tex
+from symconv.views.expansion import Expansion
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -97,7 +98,7 @@ def test_injected_false_step_stops_the_derivation(monkeypatch: pytest.MonkeyPatc
 
     real = sections.reference_outputs
 
-    def off_by_one(e: symconv.Expansion) -> sympy.ImmutableMatrix:
+    def off_by_one(e: Expansion) -> sympy.ImmutableMatrix:
         z = real(e).as_mutable()
         z[0, 1] += 1
         return z.as_immutable()
@@ -351,7 +352,7 @@ def test_false_gradient_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     backprop = sys.modules["symconv.latex.backprop"]
     real = backprop.gradients
 
-    def wrong(e: symconv.Expansion, **kwargs: object) -> object:
+    def wrong(e: Expansion, **kwargs: object) -> object:
         g = real(e, **kwargs)  # type: ignore[arg-type]
         forms = list(g.identities)
         bad = forms[1]

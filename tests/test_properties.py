@@ -32,7 +32,8 @@ import torch.nn.functional as F
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from symconv import PADDING_MODES, PADDING_NAMES, Conv1d, convolve, correlate
+from symconv import Conv1d, convolve, correlate
+from symconv.geometry.padding import PADDING_MODES, PADDING_NAMES
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ import importlib
 import importlib.metadata
 import inspect
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -29,12 +31,6 @@ def test_star_import_gives_exactly_all() -> None:
     assert sorted(k for k in namespace if k != "__builtins__") == sorted(symconv.__all__)
 
 
-@pytest.mark.parametrize("name", symconv.__all__)
-def test_every_public_name_imports_by_name(name: str) -> None:
-    module = importlib.import_module("symconv")
-    assert getattr(module, name) is getattr(symconv, name)
-
-
 @pytest.mark.parametrize("name", [n for n in symconv.__all__ if callable(getattr(symconv, n))])
 def test_every_public_class_and_function_has_its_own_docstring(name: str) -> None:
     obj = getattr(symconv, name)
@@ -48,31 +44,100 @@ def test_every_public_name_is_in_the_reference(name: str) -> None:
     assert re.search(rf"`{re.escape(name)}[`(\[]", REFERENCE), f"{name} is not listed in docs/reference.md"
 
 
-def test_core_names_are_public() -> None:
-    core = {
-        "Conv1d",
-        "Expansion",
-        "Substitution",
-        "Taps",
-        "Tap",
-        "KernelMap",
-        "Counts",
-        "NumpyMode",
-        "convolve",
-        "correlate",
-        "PADDING_NAMES",
-        "PADDING_MODES",
-        "ACTIVATIONS",
-        "__version__",
-    }
-    assert core <= set(symconv.__all__)
+PUBLIC = [
+    "Activation",
+    "AvgPool1d",
+    "Conv1d",
+    "Conv2d",
+    "Conv3d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
+    "ConvTranspose3d",
+    "Flatten",
+    "LatexError",
+    "Linear",
+    "MaxPool1d",
+    "MismatchError",
+    "Sequential",
+    "VerificationError",
+    "assert_matches",
+    "check",
+    "check_gradients",
+    "connectivity_diagram",
+    "conv_input_lengths",
+    "conv_output_length",
+    "convolve",
+    "correlate",
+    "derivation",
+    "gradients",
+    "matrix_picture",
+    "transposed_output_length",
+]
+
+MOVED = {
+    "ACTIVATIONS": "symconv.layers.activations",
+    "LOSSES": "symconv.grad.gradients",
+    "PADDING_MODES": "symconv.geometry.padding",
+    "PADDING_NAMES": "symconv.geometry.padding",
+    "Check": "symconv.base.verification",
+    "Verification": "symconv.base.verification",
+    "CheckResult": "symconv.checker.result",
+    "GradientCheckResult": "symconv.checker.gradcheck",
+    "ConnectivityDiagram": "symconv.figures",
+    "MatrixPicture": "symconv.figures",
+    "Counts": "symconv.geometry.taps",
+    "KernelMap": "symconv.geometry.kernel",
+    "Tap": "symconv.geometry.taps",
+    "Taps": "symconv.geometry.taps",
+    "TransposedTaps": "symconv.geometry.transposed_taps",
+    "Derivation": "symconv.latex.document",
+    "Expansion": "symconv.views.expansion",
+    "Substitution": "symconv.views.expansion",
+    "Gradients": "symconv.grad.gradients",
+    "Identity": "symconv.grad.forms",
+    "NumpyMode": "symconv.layers.modes",
+    "StackExpansion": "symconv.stack.sequential",
+    "StackGradients": "symconv.stack.sequential",
+}
+
+
+def test_the_public_surface_is_the_layers_the_verbs_and_the_errors() -> None:
+    assert symconv.__all__ == PUBLIC
+    assert len(PUBLIC) <= 27
+    assert set(PUBLIC) <= set(dir(symconv)) and not set(MOVED) & set(dir(symconv))
+    for error in ("LatexError", "MismatchError", "VerificationError"):
+        assert issubclass(getattr(symconv, error), Exception)
+
+
+@pytest.mark.parametrize(("name", "module"), sorted(MOVED.items()))
+def test_a_moved_name_still_resolves_with_a_warning_naming_its_module(name: str, module: str) -> None:
+    with pytest.warns(DeprecationWarning, match=rf"symconv\.{name} is deprecated: import it from {re.escape(module)}"):
+        value = getattr(symconv, name)
+    assert value is getattr(importlib.import_module(module), name)
+
+
+def test_an_unknown_name_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="module 'symconv' has no attribute 'Conv4d'"):
+        symconv.Conv4d  # noqa: B018
+
+
+def test_the_checker_latex_and_figures_load_on_first_use() -> None:
+    code = (
+        "import sys, symconv; heavy = [m for m in ('symconv.checker.check', 'symconv.latex', 'symconv.figures') "
+        "if m in sys.modules]; print(heavy); symconv.check; print('symconv.checker.check' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["[]", "True"]
 
 
 def test_constants() -> None:
-    assert symconv.PADDING_MODES == ("zeros", "reflect", "replicate", "circular")
-    assert list(symconv.PADDING_NAMES) == ["valid", "same", "causal", "full", "tf_same", "jax_same_lower"]
-    assert all(isinstance(rule, str) and rule for rule in symconv.PADDING_NAMES.values())
-    assert {"relu", "tanh", "sigmoid", "identity"} <= set(symconv.ACTIVATIONS)
+    from symconv.geometry.padding import PADDING_MODES, PADDING_NAMES
+    from symconv.layers.activations import ACTIVATIONS
+
+    assert PADDING_MODES == ("zeros", "reflect", "replicate", "circular")
+    assert list(PADDING_NAMES) == ["valid", "same", "causal", "full", "tf_same", "jax_same_lower"]
+    assert all(isinstance(rule, str) and rule for rule in PADDING_NAMES.values())
+    assert {"relu", "tanh", "sigmoid", "identity"} <= set(ACTIVATIONS)
 
 
 def test_version_matches_the_installed_metadata() -> None:

@@ -77,7 +77,7 @@ def check(
             ``fn(x, w)``, a ``torch.nn.Conv1d`` module, or a ``torch.nn.functional.conv1d``-like
             callable (see :func:`symconv.checker.adapters.adapt` for ``convention``).
         layer: A :class:`~symconv.Conv1d`, a :class:`~symconv.ConvTranspose1d`, a NumPy/SciPy
-            mode (:func:`symconv.correlate`), or an :class:`~symconv.Expansion` of one.
+            mode (:func:`symconv.correlate`), or an :class:`~symconv.views.expansion.Expansion` of one.
         input_length: ``L``; by default one long enough to show both edges and an interior.
         batch: Samples of the integer probe (``N``). The float probe uses one sample: the
             integer probe already checks every sample exactly, the float probe shows that the

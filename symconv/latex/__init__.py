@@ -70,7 +70,7 @@ def derivation(
 
     Args:
         layer: A :class:`~symconv.Conv1d` (or any spec with ``expand``), or an
-            :class:`~symconv.Expansion` (then leave ``input_length`` out).
+            :class:`~symconv.views.expansion.Expansion` (then leave ``input_length`` out).
         input_length: ``L``.
         sections: Keys of :data:`SECTIONS` or their numbers (1-based, in document order:
             setting, equations, index, matrix, activation, backprop, theorems); all by default.

@@ -44,7 +44,7 @@ class Derivation:
 
     Attributes:
         title: The document title.
-        expansion: The :class:`~symconv.Expansion` the derivation is about.
+        expansion: The :class:`~symconv.views.expansion.Expansion` the derivation is about.
         sections: The sections, in order.
         matrix_columns: The most columns a printed matrix has (for amsmath's ``MaxMatrixCols``).
     """
