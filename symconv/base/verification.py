@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 import sympy
 
+from symconv.base.symbols import entries
+
 
 def _plain_heaviside(expr: Any) -> Any:
     """Drop Heaviside's value at 0, so that ReLU' with 0 at 0 compares with SymPy's 1/2."""
@@ -35,6 +37,33 @@ def same(a: Any, b: Any) -> bool:
     if diff == 0 or sympy.expand(diff) == 0:
         return True
     return bool(sympy.simplify(diff) == 0)
+
+
+def shaped_entries(value: Any) -> tuple[tuple[int, ...], list[Any]]:
+    """The shape and the C-order entries of a SymPy matrix or array, a list or tuple, or one value."""
+    if isinstance(value, sympy.MatrixBase):
+        return value.shape, list(value)
+    if isinstance(value, sympy.NDimArray):
+        return value.shape, entries(value)
+    if isinstance(value, (list, tuple)):
+        return (len(value),), list(value)
+    return (), [value]
+
+
+def equal_entries(lhs: Any, rhs: Any) -> bool:
+    """Whether two values, or two containers entry by entry (of the same shape), are :func:`same`.
+
+    Examples:
+        >>> x, y = sympy.symbols("x y")
+        >>> equal_entries((x + y) ** 2, x**2 + 2 * x * y + y**2)
+        True
+        >>> equal_entries(sympy.Matrix([x, y]), [x, x])
+        False
+    """
+    (ls, le), (rs, re) = shaped_entries(lhs), shaped_entries(rhs)
+    if len(le) != len(re) or (ls and rs and ls != rs):
+        return False
+    return all(same(a, b) for a, b in zip(le, re))
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,7 @@ import sympy
 from symconv.base.symbols import entries
 from symconv.grad.gradients import gradients
 from symconv.latex.context import Context
-from symconv.latex.printing import column_tex, equation_lines, matrix_tex, tex
-from symconv.latex.sections import CHECK
+from symconv.latex.printing import CHECK, column_tex, equation_lines, matrix_tex, tex
 from symconv.latex.steps import Claim, Section, Step, aligned
 from symconv.layers.activations import activation, derivative
 

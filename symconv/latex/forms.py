@@ -8,8 +8,7 @@ import sympy
 
 from symconv.latex.context import Context
 from symconv.latex.listing import is_transposed
-from symconv.latex.printing import column_tex, equation_lines, kept, matrix_tex, tex
-from symconv.latex.sections import CHECK
+from symconv.latex.printing import CHECK, column_tex, equation_lines, kept, matrix_tex, tex
 from symconv.latex.steps import Block, Claim, Section, Step, aligned, claims
 from symconv.layers.activations import activation
 

@@ -13,6 +13,9 @@ from typing import Any
 
 import sympy
 
+#: The mark after a displayed equality that SymPy has checked.
+CHECK = r"\hfill$\checkmark$"
+
 CDOTS, VDOTS, DDOTS = sympy.Symbol(r"\cdots"), sympy.Symbol(r"\vdots"), sympy.Symbol(r"\ddots")
 
 

@@ -19,10 +19,8 @@ from symconv.latex import transposed
 from symconv.latex.context import Context, numeric
 from symconv.latex.listing import is_transposed, listing_latex, reference_outputs, reference_source
 from symconv.latex.numbers import result_tex, results_tex
-from symconv.latex.printing import code, equation_lines, kept, matrix_tex, row_tex, tex, text_matrix, text_row
+from symconv.latex.printing import CHECK, code, equation_lines, kept, matrix_tex, row_tex, tex, text_matrix, text_row
 from symconv.latex.steps import Block, Claim, Section, Step, aligned, claims
-
-CHECK = r"\hfill$\checkmark$"
 
 
 def operation(flip: bool) -> str:

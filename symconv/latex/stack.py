@@ -19,11 +19,10 @@ import sympy
 from symconv.base.symbols import entries
 from symconv.latex.document import Derivation
 from symconv.latex.listing import reference_outputs
-from symconv.latex.printing import code, kept, tex
+from symconv.latex.printing import CHECK, code, kept, tex
 from symconv.latex.steps import Block, Claim, Section, Step, VerificationError
 from symconv.layers.activations import activation
 
-CHECK = r"\hfill$\checkmark$"
 POINTS = 3
 
 

@@ -1,8 +1,8 @@
 """Steps: one statement of a derivation (words, mathematics, reason), checked by SymPy when built.
 
 A :class:`Step` carries the equalities it asserts as :class:`Claim` objects. Building the
-step checks every claim (``sympy.expand(lhs - rhs) == 0``, entrywise for matrices and
-arrays); a claim that fails raises :class:`VerificationError` naming the step, so nothing
+step checks every claim (:func:`symconv.base.verification.equal_entries`: ``lhs - rhs`` is zero,
+entrywise for matrices and arrays); a claim that fails raises :class:`VerificationError` naming the step, so nothing
 unverified can reach a document.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import sympy
+from symconv.base.verification import equal_entries
 
 
 class VerificationError(AssertionError):
@@ -33,41 +33,6 @@ class Claim:
         return equal if self.relation == "=" else not equal
 
 
-def _entries(value: Any) -> tuple[tuple[int, ...], list[Any]]:
-    if isinstance(value, sympy.MatrixBase):
-        return value.shape, list(value)
-    if isinstance(value, sympy.NDimArray):
-        return value.shape, list(value._array)  # type: ignore[attr-defined]
-    if isinstance(value, (list, tuple)):
-        return (len(value),), list(value)
-    return (), [value]
-
-
-def _same(a: Any, b: Any) -> bool:
-    a, b = sympy.sympify(a), sympy.sympify(b)
-    if a == b:
-        return True
-    if isinstance(a, sympy.logic.boolalg.Boolean) or isinstance(b, sympy.logic.boolalg.Boolean):
-        return False  # truth values (a verification's outcome) are equal only when identical
-    return sympy.expand(a - b) == 0
-
-
-def equal_entries(lhs: Any, rhs: Any) -> bool:
-    """Exact equality: structurally, or ``expand(lhs - rhs) == 0``; entrywise (same shape) for containers.
-
-    Examples:
-        >>> x, y = sympy.symbols("x y")
-        >>> equal_entries((x + y) ** 2, x**2 + 2 * x * y + y**2)
-        True
-        >>> equal_entries(sympy.Matrix([x, y]), [x, x])
-        False
-    """
-    (ls, le), (rs, re) = _entries(lhs), _entries(rhs)
-    if len(le) != len(re) or (ls and rs and ls != rs):
-        return False
-    return all(_same(a, b) for a, b in zip(le, re))
-
-
 @dataclass(frozen=True)
 class Step:
     """One step of a derivation: words, display mathematics (LaTeX) and the reason it holds.
@@ -84,6 +49,7 @@ class Step:
         VerificationError: If SymPy refutes a claim; the message names the step.
 
     Examples:
+        >>> import sympy
         >>> x = sympy.Symbol("x")
         >>> Step("square", "Expand.", "(x+1)^2 = x^2+2x+1", "Binomial.", (Claim((x + 1) ** 2, x**2 + 2 * x + 1),)).name
         'square'
@@ -141,6 +107,7 @@ class Section:
     """A titled list of steps and blocks.
 
     Examples:
+        >>> import sympy
         >>> x = sympy.Symbol("x")
         >>> section = Section("demo", "Demo")
         >>> section.add(Step("bogus", "Claim.", "x+1 = x", "None.", (Claim(x + 1, x),)))

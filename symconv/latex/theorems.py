@@ -14,8 +14,7 @@ import sympy
 
 from symconv.latex.context import Context
 from symconv.latex.listing import is_transposed
-from symconv.latex.printing import matrix_tex
-from symconv.latex.sections import CHECK
+from symconv.latex.printing import CHECK, matrix_tex
 from symconv.latex.steps import Claim, Section, Step
 from symconv.latex.transposed import output_padding_theorem
 

@@ -13,10 +13,8 @@ from typing import Any, cast
 import sympy
 
 from symconv.latex.context import Context
-from symconv.latex.printing import matrix_tex
+from symconv.latex.printing import CHECK, matrix_tex
 from symconv.latex.steps import Claim, Step, claims
-
-CHECK = r"\hfill$\checkmark$"
 
 
 def parameters(ctx: Context) -> str:
