@@ -17,6 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from symconv.base.symbols import entries
 from symconv.figures import layout, raster, tikz
 from symconv.layers.protocol import Kind
 from symconv.views.expansion import Expansion, as_expansion
@@ -111,9 +112,9 @@ class MatrixPicture(Figure):
     def __init__(self, expansion: Expansion) -> None:
         self.expansion = drawable(expansion, "matrix picture")
         self.cells, self.shape = layout.matrix_cells(expansion)
-        self.weights = tuple(layout._label(w) for w in expansion.w._array)  # type: ignore[attr-defined]
-        self.row_labels = [layout._label(z) for z in expansion.z_symbols._array]  # type: ignore[attr-defined]
-        self.col_labels = [layout._label(x) for x in expansion.x._array]  # type: ignore[attr-defined]
+        self.weights = tuple(layout.symbol_label(w) for w in entries(expansion.w))
+        self.row_labels = [layout.symbol_label(z) for z in entries(expansion.z_symbols)]
+        self.col_labels = [layout.symbol_label(x) for x in entries(expansion.x)]
         rows, cols = self.shape
         scale = min(1.0, tikz.MAX_WIDTH_CM / (0.8 * cols + 2))
         self.width_cm = (0.8 * cols + 2.5) * scale + 1

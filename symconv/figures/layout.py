@@ -12,12 +12,15 @@ Matrix picture: one cell per non-zero entry of ``W``, coloured by the weight(s) 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-import numpy as np
 import sympy
 
-from symconv.geometry.padding import fold
+from symconv.base.symbols import entries
+from symconv.geometry.kernel import padded_sources
+from symconv.geometry.transposed_taps import TransposedTaps
+from symconv.layers.transposed import ConvTranspose1d
+from symconv.views.expansion import Expansion
 
 #: One colour per weight (flat index modulo the length), colour-blind friendly (Okabe-Ito, then Tableau).
 PALETTE: tuple[str, ...] = (
@@ -73,62 +76,67 @@ PAD_NOTE = "dashed squares: padding (0, or the input it copies); dotted: reads a
 CROP_NOTE = "dashed squares: outputs cropped by the padding p; dotted: taps that land there"
 
 
-def _label(symbol: Any) -> str:
+def symbol_label(symbol: Any) -> str:
     return sympy.latex(symbol)
 
 
-def connectivity(e: Any) -> Diagram:
-    """The connectivity diagram of an expansion."""
-    spec, n = e.spec, e.input_length
-    left, right = e.padding
-    width = n + left + right
+def connectivity(e: Expansion) -> Diagram:
+    """The connectivity diagram of an expansion: positions from its axis, edges from its taps' kernel maps."""
+    spec, n, axis = e.spec, e.input_length, e.taps.axis
+    left = int(axis.padding[0])
+    source = padded_sources(axis).tolist()  # the input each padded position copies (-1: a zero pad)
+    width = len(source)
     nodes: list[Node] = []
     inputs: dict[tuple[int, int], int] = {}
     for c in range(spec.in_channels):
         base = c * (width + GAP)
-        source = fold(spec.padding_mode, np.arange(-left, n + right), n).tolist()
         for j, t in enumerate(source):
             kind = "input" if 0 <= j - left < n else ("zero" if t < 0 else "pad")
-            label = "0" if t < 0 else _label(e.x[c, t])
+            label = "0" if t < 0 else symbol_label(e.x[c, t])
             inputs[(c, j)] = len(nodes)
             nodes.append(Node(base + j, 0.0, label, kind))
     outputs: dict[tuple[int, int], int] = {}
-    centre = spec.dilation * (spec.kernel_size - 1) / 2
+    centre = (int(axis.extent) - 1) / 2
     for o in range(spec.out_channels):
         base = o * (width + GAP) + _shift(spec, width)
         for i in range(e.output_length):
             outputs[(o, i)] = len(nodes)
-            nodes.append(Node(base + spec.stride * i + centre, HEIGHT, _label(e.z_symbols[o, i]), "output"))
+            start = int(axis.index(i, 0)) + left  # where output i's window starts on the padded input
+            nodes.append(Node(base + start + centre, HEIGHT, symbol_label(e.z_symbols[o, i]), "output"))
     edges = _edges(e, inputs, outputs, nodes)
     total = max(spec.in_channels, spec.out_channels) * (width + GAP) - GAP
-    note = PAD_NOTE if left or right else ""
-    return Diagram(tuple(nodes), tuple(edges), tuple(_label(w) for w in e.w._array), total, HEIGHT, note)
+    note = PAD_NOTE if width > n else ""
+    return Diagram(tuple(nodes), tuple(edges), tuple(symbol_label(w) for w in entries(e.w)), total, HEIGHT, note)
 
 
-def connectivity_transposed(e: Any) -> Diagram:
+def connectivity_transposed(e: Expansion) -> Diagram:
     """The diagram of a transposed convolution: input ``i`` scatters its kernel onto outputs ``s i + d k - p``.
 
-    The full scatter is drawn; the outputs the padding crops are dashed squares.
+    The full scatter is drawn; the outputs the padding crops are dashed squares. Every position
+    is the matching convolution's index map (its axis), read backwards.
     """
     spec, n, n_out, p = e.spec, e.input_length, e.output_length, spec_padding(e)
-    s, d, size = spec.stride, spec.dilation, spec.kernel_size
-    width = max((n - 1) * s + d * (size - 1) + 1, n_out + p)
+    taps = cast(TransposedTaps, e.taps)
+    axis = taps.conv_taps.axis  # the convolution's axis: its output i, kernel k meet input u = s*i + d*k - p
+    size = int(axis.kernel_size)
+    width = max(int(axis.index(n - 1, size - 1)) + p + 1, n_out + p)
     nodes: list[Node] = []
     inputs = {}
     for c in range(spec.in_channels):
         for i in range(n):
             inputs[(c, i)] = len(nodes)
-            nodes.append(Node(c * (width + GAP) + s * i + d * (size - 1) / 2, 0.0, _label(e.x[c, i]), "input"))
+            centre = int(axis.index(i, 0)) + p + (int(axis.extent) - 1) / 2
+            nodes.append(Node(c * (width + GAP) + centre, 0.0, symbol_label(e.x[c, i]), "input"))
     outputs = {}
     for o in range(spec.out_channels):
         base = o * (width + GAP) + _shift(spec, width)
         for u in range(-p, width - p):
             outputs[(o, u)] = len(nodes)
             inside = 0 <= u < n_out
-            label = _label(e.z_symbols[o, u]) if inside else r"\times"
+            label = symbol_label(e.z_symbols[o, u]) if inside else r"\times"
             nodes.append(Node(base + u + p, HEIGHT, label, "output" if inside else "zero"))
     c_in, c_out = spec.in_channels // spec.groups, spec.out_channels // spec.groups
-    w_labels = [_label(w) for w in e.w._array]
+    w_labels = [symbol_label(w) for w in entries(e.w)]
     edges = []
     for c in range(spec.in_channels):
         for q in range(c_out):
@@ -137,7 +145,7 @@ def connectivity_transposed(e: Any) -> Diagram:
                 flat = (c * c_out + q) * size + k
                 place = 0.2 + 0.6 * k / (size - 1) if size > 1 else 0.5
                 for i in range(n):
-                    u = s * i + d * k - p
+                    u = int(axis.index(i, k))
                     kind = "tap" if 0 <= u < n_out else "zero"
                     edges.append(Edge(inputs[(c, i)], outputs[(o, u)], flat, w_labels[flat], kind, place))
     total = max(spec.in_channels, spec.out_channels) * (width + GAP) - GAP
@@ -145,9 +153,9 @@ def connectivity_transposed(e: Any) -> Diagram:
     return Diagram(tuple(nodes), tuple(edges), tuple(w_labels), total, HEIGHT, note)
 
 
-def spec_padding(e: Any) -> int:
+def spec_padding(e: Expansion) -> int:
     """The padding ``p`` of a transposed convolution (cropped from each end of the full output)."""
-    return int(e.spec.padding)
+    return cast(ConvTranspose1d, e.spec).padding
 
 
 def _shift(spec: Any, width: int) -> float:
@@ -155,10 +163,12 @@ def _shift(spec: Any, width: int) -> float:
     return (spec.in_channels - spec.out_channels) * (width + GAP) / 2
 
 
-def _edges(e: Any, inputs: dict[Any, int], outputs: dict[Any, int], nodes: list[Node]) -> list[Edge]:
+def _edges(e: Expansion, inputs: dict[Any, int], outputs: dict[Any, int], nodes: list[Node]) -> list[Edge]:
+    """One edge per output and kernel position, to the padded position the axis's index map gives."""
     spec, taps = e.spec, e.taps
+    axis, left = taps.axis, int(taps.axis.padding[0])
     size, per = spec.kernel_size, taps.in_per_group
-    w_labels = [_label(w) for w in e.w._array]
+    w_labels = [symbol_label(w) for w in entries(e.w)]
     edges = []
     for o in range(spec.out_channels):
         first = (o // taps.out_per_group) * per
@@ -167,7 +177,7 @@ def _edges(e: Any, inputs: dict[Any, int], outputs: dict[Any, int], nodes: list[
                 flat = (o * per + cw) * size + m.k
                 place = 0.2 + 0.6 * j / (size - 1) if size > 1 else 0.5
                 for i in range(e.output_length):
-                    padded = spec.stride * i + m.offset + e.padding[0]
+                    padded = int(axis.index(i, j)) + left
                     source = inputs[(first + cw, padded)]
                     kind = "zero" if nodes[source].kind == "zero" else "tap"
                     edges.append(Edge(source, outputs[(o, i)], flat, w_labels[flat], kind, place))
@@ -182,16 +192,15 @@ class Cell:
     label: str
 
 
-def matrix_cells(e: Any) -> tuple[list[Cell], tuple[int, int]]:
-    """The non-zero entries of ``W``, each with the weights it holds, and the shape."""
+def matrix_cells(e: Expansion) -> tuple[list[Cell], tuple[int, int]]:
+    """The non-zero entries of ``W`` (from the taps), each with the weights it holds, and the shape."""
     rows, cols, weights = e.taps.triples()
-    ncols = e.spec.in_channels * e.input_length
     held: dict[tuple[int, int], list[int]] = {}
     for r, c, k in zip(rows.tolist(), cols.tolist(), weights.tolist()):
         held.setdefault((r, c), []).append(k)
-    matrix = e._matrix
+    matrix = e.matrix
     cells = [Cell(r, c, tuple(ks), sympy.latex(matrix[r, c])) for (r, c), ks in sorted(held.items())]
-    return cells, (e.spec.out_channels * e.output_length, ncols)
+    return cells, e.matrix_shape
 
 
 def colour(flat: int) -> str:

@@ -100,6 +100,19 @@ def _edged(axis: Axis, k: int, offset: int, lo: int, hi: int, out: int, n: int) 
     return KernelMap(k, offset, lo, hi, outside[keep], folded[keep])
 
 
+def padded_sources(axis: Axis) -> np.ndarray:
+    """The input each position of the padded input reads (``-1`` for a zero pad), left pad first.
+
+    Examples:
+        >>> padded_sources(Axis(3, 2, padding=(2, 1), padding_mode="reflect")).tolist()
+        [2, 1, 0, 1, 2, 1]
+    """
+    n, _, _, _, dil, left = _ints(axis)
+    if dil != 1:
+        raise ValueError(f"the padded input of an axis dilated by {dil} is not a fold of its input.")
+    return fold(axis.padding_mode, np.arange(-left, n + int(axis.padding[1]), dtype=np.int64), n)
+
+
 def spatial(axis: Axis) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Output position, input position and weight index of every tap that reads the input."""
     s, dil = int(axis.stride), int(axis.input_dilation)

@@ -20,7 +20,8 @@ import numpy as np
 import sympy
 
 from symconv.base.verification import Check
-from symconv.geometry.padding import fold
+from symconv.geometry.kernel import padded_sources
+from symconv.views.build import padded_input
 from symconv.views.expansion import Expansion
 from symconv.views.lazy import LazyArray, LazyMatrix
 
@@ -85,19 +86,11 @@ def closed_forms(g: GradientParts) -> tuple[Identity, ...]:
     """The bias, weight and input gradient closed forms of a convolution layer."""
     e = g.expansion
     delta = [list(g.delta.row(o)) for o in range(g.delta.rows)]
-    xpad = _padded(e)
+    xpad = padded_input(e)
     forms = [_weight_form(g, delta, xpad), _input_form(g, delta)]
     if g.db is not None:
         forms.insert(0, bias_form(g, delta))
     return tuple(forms)
-
-
-def _padded(e: Any) -> list[list[Any]]:
-    """``xpad[c][u]``: the input with its padding filled by the padding mode (0 for zeros)."""
-    left, right = e.padding
-    n = e.input_length
-    source = fold(e.spec.padding_mode, np.arange(-left, n + right), n).tolist()
-    return [[e.x[c, t] if t >= 0 else sympy.S.Zero for t in source] for c in range(e.spec.in_channels)]
 
 
 def _indices() -> tuple[sympy.Symbol, ...]:
@@ -157,7 +150,7 @@ def _input_form(g: GradientParts, delta: list[list[Any]]) -> Identity:
                     if 0 <= v < len(up[o]):
                         terms.append(e.w[o, c - group * c_in, k] * up[o][v])
             dpad[c][u] = sympy.Add(*terms)
-    target = fold(spec.padding_mode, np.arange(-left, e.input_length + right), e.input_length).tolist()
+    target = padded_sources(e.taps.axis).tolist()  # the input each padded position copies (-1: zero)
     dx = [[sympy.S.Zero] * e.input_length for _ in range(spec.in_channels)]
     for c in range(spec.in_channels):
         for u, t in enumerate(target):

@@ -25,7 +25,7 @@ from symconv.grad.numbers import numeric_gradients
 from symconv.grad.transposed_forms import transposed_forms
 from symconv.layers.activations import activation as resolve_activation
 from symconv.layers.activations import derivative
-from symconv.layers.protocol import Kind
+from symconv.layers.protocol import Kind, TapsLayer
 from symconv.views import build as views
 from symconv.views.build import grouped_sums, total
 from symconv.views.expansion import Expansion
@@ -72,7 +72,7 @@ class Gradients:
 
     def __init__(self, expansion: Expansion, activation: Any = None, loss: Any = None) -> None:
         if not isinstance(expansion, Expansion):
-            hint = " (a layer spec: pass layer.expand(input_length))" if hasattr(expansion, "expand") else ""
+            hint = " (a layer spec: pass layer.expand(input_length))" if isinstance(expansion, TapsLayer) else ""
             raise TypeError(
                 f"'expansion' must be an Expansion, the layer at one input length{hint} "
                 f"(got {expansion!r} of type {type(expansion).__name__})."

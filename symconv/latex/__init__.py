@@ -32,6 +32,8 @@ from symconv.latex.sections import equations, setting
 from symconv.latex.stack import stack_derivation
 from symconv.latex.steps import Block, Claim, Section, Step, VerificationError
 from symconv.latex.theorems import theorem_section
+from symconv.layers.modes import NumpyMode
+from symconv.layers.protocol import Kind
 from symconv.views.expansion import Expansion, as_expansion
 
 Builder = Callable[[Context], Section]
@@ -92,7 +94,7 @@ def derivation(
         TypeError: An entry of ``x``, ``w`` or ``b`` that is not a number (None, a string, ...).
     """
     size = as_int("max_size", max_size, minimum=3)
-    if hasattr(layer, "layers"):
+    if getattr(layer, "kind", None) is Kind.STACK:
         chosen = {"sections": sections, "names": names, "activation": activation, "x": x, "w": w, "b": b}
         for key, value in chosen.items():
             if value is not None:
@@ -173,7 +175,7 @@ def _given(name: str, values: Sequence[Any] | None) -> Given | None:
 def _title(e: Expansion) -> str:
     """A short name: ``Conv1d(1, 1, 3, stride=2)`` (non-default parameters only), or the NumPy call."""
     layer: Any = e.layer
-    if not hasattr(layer, "kernel_size") or hasattr(layer, "operation"):
+    if isinstance(layer, NumpyMode):
         return repr(layer).replace("_", r"\_").replace("'", "")
     defaults = type(layer)(1, 1, 1)
     extra = [

@@ -40,8 +40,8 @@ def _chain_step(ctx: Context) -> Step:
     chosen = ctx.options.activation if ctx.options.activation is not None else "sigma"
     name, fn = activation(chosen)
     ga = gradients(e, activation=chosen)
-    upstream = list(e.output_symbols("g")._array)  # type: ignore[attr-defined]
-    deltas = list(e.output_symbols("delta")._array)  # type: ignore[attr-defined]
+    upstream = entries(e.output_symbols("g"))
+    deltas = entries(e.output_symbols("delta"))
     shown = [derivative(name, fn, z) * u for z, u in zip(ctx.vec_z_symbols, upstream)]
     # entry i depends on z_i alone: one substitution each (a dict of every z made this quadratic)
     expanded = [s.subs(z, value) for s, z, value in zip(shown, ctx.vec_z_symbols, ctx.vec_z)]

@@ -9,8 +9,9 @@ from typing import Any
 import numpy as np
 import sympy
 
-from symconv.latex.listing import padded_input
+from symconv.base.symbols import entries
 from symconv.latex.numbers import Given
+from symconv.views.build import padded_input
 from symconv.views.expansion import Expansion
 
 
@@ -55,11 +56,11 @@ class Context:
 
     @cached_property
     def flat_x(self) -> list[sympy.Symbol]:
-        return list(self.e.x._array)  # type: ignore[attr-defined]
+        return entries(self.e.x)
 
     @cached_property
     def flat_w(self) -> list[sympy.Symbol]:
-        return list(self.e.w._array)  # type: ignore[attr-defined]
+        return entries(self.e.w)
 
     @cached_property
     def vec_z(self) -> list[sympy.Expr]:
@@ -67,7 +68,7 @@ class Context:
 
     @cached_property
     def vec_z_symbols(self) -> list[sympy.Symbol]:
-        return list(self.e.z_symbols._array)  # type: ignore[attr-defined]
+        return entries(self.e.z_symbols)
 
     def matvec(self, m: Any, v: list[Any]) -> list[sympy.Expr]:
         """``m * v`` from the non-zero entries of a sparse matrix, in time linear in them."""

@@ -15,11 +15,10 @@ import zlib
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 import sympy
 
-from symconv.geometry.padding import fold
 from symconv.layers.protocol import Kind
+from symconv.views.build import padded_input
 
 _FILENAME = "<symconv reference {}>"
 
@@ -74,14 +73,6 @@ def reference_function(spec: Any) -> Callable[..., Any]:
     namespace: dict[str, Any] = {}
     exec(compile(source, filename, "exec"), namespace)
     return namespace["z"]  # type: ignore[no-any-return]
-
-
-def padded_input(e: Any) -> list[list[Any]]:
-    """The padded input ``xpad[c][j]`` as symbols (``0`` on zero pads), per :func:`symconv.geometry.padding.fold`."""
-    left, right = e.padding
-    positions = np.arange(-left, e.input_length + right)
-    source = fold(e.spec.padding_mode, positions, e.input_length).tolist()
-    return [[sympy.S.Zero if t < 0 else e.x[c, t] for t in source] for c in range(e.spec.in_channels)]
 
 
 def reference_outputs(e: Any) -> sympy.ImmutableMatrix:

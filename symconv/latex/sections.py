@@ -14,6 +14,7 @@ from typing import Any
 
 import sympy
 
+from symconv.base.symbols import entries
 from symconv.geometry.padding import PADDING_NAMES
 from symconv.latex import transposed
 from symconv.latex.context import Context, numeric
@@ -21,6 +22,7 @@ from symconv.latex.listing import is_transposed, listing_latex, reference_output
 from symconv.latex.numbers import result_tex, results_tex
 from symconv.latex.printing import CHECK, code, equation_lines, kept, matrix_tex, row_tex, tex, text_matrix, text_row
 from symconv.latex.steps import Block, Claim, Section, Step, aligned, claims
+from symconv.layers.modes import NumpyMode
 
 
 def operation(flip: bool) -> str:
@@ -65,7 +67,7 @@ def _parameters(ctx: Context) -> str:
     what = operation(s.flip)
     layer = ctx.e.layer
     source = ""
-    if hasattr(layer, "operation"):
+    if isinstance(layer, NumpyMode):
         library = {"numpy": "NumPy", "scipy": "SciPy"}[layer.convention]
         call = code(f"{layer.operation}(x, w, mode={layer.mode!r})")
         source = f"This is {library}'s {call}, resolved for this input length to the layer below. "
@@ -209,10 +211,10 @@ def _flip_step(ctx: Context) -> Step:
     names = {**e.names, "w": kernel}
     other = replace(spec, flip=not spec.flip).expand(e.input_length, index_base=ctx.base, names=names)
     size = spec.kernel_size
-    v = list(other.w._array)  # type: ignore[attr-defined]
+    v = entries(other.w)
     flipped = {v[j]: ctx.flat_w[(j // size) * size + size - 1 - j % size] for j in range(len(v))}
     swapped = other.z.xreplace(flipped)
-    pairs = list(zip(other.z_symbols._array, other.z))  # type: ignore[attr-defined]
+    pairs = list(zip(entries(other.z_symbols), other.z))
     v_name, w_name, x_name = (tex(sympy.Symbol(name)) for name in (kernel, e.names["w"], e.names["x"]))
     mirror = "K+1-k" if ctx.base else "K-1-k"  # the kernel position k read backwards, in the index base
     v_tex = (

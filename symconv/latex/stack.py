@@ -21,7 +21,9 @@ from symconv.latex.document import Derivation
 from symconv.latex.listing import reference_outputs
 from symconv.latex.printing import CHECK, code, kept, tex
 from symconv.latex.steps import Block, Claim, Section, Step, VerificationError
-from symconv.layers.activations import activation
+from symconv.layers.activations import activation, derivative
+from symconv.layers.protocol import Kind
+from symconv.layers.stages import MaxPool1d
 
 POINTS = 3
 
@@ -102,16 +104,20 @@ def _layers(s: Any, m: int) -> Section:
 
 
 def _route(stage: Any) -> str:
-    name = type(stage.layer).__name__
+    layer = stage.layer
+    if layer.kind is Kind.POOLING:
+        return (
+            "The maximum over each window."
+            if isinstance(layer, MaxPool1d)
+            else "The mean over each window, with PyTorch's divisor."
+        )
     return {
-        "Conv1d": "The layer's reference function gives the same expressions.",
-        "ConvTranspose1d": "The layer's reference function gives the same expressions.",
-        "Activation": "The nonlinearity applied to each entry on its own.",
-        "AvgPool1d": "The mean over each window, with PyTorch's divisor.",
-        "MaxPool1d": "The maximum over each window.",
-        "Flatten": "The entries read channel after channel.",
-        "Linear": "The matrix product $h W^{\\top} + c$.",
-    }.get(name, "Recomputed.")
+        Kind.CONVOLUTION: "The layer's reference function gives the same expressions.",
+        Kind.TRANSPOSED: "The layer's reference function gives the same expressions.",
+        Kind.ACTIVATION: "The nonlinearity applied to each entry on its own.",
+        Kind.FLATTEN: "The entries read channel after channel.",
+        Kind.DENSE: "The matrix product $h W^{\\top} + c$.",
+    }.get(layer.kind, "Recomputed.")
 
 
 def _second_route(stage: Any) -> Any:
@@ -119,17 +125,16 @@ def _second_route(stage: Any) -> Any:
     if stage.expansion is not None:
         e = stage.expansion
         return reference_outputs(e).xreplace(dict(zip(entries(e.x), entries(h))))
-    name = type(layer).__name__
-    if name == "Activation":
+    if layer.kind is Kind.ACTIVATION:
         fn = activation(layer.f)[1]
         return [fn(v) for v in entries(h)]
-    if name in ("AvgPool1d", "MaxPool1d"):
+    if layer.kind is Kind.POOLING:
         wins = layer.windows(h.shape[1])
-        if name == "MaxPool1d":
+        if isinstance(layer, MaxPool1d):
             return [sympy.Max(*[h[c, t] for t in win]) for c in range(h.shape[0]) for win in wins]
         divs = layer.divisors(h.shape[1])
         return [sum(h[c, t] for t in win) / dv for c in range(h.shape[0]) for win, dv in zip(wins, divs)]
-    if name == "Flatten":
+    if layer.kind is Kind.FLATTEN:
         return entries(h)
     w, out = stage.params["w"], []
     for c in range(h.shape[0]):
@@ -241,28 +246,26 @@ def _partial(symbol: Any) -> str:
 
 def _back_words(stage: Any) -> str:
     return {
-        "Activation": "$f'(h) \\odot \\delta$, entry by entry",
-        "AvgPool1d": "each window's share of $\\delta$",
-        "Flatten": "the entries unflattened",
-        "Linear": "$\\delta W$ multiplied out",
-    }.get(type(stage.layer).__name__, "$W^{\\top}\\delta$ with the stage's weight-tied matrix")
+        Kind.ACTIVATION: "$f'(h) \\odot \\delta$, entry by entry",
+        Kind.POOLING: "each window's share of $\\delta$",
+        Kind.FLATTEN: "the entries unflattened",
+        Kind.DENSE: "$\\delta W$ multiplied out",
+    }.get(stage.layer.kind, "$W^{\\top}\\delta$ with the stage's weight-tied matrix")
 
 
 def _back_route(stage: Any, delta: Any) -> list[Any] | None:
     """``dL/d(input)`` of one stage from ``delta = dL/d(output)`` by a second route (None for max pooling)."""
-    layer, h, name = stage.layer, stage.inputs, type(stage.layer).__name__
+    layer, h = stage.layer, stage.inputs
     if stage.expansion is not None:
         e = stage.expansion
         out: list[Any] = [0] * len(entries(h))
         for (r, c), value in e.matrix.todok().items():
             out[c] += value * entries(delta)[r]
         return [sympy.expand(v) for v in out]
-    if name == "Activation":
-        from symconv.layers.activations import derivative
-
+    if layer.kind is Kind.ACTIVATION:
         fn_name, fn = activation(layer.f)
         return [derivative(fn_name, fn, v) * d for v, d in zip(entries(h), entries(delta))]
-    if name == "AvgPool1d":
+    if layer.kind is Kind.POOLING and not isinstance(layer, MaxPool1d):
         wins, divs = layer.windows(h.shape[1]), layer.divisors(h.shape[1])
         grid = [[sympy.S.Zero] * h.shape[1] for _ in range(h.shape[0])]
         for c in range(h.shape[0]):
@@ -270,9 +273,9 @@ def _back_route(stage: Any, delta: Any) -> list[Any] | None:
                 for t in win:
                     grid[c][t] += delta[c, i] / dv
         return [v for row in grid for v in row]
-    if name == "Flatten":
+    if layer.kind is Kind.FLATTEN:
         return entries(delta)
-    if name == "Linear":
+    if layer.kind is Kind.DENSE:
         w = stage.params["w"]
         return [
             sum(delta[c, j] * w[j, f] for j in range(w.shape[0])) for c in range(h.shape[0]) for f in range(w.shape[1])

@@ -24,7 +24,8 @@ import numpy as np
 import sympy
 from sympy.core.basic import _args_sortkey
 
-from symconv.base.symbols import symbol, symbol_array
+from symconv.base.symbols import entries, symbol, symbol_array
+from symconv.geometry.kernel import padded_sources
 from symconv.geometry.taps import Taps
 from symconv.layers.conv import Conv1d
 from symconv.views.lazy import Equations, LazyArray, LazyMatrix, Source, position, unravel
@@ -148,7 +149,7 @@ def flat(view: LazyArray | LazyMatrix | sympy.NDimArray | sympy.MatrixBase) -> l
     """The entries of a lazy view in C order, built in bulk and kept, without the ``max_terms`` check:
     for the bulk route of another view, which was checked, reading this one."""
     whole = view.built(check=False) if isinstance(view, (LazyArray, LazyMatrix)) else view
-    return list(whole._array) if isinstance(whole, sympy.NDimArray) else list(whole)
+    return entries(whole) if isinstance(whole, sympy.NDimArray) else list(whole)
 
 
 def symbols(e: Expansion, role: str, shape: tuple[int, ...], keep: tuple[bool, ...], hint: str) -> LazyArray:
@@ -160,9 +161,15 @@ def symbols(e: Expansion, role: str, shape: tuple[int, ...], keep: tuple[bool, .
         return symbol(name, [p for p, k in zip(index, keep) if k], base)
 
     def bulk() -> list[sympy.Expr]:
-        return list(symbol_array(name, shape, keep, base)._array)  # type: ignore[attr-defined]
+        return entries(symbol_array(name, shape, keep, base))
 
     return LazyArray.of(source(e, role, shape, entry, bulk, int(np.prod(shape)), hint))
+
+
+def padded_input(e: Expansion) -> list[list[sympy.Expr]]:
+    """``xpad[c][j]``: the input of one spatial axis with its padding filled by the padding mode (0 on zero pads)."""
+    source = padded_sources(e.taps.axis).tolist()
+    return [[sympy.S.Zero if t < 0 else e.x.at((c, t)) for t in source] for c in range(e.spec.in_channels)]
 
 
 def outputs(e: Expansion) -> LazyMatrix | LazyArray:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import sympy
 
-from symconv.base.symbols import check_names
+from symconv.base.symbols import check_names, entries
 from symconv.base.validate import as_int, is_int
 from symconv.base.values import as_numbers, exact_values
 from symconv.geometry.taps import Taps
@@ -223,7 +223,7 @@ class Expansion:
     @cached_property
     def vec_x(self) -> sympy.ImmutableMatrix:
         """``vec(x)``, channel-major, as a column."""
-        return sympy.ImmutableMatrix(list(self.x._array))  # type: ignore[attr-defined]
+        return sympy.ImmutableMatrix(entries(self.x))
 
     @cached_property
     def bias_vector(self) -> LazyMatrix:
@@ -374,17 +374,17 @@ class Expansion:
             xa = self.input_array(x)[0]
             if xa.shape[0] != 1:
                 raise ValueError(f"'x' must be one sample for subs, not a batch (got shape {xa.shape}).")
-            exact.update(zip(self.x._array, exact_values("x", xa)))  # type: ignore[attr-defined]
+            exact.update(zip(entries(self.x), exact_values("x", xa)))
         if w is not None:
-            exact.update(zip(self.w._array, exact_values("w", self.weight_array(w))))  # type: ignore[attr-defined]
+            exact.update(zip(entries(self.w), exact_values("w", self.weight_array(w))))
         if b is not None:
             if self.b is None:
                 raise ValueError("'b' was given but the layer has bias=False.")
             bias = self.bias_array(b)
             assert bias is not None
-            exact.update(zip(self.b._array, exact_values("b", bias)))  # type: ignore[attr-defined]
+            exact.update(zip(entries(self.b), exact_values("b", bias)))
         z = self.z.xreplace(exact)
-        lhs = list(self.z_symbols._array)  # type: ignore[attr-defined]
+        lhs = entries(self.z_symbols)
         return Substitution(
             z=z,
             equations=[sympy.Eq(s, e, evaluate=False) for s, e in zip(lhs, z)],
