@@ -19,6 +19,7 @@ import sympy
 
 from symconv.layers.protocol import Kind
 from symconv.views.build import padded_input
+from symconv.views.expansion import Expansion
 
 _FILENAME = "<symconv reference {}>"
 
@@ -75,7 +76,7 @@ def reference_function(spec: Any) -> Callable[..., Any]:
     return namespace["z"]  # type: ignore[no-any-return]
 
 
-def reference_outputs(e: Any) -> sympy.ImmutableMatrix:
+def reference_outputs(e: Expansion) -> sympy.ImmutableMatrix:
     """Every output computed by the reference function on the symbols (shape ``(C_out, L_out)``).
 
     For a convolution the function reads the symbolic padded input; for a transposed

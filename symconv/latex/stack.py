@@ -24,6 +24,7 @@ from symconv.latex.steps import Block, Claim, Section, Step, VerificationError
 from symconv.layers.activations import activation, derivative
 from symconv.layers.protocol import Kind
 from symconv.layers.stages import MaxPool1d
+from symconv.stack.sequential import Sequential, StackExpansion, StackGradients, Stage
 
 POINTS = 3
 
@@ -67,7 +68,7 @@ def _short(layer: Any) -> str:
     return f"{type(layer).__name__}({', '.join(parts)})"
 
 
-def stack_derivation(net: Any, input_length: int, max_size: int = 8) -> Derivation:
+def stack_derivation(net: Sequential, input_length: int, max_size: int = 8) -> Derivation:
     """The derivation of a stack on ``input_length`` inputs (channels from its first convolution)."""
     s = net.expand(input_length)
     sections = [_layers(s, max_size), _composition(s, max_size), _backprop(s, max_size)]
@@ -75,7 +76,7 @@ def stack_derivation(net: Any, input_length: int, max_size: int = 8) -> Derivati
     return Derivation(f"The stack {names} made explicit", s, sections, max_size + 1)
 
 
-def _layers(s: Any, m: int) -> Section:
+def _layers(s: StackExpansion, m: int) -> Section:
     section = Section("stack", "The stack, layer by layer")
     rows = [
         f"{stage.index} & {code(_short(stage.layer))} & ${stage.inputs.shape} \\to {stage.outputs.shape}$"
@@ -103,7 +104,7 @@ def _layers(s: Any, m: int) -> Section:
     return section
 
 
-def _route(stage: Any) -> str:
+def _route(stage: Stage) -> str:
     layer = stage.layer
     if layer.kind is Kind.POOLING:
         return (
@@ -120,7 +121,7 @@ def _route(stage: Any) -> str:
     }.get(layer.kind, "Recomputed.")
 
 
-def _second_route(stage: Any) -> Any:
+def _second_route(stage: Stage) -> Any:
     layer, h = stage.layer, stage.inputs
     if stage.expansion is not None:
         e = stage.expansion
@@ -151,7 +152,7 @@ def _point(symbols: set[Any], seed: int) -> dict[Any, Any]:
     return dict(zip(ordered, values))
 
 
-def _composition(s: Any, m: int) -> Section:
+def _composition(s: StackExpansion, m: int) -> Section:
     section = Section("composition", "The composition")
     out = s.output
     hidden = {v for stage in s.stages for v in entries(stage.outputs)}
@@ -179,7 +180,7 @@ def _composition(s: Any, m: int) -> Section:
     return section
 
 
-def _receptive(s: Any, m: int) -> Step:
+def _receptive(s: StackExpansion, m: int) -> Step:
     shape = s.output_symbols.shape
     xs = entries(s.x)
     lines, checks = [], []
@@ -206,7 +207,7 @@ def _receptive(s: Any, m: int) -> Step:
     )
 
 
-def _backprop(s: Any, m: int) -> Section:
+def _backprop(s: StackExpansion, m: int) -> Section:
     section = Section("backprop", "Backpropagation through the stack")
     g = s.gradients()
     names = ["x"] + [f"h^{{({stage.index})}}" for stage in s.stages]
@@ -216,7 +217,7 @@ def _backprop(s: Any, m: int) -> Section:
     return section
 
 
-def _delta_step(s: Any, g: Any, j: int, name: str, m: int) -> Step:
+def _delta_step(s: StackExpansion, g: StackGradients, j: int, name: str, m: int) -> Step:
     stage = s.stages[j]
     pairs: list[tuple[Any, Any]] = [(_partial(v), d) for v, d in zip(entries(stage.inputs), entries(g.deltas[j]))]
     for (index, key), value in g.params.items():
@@ -244,7 +245,7 @@ def _partial(symbol: Any) -> str:
     return f"\\frac{{\\partial L}}{{\\partial {_show(symbol)}}}"
 
 
-def _back_words(stage: Any) -> str:
+def _back_words(stage: Stage) -> str:
     return {
         Kind.ACTIVATION: "$f'(h) \\odot \\delta$, entry by entry",
         Kind.POOLING: "each window's share of $\\delta$",
@@ -253,7 +254,7 @@ def _back_words(stage: Any) -> str:
     }.get(stage.layer.kind, "$W^{\\top}\\delta$ with the stage's weight-tied matrix")
 
 
-def _back_route(stage: Any, delta: Any) -> list[Any] | None:
+def _back_route(stage: Stage, delta: Any) -> list[Any] | None:
     """``dL/d(input)`` of one stage from ``delta = dL/d(output)`` by a second route (None for max pooling)."""
     layer, h = stage.layer, stage.inputs
     if stage.expansion is not None:
@@ -283,7 +284,7 @@ def _back_route(stage: Any, delta: Any) -> list[Any] | None:
     return None
 
 
-def _verify_step(g: Any) -> Step:
+def _verify_step(g: StackGradients) -> Step:
     result = g.verify(points=POINTS)
     failed = [f"{check.name}: {check.detail}" for check in result.checks if not check.proven]
     if failed:

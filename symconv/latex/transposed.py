@@ -15,11 +15,12 @@ import sympy
 from symconv.latex.context import Context
 from symconv.latex.printing import CHECK, matrix_tex
 from symconv.latex.steps import Claim, Step, claims
+from symconv.layers.transposed import ConvTranspose1d
 
 
 def parameters(ctx: Context) -> str:
     """The parameter table of a ``ConvTranspose1d``."""
-    s: Any = ctx.spec
+    s = cast(ConvTranspose1d, ctx.spec)
     rows = [
         ("input channels $C_{\\mathrm{in}}$", s.in_channels),
         ("output channels $C_{\\mathrm{out}}$", s.out_channels),
@@ -44,7 +45,7 @@ def parameters(ctx: Context) -> str:
 
 def length_step(ctx: Context) -> Step:
     """``L_out = (L-1)s - 2p + d(K-1) + a + 1``, with the numbers put in."""
-    s: Any = ctx.spec
+    s = cast(ConvTranspose1d, ctx.spec)
     e = ctx.e
     n, p, d, k, st, a = sympy.symbols("L p d K s a", integer=True)
     formula = (n - 1) * st - 2 * p + d * (k - 1) + a + 1
@@ -70,7 +71,7 @@ def transpose_step(ctx: Context) -> Step:
     When ``output_padding >= stride`` (possible when the dilation exceeds the stride) the
     convolution has ``L + floor(a/s)`` outputs per channel; ``C`` keeps the first ``L`` of each.
     """
-    e, spec = ctx.e, cast(Any, ctx.spec)
+    e, spec = ctx.e, cast(ConvTranspose1d, ctx.spec)
     conv = spec.conv().expand(e.output_length, index_base=ctx.base, names=e.names)
     n, per = e.input_length, conv.output_length
     rows = [c * per + t for c in range(spec.in_channels) for t in range(n)]
@@ -101,7 +102,7 @@ def output_padding_theorem(ctx: Context) -> Step:
     Checked for every ``a`` (both formulas evaluated) and, for this layer's ``s, p, d, K``, as
     an identity in a symbolic ``L``.
     """
-    e, spec = ctx.e, cast(Any, ctx.spec)
+    e, spec = ctx.e, cast(ConvTranspose1d, ctx.spec)
     s, n = spec.stride, e.input_length
     top = max(s, spec.dilation)
     options = [a for a in range(top) if _length(spec, n, a) >= 1]
@@ -125,7 +126,7 @@ def output_padding_theorem(ctx: Context) -> Step:
     )
 
 
-def _statement(spec: Any, n: int, longer: list[int]) -> str:
+def _statement(spec: ConvTranspose1d, n: int, longer: list[int]) -> str:
     """The theorem's words: which output paddings map back to ``L``, and which (``s <= a < d``) do not."""
     s = spec.stride
     extra = (
@@ -148,12 +149,12 @@ def _statement(spec: Any, n: int, longer: list[int]) -> str:
     )
 
 
-def _length(spec: Any, n: Any, a: int) -> Any:
+def _length(spec: ConvTranspose1d, n: Any, a: int) -> Any:
     """``L_out = (L-1)s - 2p + d(K-1) + a + 1`` (``n`` an int or a SymPy symbol)."""
     return (n - 1) * spec.stride - 2 * spec.padding + spec.dilation * (spec.kernel_size - 1) + a + 1
 
 
-def _round_trip(spec: Any, n: Any, a: int) -> Any:
+def _round_trip(spec: ConvTranspose1d, n: Any, a: int) -> Any:
     """The matching convolution's output length on ``L_out(a)``, by its own formula (symbolic in ``n``)."""
     extent = spec.dilation * (spec.kernel_size - 1)
     return sympy.floor((_length(spec, n, a) + 2 * spec.padding - extent - 1) / spec.stride) + 1
