@@ -245,3 +245,32 @@ def test_gradients_are_proven_against_sympy_diff_and_equal_torch_autograd(dims: 
         got = g.evaluate(x, w, b, delta=delta if loss is None else None, target=target if loss == "mse" else None)
         assert np.allclose(np.asarray(got["dx"], dtype=float), xt.grad.numpy(), rtol=0, atol=1e-12)
         assert np.allclose(np.asarray(got["dw"], dtype=float), wt.grad.numpy(), rtol=0, atol=1e-12)
+
+
+def test_to_scipy_sparse_is_the_matrix_with_the_weights_put_in() -> None:
+    rng, data = random.Random(21), np.random.default_rng(21)
+    for _ in range(10):
+        layer, shape = random_layer(rng, rng.choice([2, 3]))
+        e = layer.expand(shape)
+        x = data.integers(-4, 5, size=(layer.in_channels, *shape))
+        w = data.integers(-4, 5, size=layer.weight_shape)
+        sparse = e.to_scipy_sparse(w)
+        assert sparse.shape == e.matrix_shape
+        assert np.array_equal(sparse @ x.ravel(), e.evaluate(x, w).ravel())
+        values = dict(zip(entries(e.w), map(sympy.Integer, w.ravel().tolist())))
+        assert sympy.Matrix(sparse.toarray().tolist()) == e.matrix.xreplace(values)
+
+
+def test_a_conv3d_on_16_cubed_answers_without_its_matrix() -> None:
+    """Conv3d(8, 8, 3, padding=1) on 16x16x16: a 32768 x 32768 matrix, never built."""
+    e = Conv3d(8, 8, 3, padding=1).expand((16, 16, 16))
+    assert e.matrix_shape == (32768, 32768)
+    interior = 8 * 27 * 14**3 * 8  # every tap of an interior output reads the input...
+    assert e.taps.counts().taps == 8 * 8 * (16 + 2 * 15) ** 3 > interior  # ...and the edges fewer: (3*16-2)^3
+    assert len(e.equations[8 * 4096 - 1].rhs.args) == 8 * 8 + 1  # a corner output: 2x2x2 inputs per channel, bias
+    assert len(e.taps.receptive_field(3, (5, 5, 5))) == 8 * 27
+    data = np.random.default_rng(0)
+    x, w = data.integers(-3, 4, size=(1, 8, 16, 16, 16)), data.integers(-3, 4, size=e.spec.weight_shape)
+    want = F.conv3d(torch.tensor(x, dtype=torch.float64), torch.tensor(w, dtype=torch.float64), padding=1)
+    assert np.array_equal(e.evaluate(x, w), want.numpy().astype(np.int64))
+    assert e.to_scipy_sparse(w).nnz == e.taps.counts().nonzeros

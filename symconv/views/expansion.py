@@ -286,6 +286,24 @@ class Expansion:
         """Column ``c`` of :attr:`matrix` (input ``(c', t)``, ``c = c'*L + t``), built on its own."""
         return views.matrix_column(self, c)
 
+    def to_scipy_sparse(self, w: Any) -> Any:
+        """The weight-tied matrix with numbers put in for ``w``, as a ``scipy.sparse`` CSR matrix.
+
+        Built from the taps without SymPy, at any size the taps hold: entries that folded taps
+        share are summed. ``vec(z) = M @ vec(x) + bias`` with ``vec`` in C order.
+
+        Examples:
+            >>> m = Conv1d(1, 1, 3, padding=1, padding_mode="replicate").expand(4).to_scipy_sparse([1, 2, 3])
+            >>> m.toarray().tolist()
+            [[3, 3, 0, 0], [1, 2, 3, 0], [0, 1, 2, 3], [0, 0, 1, 5]]
+        """
+        import scipy.sparse
+
+        wa = self.weight_array(w)
+        rows, cols, weights = self.taps.triples()
+        data = wa.ravel()[weights]
+        return scipy.sparse.coo_matrix((data, (rows, cols)), shape=self.matrix_shape).tocsr()
+
     def activate(self, f: Any = None) -> sympy.ImmutableMatrix:
         """``h = f(z)`` elementwise; ``f`` a SymPy function, a callable, or ``'relu'``, ``'tanh'``,
         ``'sigmoid'``, ``'softplus'``, ``'identity'``; an undefined ``sigma`` by default.
