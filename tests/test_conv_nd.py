@@ -274,3 +274,24 @@ def test_a_conv3d_on_16_cubed_answers_without_its_matrix() -> None:
     want = F.conv3d(torch.tensor(x, dtype=torch.float64), torch.tensor(w, dtype=torch.float64), padding=1)
     assert np.array_equal(e.evaluate(x, w), want.numpy().astype(np.int64))
     assert e.to_scipy_sparse(w).nnz == e.taps.counts().nonzeros
+
+
+def test_symmetric_padding_is_numpys_at_any_pad_size() -> None:
+    """'symmetric' = np.pad(mode='symmetric'): the edge repeated, pads larger than the input allowed."""
+    from symconv import Conv1d
+
+    data = np.random.default_rng(4)
+    for n in range(1, 5):
+        for left, right in ((0, 0), (1, 0), (2, 3), (5, 7)):
+            layer = Conv1d(1, 1, 3, padding=(left, right), padding_mode="symmetric", bias=False)
+            x, w = data.integers(-5, 6, size=n), data.integers(-5, 6, size=3)
+            if n + left + right < 3:
+                continue
+            padded = np.pad(x, (left, right), mode="symmetric")
+            assert layer.expand(n).evaluate(x, w).tolist() == np.correlate(padded, w, "valid").tolist()
+    # SciPy's correlate2d with boundary='symm' takes a 7x7 kernel on a 2x2 input
+    scipy_signal = pytest.importorskip("scipy.signal")
+    x, k = data.integers(-5, 6, size=(2, 2)), data.integers(-5, 6, size=(7, 7))
+    want = scipy_signal.correlate2d(x, k, mode="same", boundary="symm")
+    got = Conv2d(1, 1, 7, padding=3, padding_mode="symmetric", bias=False).expand((2, 2)).evaluate(x, k)
+    assert got.tolist() == want.tolist()

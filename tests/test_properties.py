@@ -121,6 +121,9 @@ def padded_index(mode: str, t: int, n: int) -> int | None:
         return 0 if t < 0 else n - 1
     if mode == "circular":
         return t % n
+    if mode == "symmetric":  # the edge repeated, any pad size: fold into [0, 2n) then mirror
+        m = t % (2 * n)
+        return m if m < n else 2 * n - 1 - m
     return -t if t < 0 else 2 * (n - 1) - t  # reflect, the edge itself not repeated
 
 
@@ -182,7 +185,10 @@ def torch_reference(case: Case, x: np.ndarray, w: np.ndarray, b: np.ndarray | No
 
 
 def _torch_reference(case: Case, x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
-    """``torch.nn.Conv1d`` where it takes the padding as written, else ``F.pad`` + ``F.conv1d``."""
+    """``torch.nn.Conv1d`` where it takes the padding as written, else ``F.pad`` + ``F.conv1d``.
+
+    PyTorch has no 'symmetric' mode: NumPy's ``np.pad(mode='symmetric')`` pads, ``F.conv1d`` computes.
+    """
     spec = case.layer
     xt = torch.tensor(x, dtype=torch.float64)
     wt = torch.tensor(w, dtype=torch.float64)
@@ -191,7 +197,10 @@ def _torch_reference(case: Case, x: np.ndarray, w: np.ndarray, b: np.ndarray | N
     bt = None if b is None else torch.tensor(b, dtype=torch.float64)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # PyTorch's 'same' warns for even kernels (test_vectors T16)
-        if isinstance(case.padding, int) or case.padding in ("valid", "same") or len(case.padding) == 1:
+        torch_pads = spec.padding_mode != "symmetric"
+        if torch_pads and (
+            isinstance(case.padding, int) or case.padding in ("valid", "same") or len(case.padding) == 1
+        ):
             module = torch.nn.Conv1d(
                 spec.in_channels,
                 spec.out_channels,
@@ -210,8 +219,11 @@ def _torch_reference(case: Case, x: np.ndarray, w: np.ndarray, b: np.ndarray | N
                     module.bias.copy_(bt)
                 return module(xt).numpy()
         left, right = expected_padding(case.padding, spec.kernel_size, spec.stride, spec.dilation, case.length)
-        pad_mode = "constant" if spec.padding_mode == "zeros" else spec.padding_mode
-        xp = F.pad(xt, (left, right), mode=pad_mode)
+        if not torch_pads:
+            xp = torch.tensor(np.pad(x, ((0, 0), (0, 0), (left, right)), mode="symmetric"), dtype=torch.float64)
+        else:
+            pad_mode = "constant" if spec.padding_mode == "zeros" else spec.padding_mode
+            xp = F.pad(xt, (left, right), mode=pad_mode)
         return F.conv1d(xp, wt, bt, stride=spec.stride, dilation=spec.dilation, groups=spec.groups).numpy()
 
 

@@ -22,7 +22,9 @@ PADDING_NAMES: dict[str, str] = {
     "jax_same_lower": "as 'tf_same' with the extra zero on the left",
 }
 
-PADDING_MODES: tuple[str, ...] = ("zeros", "reflect", "replicate", "circular")
+#: PyTorch's four, and NumPy's ``'symmetric'`` (SciPy's ``boundary='symm'``): the mirror that
+#: repeats the edge entry (``x[-1-j] = x[j]``), for pads of any size.
+PADDING_MODES: tuple[str, ...] = ("zeros", "reflect", "replicate", "circular", "symmetric")
 
 Padding = str | tuple[int, int]
 
@@ -113,6 +115,8 @@ def fold(mode: str, index: np.ndarray, input_length: int) -> np.ndarray:
         [2, 1, 3, 2]
         >>> fold("circular", np.array([-1, 5]), 5).tolist()
         [4, 0]
+        >>> fold("symmetric", np.array([-3, -2, -1, 2, 3, 4, 5]), 2).tolist()
+        [1, 1, 0, 1, 0, 0, 1]
     """
     n = input_length
     if mode == "zeros":
@@ -121,4 +125,7 @@ def fold(mode: str, index: np.ndarray, input_length: int) -> np.ndarray:
         return np.where(index < 0, -index, np.where(index >= n, 2 * (n - 1) - index, index))
     if mode == "replicate":
         return np.clip(index, 0, n - 1)
+    if mode == "symmetric":  # mirror with the edge repeated, period 2n: any pad size, as np.pad
+        m = np.mod(index, 2 * n)
+        return np.where(m < n, m, 2 * n - 1 - m)
     return np.mod(index, n)  # circular

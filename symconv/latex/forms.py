@@ -127,6 +127,7 @@ def _outside(ctx: Context) -> str:
         "reflect": "is the input reflected about its end",
         "replicate": "is the nearest end entry",
         "circular": "wraps around (subscripts modulo $L$)",
+        "symmetric": "is the input mirrored about its end, the end entry repeated",
     }[ctx.spec.padding_mode]
     return f"Here an input with subscript outside ${lo}, \\dots, {hi}$ {rule}, as in the padded input."
 

@@ -117,6 +117,7 @@ def _padded_step(ctx: Context) -> Step:
         "reflect": "the input reflected about its first and last entries",
         "replicate": "copies of the first and last entries",
         "circular": "the input wrapped around",
+        "symmetric": "the input mirrored, its first and last entries repeated",
     }[mode]
     return Step(
         "padded input",

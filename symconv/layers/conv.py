@@ -41,7 +41,8 @@ class Conv1d:
         dilation: Spacing between kernel taps; an int or a 1-tuple.
         groups: Channel groups; must divide both channel counts.
         bias: Whether the layer adds one bias per output channel.
-        padding_mode: ``'zeros'``, ``'reflect'``, ``'replicate'`` or ``'circular'``.
+        padding_mode: ``'zeros'``, ``'reflect'``, ``'replicate'``, ``'circular'`` or ``'symmetric'``
+            (NumPy's mirror that repeats the edge entry; any pad size).
         flip: ``True`` for true convolution (kernel reversed) instead of cross-correlation.
 
     Raises:
