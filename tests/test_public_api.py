@@ -178,13 +178,40 @@ def test_an_unknown_name_is_an_attribute_error() -> None:
         symconv.Conv4d  # noqa: B018
 
 
-def test_the_checker_latex_and_figures_load_on_first_use() -> None:
-    code = (
-        "import sys, symconv; heavy = [m for m in ('symconv.checker.check', 'symconv.latex', 'symconv.figures') "
-        "if m in sys.modules]; print(heavy); symconv.check; print('symconv.checker.check' in sys.modules)"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
-    assert out == ["[]", "True"]
+LAZY_ROOMS = ("symconv.checker", "symconv.latex", "symconv.figures", "symconv.grad", "symconv.stack", "symconv.cli")
+
+
+def modules_after(code: str) -> list[str]:
+    """The ``symconv`` modules loaded in a fresh interpreter after ``code``."""
+    code += "; import sys; print(*sorted(m for m in sys.modules if m.startswith('symconv')))"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+
+
+def test_import_symconv_loads_the_layers_and_the_views_but_no_heavy_room() -> None:
+    loaded = modules_after("import symconv")
+    assert {"symconv.views.expansion", "symconv.layers.conv", "symconv.geometry.arithmetic"} <= set(loaded)
+    assert [m for m in loaded if m.startswith(LAZY_ROOMS)] == []
+
+
+@pytest.mark.parametrize(
+    ("name", "module"),
+    [
+        ("check", "symconv.checker.check"),
+        ("MismatchError", "symconv.checker.check"),
+        ("check_gradients", "symconv.checker.gradcheck"),
+        ("derivation", "symconv.latex"),
+        ("LatexError", "symconv.latex.compile"),
+        ("VerificationError", "symconv.latex.steps"),
+        ("matrix_picture", "symconv.figures"),
+        ("gradients", "symconv.grad.gradients"),
+        ("Sequential", "symconv.stack.sequential"),
+    ],
+)
+def test_a_heavy_public_name_loads_its_module_on_first_use(name: str, module: str) -> None:
+    assert module in modules_after(f"import symconv; symconv.{name}")
+    value = getattr(symconv, name)
+    assert value is getattr(importlib.import_module(module), name)
+    assert not isinstance(value, type(symconv)), f"symconv.{name} is a module"
 
 
 def test_constants() -> None:
