@@ -295,3 +295,36 @@ def test_symmetric_padding_is_numpys_at_any_pad_size() -> None:
     want = scipy_signal.correlate2d(x, k, mode="same", boundary="symm")
     got = Conv2d(1, 1, 7, padding=3, padding_mode="symmetric", bias=False).expand((2, 2)).evaluate(x, k)
     assert got.tolist() == want.tolist()
+
+
+@pytest.mark.parametrize("operation", ["convolve", "correlate"])
+def test_scipy_modes_in_2d_and_3d_equal_scipy_signal(operation: str) -> None:
+    """Every pair of 2D shapes up to 4x4 (input and kernel) in every mode, and a sample of 3D ones."""
+    import itertools
+
+    import symconv
+
+    scipy_signal = pytest.importorskip("scipy.signal")
+    reference = getattr(scipy_signal, operation)
+    data = np.random.default_rng(len(operation))
+    cases = [(s, k) for s in itertools.product(range(1, 5), repeat=2) for k in itertools.product(range(1, 5), repeat=2)]
+    cases += [((2, 3, 1), (1, 2, 2)), ((3, 3, 3), (2, 1, 3)), ((1, 2, 2), (3, 3, 3)), ((2, 2, 4), (1, 3, 2))]
+    checked = refused = 0
+    for mode in ("full", "same", "valid"):
+        for shape, kernel in cases:
+            x, w = data.integers(-5, 6, size=shape), data.integers(-5, 6, size=kernel)
+            layer = getattr(symconv, operation)(kernel, mode, "scipy")
+            try:
+                want = reference(x, w, mode, method="direct")
+            except ValueError:  # SciPy refuses 'valid' when neither input is the larger on every axis
+                with pytest.raises(ValueError, match="mode='valid' needs the input at least as large"):
+                    layer.expand(shape)
+                refused += 1
+                continue
+            got = layer.expand(shape).evaluate(x, w)
+            assert got.shape == want.shape == layer.output_shape(shape)
+            assert np.array_equal(got, want), (operation, mode, shape, kernel)
+            checked += 1
+    assert checked + refused == 3 * len(cases) and checked > 700 and refused > 60
+    with pytest.raises(ValueError, match=r"'kernel_size' \(3, 3\) has 2 axes, which needs convention='scipy'"):
+        getattr(symconv, operation)((3, 3), "same")

@@ -29,6 +29,7 @@ from symconv.base.validate import as_int, as_size, one_of
 from symconv.geometry.geometry import Geometry
 from symconv.geometry.taps import Taps
 from symconv.layers.conv import Conv1d
+from symconv.layers.convnd import Conv2d, Conv3d, ConvNd
 from symconv.layers.protocol import Kind, expand_layer
 
 MODES = ("full", "same", "valid")
@@ -108,8 +109,13 @@ class NumpyMode:
         return expand_layer(self, input_length, index_base=index_base, names=names, max_terms=max_terms)
 
 
-def convolve(kernel_size: int, mode: str = "full", convention: str = "numpy") -> NumpyMode:
+def convolve(
+    kernel_size: int | tuple[int, ...], mode: str = "full", convention: str = "numpy"
+) -> NumpyMode | ScipyModeNd:
     """True convolution as ``np.convolve(x, w, mode)`` (or ``scipy.signal.convolve``) computes it.
+
+    A tuple ``kernel_size`` of 2 or 3 sizes with ``convention='scipy'`` gives ``scipy.signal.convolve``
+    in N-D (:class:`ScipyModeNd`).
 
     Examples:
         >>> convolve(3).expand(4).evaluate([1, 2, 3, 4], [5, 6, 7]).tolist()
@@ -118,14 +124,107 @@ def convolve(kernel_size: int, mode: str = "full", convention: str = "numpy") ->
         >>> layer.padding, layer.flip, layer.bias
         ((0, 0), True, False)
     """
-    return NumpyMode("convolve", kernel_size, mode, convention)
+    return _mode("convolve", kernel_size, mode, convention)
 
 
-def correlate(kernel_size: int, mode: str = "valid", convention: str = "numpy") -> NumpyMode:
+def correlate(
+    kernel_size: int | tuple[int, ...], mode: str = "valid", convention: str = "numpy"
+) -> NumpyMode | ScipyModeNd:
     """Cross-correlation as ``np.correlate(x, w, mode)`` (or ``scipy.signal.correlate``) computes it.
+
+    A tuple ``kernel_size`` of 2 or 3 sizes with ``convention='scipy'`` gives ``scipy.signal.correlate``
+    in N-D (:class:`ScipyModeNd`).
 
     Examples:
         >>> correlate(3, "same").expand(3).evaluate([1, 2, 3], [0, 1, 2]).tolist()
         [5, 8, 3]
     """
-    return NumpyMode("correlate", kernel_size, mode, convention)
+    return _mode("correlate", kernel_size, mode, convention)
+
+
+@dataclass(frozen=True)
+class ScipyModeNd:
+    """``scipy.signal.convolve``/``correlate`` of an N-D input with an N-D kernel, in one mode (N = 2 or 3).
+
+    Build it with :func:`convolve` or :func:`correlate` and a tuple ``kernel_size``. Each axis
+    resolves as SciPy's 1D rule does (:class:`NumpyMode` with ``convention='scipy'``); 'valid'
+    needs the input at least as large as the kernel on every axis or at most as large on every
+    axis, as SciPy requires.
+    """
+
+    operation: str
+    kernel_size: tuple[int, ...]
+    mode: str
+
+    kind: ClassVar[Kind] = Kind.CONVOLUTION
+    in_channels: ClassVar[int] = 1
+    out_channels: ClassVar[int] = 1
+    bias: ClassVar[bool] = False
+
+    def __post_init__(self) -> None:
+        one_of("operation", self.operation, ("convolve", "correlate"))
+        if not isinstance(self.kernel_size, (tuple, list)) or len(self.kernel_size) not in (2, 3):
+            raise ValueError(f"'kernel_size' must be a tuple of 2 or 3 sizes here (got {self.kernel_size!r}).")
+        sizes = tuple(as_size(f"kernel_size[{a}]", k) for a, k in enumerate(self.kernel_size))
+        object.__setattr__(self, "kernel_size", sizes)
+        one_of("mode", self.mode, MODES)
+
+    @property
+    def ndim(self) -> int:
+        """The number of spatial axes."""
+        return len(self.kernel_size)
+
+    def _axes(self, input_shape: Any) -> list[NumpyMode]:
+        if not isinstance(input_shape, (tuple, list)) or len(input_shape) != self.ndim:
+            raise ValueError(f"'input_shape' must be a tuple of {self.ndim} spatial sizes (got {input_shape!r}).")
+        shape = [as_int(f"input_shape[{a}]", n, minimum=1) for a, n in enumerate(input_shape)]
+        if self.mode == "valid":
+            smaller = [k <= n for k, n in zip(self.kernel_size, shape)]
+            larger = [k >= n for k, n in zip(self.kernel_size, shape)]
+            if not (all(smaller) or all(larger)):
+                raise ValueError(
+                    "mode='valid' needs the input at least as large as the kernel on every axis, or at most as "
+                    f"large on every axis, as SciPy does (got input {tuple(shape)}, kernel {self.kernel_size})."
+                )
+        return [NumpyMode(self.operation, k, self.mode, "scipy") for k in self.kernel_size]
+
+    def output_shape(self, input_shape: Any) -> tuple[int, ...]:
+        """The shape ``scipy.signal.convolve``/``correlate`` returns for an input of ``input_shape``."""
+        return tuple(m.output_length(n) for m, n in zip(self._axes(input_shape), input_shape))
+
+    def resolve(self, input_shape: Any) -> ConvNd:
+        """The one-channel, bias-free :class:`~symconv.Conv2d`/``Conv3d`` with explicit padding computing this mode."""
+        axes = [m.resolve(n) for m, n in zip(self._axes(input_shape), input_shape)]
+        cls = Conv2d if self.ndim == 2 else Conv3d
+        return cls(1, 1, self.kernel_size, padding=tuple(a.padding for a in axes), bias=False, flip=axes[0].flip)
+
+    def geometry(self, input_shape: Any) -> Geometry:
+        return self.resolve(input_shape).geometry(input_shape)
+
+    def make_taps(self, input_shape: Any) -> Taps:
+        return Taps(self.geometry(input_shape))
+
+    def describe(self) -> str:
+        return f"scipy.signal.{self.operation}(x, w, mode={self.mode!r}) with a kernel of {self.kernel_size}"
+
+    def expand(
+        self,
+        input_shape: Any,
+        *,
+        index_base: int = 0,
+        names: Mapping[str, str] | None = None,
+        max_terms: int | None = None,
+    ) -> Any:
+        """The expansion of this mode on ``input_shape``."""
+        return expand_layer(self, input_shape, index_base=index_base, names=names, max_terms=max_terms)
+
+
+def _mode(operation: str, kernel_size: Any, mode: str, convention: str) -> NumpyMode | ScipyModeNd:
+    if isinstance(kernel_size, (tuple, list)) and len(kernel_size) > 1:
+        if convention != "scipy":
+            raise ValueError(
+                f"'kernel_size' {tuple(kernel_size)!r} has {len(kernel_size)} axes, which needs convention='scipy': "
+                f"NumPy's {operation} is one-dimensional (got convention={convention!r})."
+            )
+        return ScipyModeNd(operation, tuple(kernel_size), mode)
+    return NumpyMode(operation, kernel_size, mode, convention)
