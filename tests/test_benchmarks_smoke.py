@@ -54,3 +54,26 @@ def test_unknown_section_is_an_error() -> None:
     )
     assert done.returncode == 2
     assert "unknown section" in done.stderr
+
+
+def test_quick_nd_section_prints_the_expected_rows_and_equal_numbers() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--repeats", "1", "nd"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("== nd:")
+    labels = [line.split("  ")[0] for line in lines[3:]]
+    assert labels == [
+        "equations+matrix, 6x6",
+        "equations+matrix, 8x8",
+        "equations: symconv vs sliding_window_view by hand, 6x6",
+        "time/term, 8x8 vs 6x6",
+        "torch F.conv2d float64 (1, 2, 16, 16)",
+        "evaluate float64 (1, 2, 16, 16)",
+    ]
+    assert "equal: True" in lines[-1] and lines[-1].rstrip().endswith(" yes")
