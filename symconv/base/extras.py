@@ -11,8 +11,8 @@ extra                     installs         used by
 
 A feature imports its dependency through :func:`require` when it is used, never at
 ``import symconv`` (which stays fast), so a missing one surfaces as one ``ImportError`` that
-names the extra to install. The frameworks that ``symconv check`` reads (PyTorch, JAX,
-TensorFlow) are the user's own and belong to no extra.
+names the extra to install. The frameworks that ``symconv check`` reads (PyTorch, JAX) are the
+user's own and belong to no extra.
 """
 
 from __future__ import annotations

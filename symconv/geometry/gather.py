@@ -16,35 +16,18 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from symconv.geometry.geometry import ChannelTaps
 from symconv.geometry.kernel import AxisTaps
-from symconv.geometry.numeric import as_exact, common_dtype
+from symconv.geometry.numeric import as_exact, at_precision, common_dtype
 
 
-class GatherTaps(Protocol):
+class GatherTaps(ChannelTaps, Protocol):
     """What the gathers read of a layer's taps (:class:`~symconv.geometry.taps.Taps` is one)."""
 
     axes: tuple[AxisTaps, ...]
     input_shape: tuple[int, ...]
     output_shape: tuple[int, ...]
     kernel_shape: tuple[int, ...]
-
-    @property
-    def in_channels(self) -> int: ...
-
-    @property
-    def out_channels(self) -> int: ...
-
-    @property
-    def groups(self) -> int: ...
-
-    @property
-    def in_per_group(self) -> int: ...
-
-    @property
-    def out_per_group(self) -> int: ...
-
-    @property
-    def weight_shape(self) -> tuple[int, ...]: ...
 
 
 def _zero_extended(x: np.ndarray, dims: int) -> np.ndarray:
@@ -71,13 +54,7 @@ def correlate_gather(
 ) -> np.ndarray:
     """``x`` ``(N, C_in, *in)``, ``w`` ``(C_out, C_in/g, *K)``, ``b`` or None to ``(N, C_out, *out)``."""
     arrays = (x, w) if b is None else (x, w, b)
-    dtype = common_dtype(*arrays, terms=taps.in_per_group * math.prod(taps.kernel_shape))
-    if precision is not None:
-        if np.dtype(precision) not in (np.dtype(np.float32), np.dtype(np.float64)):
-            raise ValueError(f"'precision' must be np.float32, np.float64 or None (got {precision!r}).")
-        if dtype.kind != "f":
-            raise ValueError(f"'precision' applies to real float data (got {dtype} data).")
-        dtype = np.dtype(precision)
+    dtype = at_precision(common_dtype(*arrays, terms=taps.in_per_group * math.prod(taps.kernel_shape)), precision)
     n, g, ci, co, dims = x.shape[0], taps.groups, taps.in_per_group, taps.out_per_group, len(taps.axes)
     xz = _zero_extended(as_exact(x, dtype), dims).reshape(n, g, ci, *(s + 1 for s in taps.input_shape))
     ww = as_exact(w, dtype).reshape(g, co, ci, -1)

@@ -125,18 +125,8 @@ def describe(geometry: Geometry) -> str:
     return ", ".join(parts)
 
 
-class CompactTaps(Protocol):
-    """What the numeric passes read of the taps: one axis's kernel maps and the channel map.
-
-    :class:`~symconv.geometry.taps.Taps` is one; :mod:`~symconv.geometry.numeric` and
-    :mod:`~symconv.geometry.adjoint` are written against this protocol so that they sit below it.
-    """
-
-    maps: tuple[KernelMap, ...]
-    input_length: int
-    output_length: int
-    stride: int
-    kernel_size: int
+class ChannelTaps(Protocol):
+    """The channel map as taps expose it (:class:`~symconv.geometry.taps.Taps` is one)."""
 
     @property
     def in_channels(self) -> int: ...
@@ -155,6 +145,20 @@ class CompactTaps(Protocol):
 
     @property
     def weight_shape(self) -> tuple[int, ...]: ...
+
+
+class CompactTaps(ChannelTaps, Protocol):
+    """What the 1D numeric passes read of the taps: one axis's kernel maps and the channel map.
+
+    :class:`~symconv.geometry.taps.Taps` is one; :mod:`~symconv.geometry.numeric` and
+    :mod:`~symconv.geometry.adjoint` are written against this protocol so that they sit below it.
+    """
+
+    maps: tuple[KernelMap, ...]
+    input_length: int
+    output_length: int
+    stride: int
+    kernel_size: int
 
     @property
     def spatial(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...

@@ -59,6 +59,17 @@ def as_exact(array: np.ndarray, dtype: np.dtype[Any]) -> np.ndarray:
     return array.astype(dtype, copy=False)
 
 
+def at_precision(dtype: np.dtype[Any], precision: Any) -> np.dtype[Any]:
+    """``dtype``, or ``precision`` (``np.float32``/``np.float64``) in its place for real float data."""
+    if precision is None:
+        return dtype
+    if np.dtype(precision) not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise ValueError(f"'precision' must be np.float32, np.float64 or None (got {precision!r}).")
+    if dtype.kind != "f":
+        raise ValueError(f"'precision' applies to real float data (got {dtype} data).")
+    return np.dtype(precision)
+
+
 def correlate_taps(
     taps: CompactTaps, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, precision: Any = None
 ) -> np.ndarray:
@@ -71,13 +82,7 @@ def correlate_taps(
 
     arrays = (x, w) if b is None else (x, w, b)
     terms = taps.in_per_group * taps.kernel_size
-    dtype = common_dtype(*arrays, terms=terms)
-    if precision is not None:
-        if np.dtype(precision) not in (np.dtype(np.float32), np.dtype(np.float64)):
-            raise ValueError(f"'precision' must be np.float32, np.float64 or None (got {precision!r}).")
-        if dtype.kind != "f":
-            raise ValueError(f"'precision' applies to real float data (got {dtype} data).")
-        dtype = np.dtype(precision)
+    dtype = at_precision(common_dtype(*arrays, terms=terms), precision)
     work = dtype
     if dtype == np.int64 and int_bound(x, w, terms=terms) < _FLOAT_EXACT:
         work = np.dtype(np.float64)
