@@ -21,9 +21,9 @@ NumPy and SciPy for every pair of lengths from 1 to 8 in the tests:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast, overload
 
 from symconv.base.validate import as_int, as_size, one_of
 from symconv.geometry.geometry import Geometry
@@ -109,6 +109,14 @@ class NumpyMode:
         return expand_layer(self, input_length, index_base=index_base, names=names, max_terms=max_terms)
 
 
+@overload
+def convolve(kernel_size: int, mode: str = ..., convention: str = ...) -> NumpyMode: ...
+
+
+@overload
+def convolve(kernel_size: tuple[int, ...], mode: str = ..., convention: str = ...) -> NumpyMode | ScipyModeNd: ...
+
+
 def convolve(
     kernel_size: int | tuple[int, ...], mode: str = "full", convention: str = "numpy"
 ) -> NumpyMode | ScipyModeNd:
@@ -125,6 +133,14 @@ def convolve(
         ((0, 0), True, False)
     """
     return _mode("convolve", kernel_size, mode, convention)
+
+
+@overload
+def correlate(kernel_size: int, mode: str = ..., convention: str = ...) -> NumpyMode: ...
+
+
+@overload
+def correlate(kernel_size: tuple[int, ...], mode: str = ..., convention: str = ...) -> NumpyMode | ScipyModeNd: ...
 
 
 def correlate(
@@ -174,7 +190,7 @@ class ScipyModeNd:
         """The number of spatial axes."""
         return len(self.kernel_size)
 
-    def _axes(self, input_shape: Any) -> list[NumpyMode]:
+    def _axes(self, input_shape: Sequence[int]) -> list[NumpyMode]:
         if not isinstance(input_shape, (tuple, list)) or len(input_shape) != self.ndim:
             raise ValueError(f"'input_shape' must be a tuple of {self.ndim} spatial sizes (got {input_shape!r}).")
         shape = [as_int(f"input_shape[{a}]", n, minimum=1) for a, n in enumerate(input_shape)]
@@ -188,20 +204,20 @@ class ScipyModeNd:
                 )
         return [NumpyMode(self.operation, k, self.mode, "scipy") for k in self.kernel_size]
 
-    def output_shape(self, input_shape: Any) -> tuple[int, ...]:
+    def output_shape(self, input_shape: Sequence[int]) -> tuple[int, ...]:
         """The shape ``scipy.signal.convolve``/``correlate`` returns for an input of ``input_shape``."""
         return tuple(m.output_length(n) for m, n in zip(self._axes(input_shape), input_shape))
 
-    def resolve(self, input_shape: Any) -> ConvNd:
+    def resolve(self, input_shape: Sequence[int]) -> ConvNd:
         """The one-channel, bias-free :class:`~symconv.Conv2d`/``Conv3d`` with explicit padding computing this mode."""
         axes = [m.resolve(n) for m, n in zip(self._axes(input_shape), input_shape)]
         cls = Conv2d if self.ndim == 2 else Conv3d
         return cls(1, 1, self.kernel_size, padding=tuple(a.padding for a in axes), bias=False, flip=axes[0].flip)
 
-    def geometry(self, input_shape: Any) -> Geometry:
+    def geometry(self, input_shape: Sequence[int]) -> Geometry:
         return self.resolve(input_shape).geometry(input_shape)
 
-    def make_taps(self, input_shape: Any) -> Taps:
+    def make_taps(self, input_shape: Sequence[int]) -> Taps:
         return Taps(self.geometry(input_shape))
 
     def describe(self) -> str:
@@ -209,7 +225,7 @@ class ScipyModeNd:
 
     def expand(
         self,
-        input_shape: Any,
+        input_shape: Sequence[int],
         *,
         index_base: int = 0,
         names: Mapping[str, str] | None = None,
@@ -219,7 +235,7 @@ class ScipyModeNd:
         return expand_layer(self, input_shape, index_base=index_base, names=names, max_terms=max_terms)
 
 
-def _mode(operation: str, kernel_size: Any, mode: str, convention: str) -> NumpyMode | ScipyModeNd:
+def _mode(operation: str, kernel_size: int | Sequence[int], mode: str, convention: str) -> NumpyMode | ScipyModeNd:
     if isinstance(kernel_size, (tuple, list)) and len(kernel_size) > 1:
         if convention != "scipy":
             raise ValueError(
@@ -227,4 +243,4 @@ def _mode(operation: str, kernel_size: Any, mode: str, convention: str) -> Numpy
                 f"NumPy's {operation} is one-dimensional (got convention={convention!r})."
             )
         return ScipyModeNd(operation, tuple(kernel_size), mode)
-    return NumpyMode(operation, kernel_size, mode, convention)
+    return NumpyMode(operation, cast(int, kernel_size), mode, convention)  # NumpyMode checks it (a 1-tuple is its int)
