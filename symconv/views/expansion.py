@@ -102,13 +102,16 @@ class Substitution:
 
 
 class Expansion:
-    """A layer made explicit at one input length.
+    """A layer made explicit at one input size (a length ``L``, or a shape with several axes).
 
     Attributes:
-        layer: The spec as given (a :class:`~symconv.Conv1d` or a NumPy/SciPy mode).
-        spec: The :class:`~symconv.Conv1d` that computes it, padding resolved.
-        input_length, output_length: ``L`` and ``L_out``.
-        padding: The resolved ``(left, right)`` padding.
+        layer: The layer as given (a :class:`~symconv.Conv1d`, ``Conv2d``, ``ConvTranspose1d``, ...,
+            or a NumPy/SciPy mode).
+        spec: The layer that computes it, padding resolved (a mode resolves to a convolution).
+        input_shape, output_shape: The spatial sizes, one per axis (``(L,)`` and ``(L_out,)`` in 1D).
+        input_length, output_length: Positions per channel: ``L`` and ``L_out`` in 1D, the product
+            of the shape beyond (the matrix's layout, channel-major and C order).
+        padding: The resolved ``(left, right)`` padding (one pair per axis beyond 1D).
         taps: The connectivity (:class:`~symconv.geometry.taps.Taps`), the source of every view.
         max_terms: The largest view built whole (``expand(L, max_terms=...)``, default
             :data:`MAX_TERMS`); a view's terms are one per tap, one per bias, one per symbol.
@@ -182,14 +185,14 @@ class Expansion:
 
     @cached_property
     def x(self) -> LazyArray:
-        """Input symbols, shape ``(C_in, L)``."""
+        """Input symbols, shape ``(C_in, *input_shape)`` (``(C_in, L)`` in 1D)."""
         shape = (self.spec.in_channels, *self.input_shape)
         keep = (not self.single_channel, *(True,) * self.ndim)
         return views.symbols(self, "x", shape, keep, "e.x[c, t]" if self.ndim == 1 else "e.x[c, t, u]")
 
     @cached_property
     def w(self) -> LazyArray:
-        """Weight symbols, shape ``(C_out, C_in/groups, K)``."""
+        """Weight symbols, shape ``(C_out, C_in/groups, *kernel)``."""
         multi = not self.single_channel
         keep = (multi, multi, *(True,) * self.ndim)
         return views.symbols(self, "w", self.spec.weight_shape, keep, "e.w[o, c, k]")
@@ -203,11 +206,11 @@ class Expansion:
 
     @cached_property
     def z_symbols(self) -> LazyArray:
-        """Names of the outputs, shape ``(C_out, L_out)``: the left-hand sides of :attr:`equations`."""
+        """Names of the outputs, shape ``(C_out, *output_shape)``: the left-hand sides of :attr:`equations`."""
         return self.output_symbols("z")
 
     def output_symbols(self, role: str) -> LazyArray:
-        """Symbols shaped like the output, ``(C_out, L_out)``, for a role of ``names``.
+        """Symbols shaped like the output, ``(C_out, *output_shape)``, for a role of ``names``.
 
         Roles: ``'z'`` (pre-activations), ``'a'`` (activations), ``'delta'`` (``dL/dz``),
         ``'g'`` (``dL/da``), ``'y'`` (loss targets).
@@ -320,12 +323,15 @@ class Expansion:
         """Evaluate the layer on numbers, from the taps (vectorised, exact on ints and objects).
 
         Args:
-            x: ``(N, C_in, L)``, ``(C_in, L)``, or ``(L,)`` for a single-channel layer.
-            w: ``(C_out, C_in/groups, K)``, or ``(K,)`` for a single-channel layer.
+            x: ``(N, C_in, *input_shape)`` (a batch), ``(C_in, *input_shape)`` (one sample), or
+                ``input_shape`` alone for a single-channel layer (``(N, C_in, L)``, ``(C_in, L)``,
+                ``(L,)`` in 1D).
+            w: ``(C_out, C_in/groups, *kernel)``, or the kernel alone for a single-channel layer.
             b: ``(C_out,)``; ``None`` (the default) adds no bias, as ``F.conv1d`` does.
 
         Returns:
-            ``(N, C_out, L_out)``, ``(C_out, L_out)`` or ``(L_out,)``, following ``x``.
+            The output, batched or not as ``x`` was: ``(N, C_out, *output_shape)``,
+            ``(C_out, *output_shape)`` or ``output_shape``.
         """
         xa, unbatch = self.input_array(x)
         out = self.taps.apply(xa, self.weight_array(w), self.bias_array(b))
