@@ -406,3 +406,11 @@ def test_false_stage_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     net = symconv.Sequential(Conv1d(1, 1, 2), symconv.Activation("tanh"))
     with pytest.raises(VerificationError, match="step 'stage 1' failed verification"):
         derivation(net, 3)
+
+
+def test_the_command_line_offers_exactly_the_derivation_sections() -> None:
+    """cli/latex.py keeps its own list (so that `symconv --help` does not load the LaTeX emitter)."""
+    from symconv.cli.latex import SECTION_CHOICES
+    from symconv.latex import SECTIONS
+
+    assert SECTION_CHOICES == tuple(SECTIONS)
