@@ -413,4 +413,4 @@ def test_the_command_line_offers_exactly_the_derivation_sections() -> None:
     from symconv.cli.latex import SECTION_CHOICES
     from symconv.latex import SECTIONS
 
-    assert SECTION_CHOICES == tuple(SECTIONS)
+    assert tuple(SECTIONS) == SECTION_CHOICES
