@@ -30,6 +30,7 @@ from symconv.geometry.arithmetic import conv_input_lengths, conv_output_length, 
 from symconv.layers.conv import Conv1d
 from symconv.layers.convnd import Conv2d, Conv3d
 from symconv.layers.modes import convolve, correlate
+from symconv.layers.poolnd import AvgPool2d, AvgPool3d, MaxPool2d, MaxPool3d
 from symconv.layers.stages import Activation, AvgPool1d, Flatten, Linear, MaxPool1d
 from symconv.layers.transposed import ConvTranspose1d
 from symconv.layers.transposednd import ConvTranspose2d, ConvTranspose3d
@@ -111,6 +112,8 @@ def __dir__() -> list[str]:
 __all__ = [
     "Activation",
     "AvgPool1d",
+    "AvgPool2d",
+    "AvgPool3d",
     "Conv1d",
     "Conv2d",
     "Conv3d",
@@ -121,6 +124,8 @@ __all__ = [
     "LatexError",
     "Linear",
     "MaxPool1d",
+    "MaxPool2d",
+    "MaxPool3d",
     "MismatchError",
     "Sequential",
     "VerificationError",

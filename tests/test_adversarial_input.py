@@ -164,6 +164,15 @@ def small(call: Callable[[Any], Any], limit: int = 10**5) -> Callable[[Any], Any
     return lambda v: None if is_int(v) and limit < v <= MAX_SIZE else call(v)
 
 
+def spatial_rule(v: Any) -> bool | None:
+    """A stack's input size: a positive int, or a non-empty tuple of them (one per spatial axis)."""
+    if isinstance(v, tuple) and v and all(is_int(n) and 1 <= n <= 64 for n in v):
+        return True
+    if isinstance(v, tuple) and v and all(is_int(n) and n >= 1 for n in v):
+        return None  # large N-D sizes: the size rule decides
+    return small_rule(at_least(1))(v)
+
+
 def small_rule(rule: Rule, limit: int = 10**5) -> Rule:
     return lambda v: True if is_int(v) and limit < v <= MAX_SIZE else rule(v)
 
@@ -302,7 +311,7 @@ def _gradient_targets() -> list[Target]:
             "Sequential.expand(input_length)",
             small(Sequential(Activation()).expand),
             ("input_length",),
-            small_rule(at_least(1)),
+            spatial_rule,
         ),
         Target(
             "Sequential.expand(in_channels)",

@@ -49,6 +49,8 @@ def test_every_public_name_is_in_the_reference(name: str) -> None:
 PUBLIC = [
     "Activation",
     "AvgPool1d",
+    "AvgPool2d",
+    "AvgPool3d",
     "Conv1d",
     "Conv2d",
     "Conv3d",
@@ -59,6 +61,8 @@ PUBLIC = [
     "LatexError",
     "Linear",
     "MaxPool1d",
+    "MaxPool2d",
+    "MaxPool3d",
     "MismatchError",
     "Sequential",
     "VerificationError",
@@ -105,7 +109,8 @@ MOVED = {
 
 def test_the_public_surface_is_the_layers_the_verbs_and_the_errors() -> None:
     assert symconv.__all__ == PUBLIC
-    assert len(PUBLIC) <= 27
+    # the layers (PyTorch's names, 1D to 3D), the verbs and the errors; nothing else at the top level
+    assert len(PUBLIC) <= 31
     assert set(PUBLIC) <= set(dir(symconv)) and not set(MOVED) & set(dir(symconv))
     for error in ("LatexError", "MismatchError", "VerificationError"):
         assert issubclass(getattr(symconv, error), Exception)

@@ -183,12 +183,15 @@ def test_pooling_forward_equals_torch(pool, length):
 def test_bad_stacks_are_rejected_with_clear_errors():
     with pytest.raises(TypeError, match=r"'layers\[1\]' of Sequential must be one of"):
         Sequential(Conv1d(1, 1, 2), "relu")
-    with pytest.raises(ValueError, match="Linear expects 3 input features but the stack gives 2"):
+    with pytest.raises(ValueError, match="Linear expects 3 input features on the last axis but the stack gives 2"):
         Sequential(Conv1d(1, 1, 2), Flatten(), Linear(3, 1)).expand(3)
     with pytest.raises(ValueError, match="layer 2 expects 2 channels but the stack gives 1"):
         Sequential(Conv1d(1, 1, 2), Conv1d(2, 1, 2)).expand(4)
-    with pytest.raises(ValueError, match=r"'padding' must be at most half of the \(dilated\) kernel size 2"):
+    with pytest.raises(ValueError, match=r"'padding' must be at most half of the kernel size 2, as PyTorch requires"):
         MaxPool1d(2, padding=2)
+    # PyTorch's rule ignores dilation: padding 2 on a kernel of 3 is refused at any dilation
+    with pytest.raises(ValueError, match=r"'padding' must be at most half of the kernel size 3"):
+        MaxPool1d(3, padding=2, dilation=2)
     with pytest.raises(ValueError, match="'loss' must be None, 'sum' or 'mse' for a stack"):
         Sequential(Conv1d(1, 1, 2)).expand(3).gradients("l1")
 

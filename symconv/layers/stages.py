@@ -1,13 +1,16 @@
 """The other layers of a stack: activations, pooling, flatten and dense, with PyTorch semantics.
 
 Each layer gives its forward rule and its backward rule side by side, on SymPy matrices of
-shape ``(C, L)``: ``forward(h)`` returns the output expressions in terms of the input
-symbols ``h`` (and the layer's own parameters), ``backward(h, delta)`` returns
-``dL/dh`` and the parameter gradients given ``delta = dL/d(output)``.
+shape ``(C, N)``: one row per channel, the ``N`` spatial entries in C order (``N = L`` in 1D,
+``H*W`` in 2D). ``forward(h, params, shape)`` returns the output expressions in terms of the
+input symbols ``h`` (and the layer's own parameters), ``backward(h, delta, params, shape)``
+returns ``dL/dh`` and the parameter gradients given ``delta = dL/d(output)``; ``shape`` is the
+input's ``(C, *spatial)`` (``None``: one spatial axis, ``h.shape``).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -21,14 +24,17 @@ from symconv.layers.protocol import Kind, Params
 
 
 def _pool_length(length: int, size: int, stride: int, pad: int, dil: int, ceil_mode: bool) -> int:
+    """PyTorch's ``pooling_output_shape``: with ``ceil_mode`` the last window may run past the padded
+    input (it is clipped), but it must start inside the input or the left padding."""
     span = length + 2 * pad - dil * (size - 1) - 1
-    if span < 0:
-        raise ValueError(
-            f"the pooling window ({dil * (size - 1) + 1}) is longer than the padded input ({length + 2 * pad})."
-        )
     out = (-(-span // stride) if ceil_mode else span // stride) + 1
     if ceil_mode and (out - 1) * stride >= length + pad:
-        out -= 1  # the last window must start inside the input or the left padding (PyTorch)
+        out -= 1
+    if out < 1:
+        raise ValueError(
+            f"the pooling window ({dil * (size - 1) + 1}) is longer than the padded input ({length + 2 * pad})"
+            + (": with ceil_mode=True no window starts inside the input." if ceil_mode else ".")
+        )
     return out
 
 
@@ -47,19 +53,94 @@ class Activation:
     def name(self) -> str:
         return activation(self.f)[0]
 
-    def output_shape(self, shape: tuple[int, int]) -> tuple[int, int]:
+    def output_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
         return shape
 
-    def forward(self, h: Matrix, params: Params) -> Matrix:
+    def forward(self, h: Matrix, params: Params, shape: tuple[int, ...] | None = None) -> Matrix:
         return h.applyfunc(activation(self.f)[1])
 
-    def backward(self, h: Matrix, delta: Matrix, params: Params) -> tuple[Matrix, Params]:
+    def backward(
+        self, h: Matrix, delta: Matrix, params: Params, shape: tuple[int, ...] | None = None
+    ) -> tuple[Matrix, Params]:
         name, f = activation(self.f)
         return Matrix(*h.shape, [derivative(name, f, v) * d for v, d in zip(h, delta)]), {}
 
 
+def spatial_of(h: Matrix, shape: tuple[int, ...] | None) -> tuple[int, ...]:
+    """The spatial sizes of a stage input ``h`` of shape ``(C, N)``: ``shape[1:]``, or ``(N,)`` without a shape."""
+    if shape is None:
+        return (h.shape[1],)
+    if len(shape) < 2 or shape[0] != h.shape[0] or math.prod(shape[1:]) != h.shape[1]:
+        raise ValueError(f"'shape' {shape!r} does not describe a stage input of {h.shape[0]} x {h.shape[1]} entries.")
+    return tuple(shape[1:])
+
+
+class AverageRule:
+    """The forward and backward rules of average pooling, on flat windows (:meth:`flat_windows`)."""
+
+    takes_max: ClassVar[bool] = False
+
+    def flat_windows(self, spatial: tuple[int, ...]) -> list[list[int]]:
+        raise NotImplementedError
+
+    def flat_divisors(self, spatial: tuple[int, ...]) -> list[int]:
+        raise NotImplementedError
+
+    def forward(self, h: Matrix, params: Params, shape: tuple[int, ...] | None = None) -> Matrix:
+        spatial = spatial_of(h, shape)
+        wins, divs = self.flat_windows(spatial), self.flat_divisors(spatial)
+        return Matrix(h.shape[0], len(wins), lambda c, i: sympy.Add(*[h[c, t] for t in wins[i]]) / divs[i])
+
+    def backward(
+        self, h: Matrix, delta: Matrix, params: Params, shape: tuple[int, ...] | None = None
+    ) -> tuple[Matrix, Params]:
+        spatial = spatial_of(h, shape)
+        wins, divs = self.flat_windows(spatial), self.flat_divisors(spatial)
+        back: list[list[list[Any]]] = [[[] for _ in range(h.shape[1])] for _ in range(h.shape[0])]
+        for c in range(h.shape[0]):
+            for i, win in enumerate(wins):
+                for t in win:
+                    back[c][t].append(delta[c, i] / divs[i])
+        return Matrix(h.shape[0], h.shape[1], lambda c, t: sympy.Add(*back[c][t])), {}
+
+
+class MaxRule:
+    """The forward and backward rules of max pooling, on flat windows (:meth:`flat_windows`).
+
+    The gradient goes to the argmax of each window; on ties, to the first maximum in C order
+    (the scan order of PyTorch's CPU kernels), written exactly with ``Piecewise``.
+    """
+
+    takes_max: ClassVar[bool] = True
+
+    def flat_windows(self, spatial: tuple[int, ...]) -> list[list[int]]:
+        raise NotImplementedError
+
+    def forward(self, h: Matrix, params: Params, shape: tuple[int, ...] | None = None) -> Matrix:
+        wins = self.flat_windows(spatial_of(h, shape))
+        return Matrix(h.shape[0], len(wins), lambda c, i: sympy.Max(*[h[c, t] for t in wins[i]]))
+
+    @staticmethod
+    def is_argmax(values: list[Any], j: int) -> Any:
+        """``Piecewise`` indicator that ``values[j]`` is the first maximum of ``values``."""
+        cond = sympy.And(*[values[j] > v for v in values[:j]], *[values[j] >= v for v in values[j + 1 :]])
+        return sympy.Piecewise((1, cond), (0, True))
+
+    def backward(
+        self, h: Matrix, delta: Matrix, params: Params, shape: tuple[int, ...] | None = None
+    ) -> tuple[Matrix, Params]:
+        wins = self.flat_windows(spatial_of(h, shape))
+        back: list[list[list[Any]]] = [[[] for _ in range(h.shape[1])] for _ in range(h.shape[0])]
+        for c in range(h.shape[0]):
+            for i, win in enumerate(wins):
+                values = [h[c, t] for t in win]
+                for j, t in enumerate(win):
+                    back[c][t].append(delta[c, i] * self.is_argmax(values, j))
+        return Matrix(h.shape[0], h.shape[1], lambda c, t: sympy.Add(*back[c][t])), {}
+
+
 class Pool:
-    """Windows and output lengths shared by the pooling layers (each declares its fields in PyTorch's order)."""
+    """Windows and output lengths shared by the 1D pooling layers (each declares its fields in PyTorch's order)."""
 
     kind: ClassVar[Kind] = Kind.POOLING
 
@@ -74,10 +155,10 @@ class Pool:
         object.__setattr__(self, "stride", stride)
         object.__setattr__(self, "padding", as_size("padding", self.padding, minimum=0))
         object.__setattr__(self, "ceil_mode", as_bool("ceil_mode", self.ceil_mode))
-        extent = getattr(self, "dilation", 1) * (self.kernel_size - 1) + 1
-        if 2 * self.padding > extent:
+        if 2 * self.padding > self.kernel_size:
             raise ValueError(
-                f"'padding' must be at most half of the (dilated) kernel size {extent} (got padding={self.padding})."
+                f"'padding' must be at most half of the kernel size {self.kernel_size}, as PyTorch requires "
+                f"(dilation not counted; got padding={self.padding})."
             )
 
     def windows(self, length: int) -> list[list[int]]:
@@ -93,8 +174,17 @@ class Pool:
         assert self.stride is not None
         return _pool_length(length, self.kernel_size, self.stride, self.padding, self._dilation, self.ceil_mode)
 
-    def output_shape(self, shape: tuple[int, int]) -> tuple[int, int]:
+    def output_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        if len(shape) != 2:
+            raise ValueError(
+                f"{type(self).__name__} pools one spatial axis, but the stack gives shape {tuple(shape)!r} "
+                f"(channels and {len(shape) - 1} spatial axes)."
+            )
         return (shape[0], self.output_length(shape[1]))
+
+    def flat_windows(self, spatial: tuple[int, ...]) -> list[list[int]]:
+        """:meth:`windows` of ``spatial = (L,)``: a position is its own flat index."""
+        return self.windows(spatial[0])
 
     def connections(self, length: int) -> int:
         """The real input positions read by all windows of one channel, summed (arithmetic).
@@ -118,7 +208,7 @@ class Pool:
 
 
 @dataclass(frozen=True)
-class AvgPool1d(Pool):
+class AvgPool1d(Pool, AverageRule):
     """``torch.nn.AvgPool1d``, with its parameters in its positional order: ``kernel_size``,
     ``stride`` (default ``kernel_size``), ``padding``, ``ceil_mode``, ``count_include_pad``."""
 
@@ -142,22 +232,12 @@ class AvgPool1d(Pool):
             out.append(end - start if self.count_include_pad else len(window))
         return out
 
-    def forward(self, h: Matrix, params: Params) -> Matrix:
-        wins, divs = self.windows(h.shape[1]), self.divisors(h.shape[1])
-        return Matrix(h.shape[0], len(wins), lambda c, i: sympy.Add(*[h[c, t] for t in wins[i]]) / divs[i])
-
-    def backward(self, h: Matrix, delta: Matrix, params: Params) -> tuple[Matrix, Params]:
-        wins, divs = self.windows(h.shape[1]), self.divisors(h.shape[1])
-        back: list[list[list[Any]]] = [[[] for _ in range(h.shape[1])] for _ in range(h.shape[0])]
-        for c in range(h.shape[0]):
-            for i, win in enumerate(wins):
-                for t in win:
-                    back[c][t].append(delta[c, i] / divs[i])
-        return Matrix(h.shape[0], h.shape[1], lambda c, t: sympy.Add(*back[c][t])), {}
+    def flat_divisors(self, spatial: tuple[int, ...]) -> list[int]:
+        return self.divisors(spatial[0])
 
 
 @dataclass(frozen=True)
-class MaxPool1d(Pool):
+class MaxPool1d(Pool, MaxRule):
     """``torch.nn.MaxPool1d``, with its parameters in its positional order: ``kernel_size``,
     ``stride`` (default ``kernel_size``), ``padding`` (never selected), ``dilation``,
     ``return_indices`` (only ``False``: the layer returns the maxima), ``ceil_mode``.
@@ -187,46 +267,29 @@ class MaxPool1d(Pool):
         object.__setattr__(self, "return_indices", False)
         self._check()
 
-    def forward(self, h: Matrix, params: Params) -> Matrix:
-        wins = self.windows(h.shape[1])
-        return Matrix(h.shape[0], len(wins), lambda c, i: sympy.Max(*[h[c, t] for t in wins[i]]))
-
-    @staticmethod
-    def is_argmax(values: list[Any], j: int) -> Any:
-        """``Piecewise`` indicator that ``values[j]`` is the first maximum of ``values``."""
-        cond = sympy.And(*[values[j] > v for v in values[:j]], *[values[j] >= v for v in values[j + 1 :]])
-        return sympy.Piecewise((1, cond), (0, True))
-
-    def backward(self, h: Matrix, delta: Matrix, params: Params) -> tuple[Matrix, Params]:
-        wins = self.windows(h.shape[1])
-        back: list[list[list[Any]]] = [[[] for _ in range(h.shape[1])] for _ in range(h.shape[0])]
-        for c in range(h.shape[0]):
-            for i, win in enumerate(wins):
-                values = [h[c, t] for t in win]
-                for j, t in enumerate(win):
-                    back[c][t].append(delta[c, i] * self.is_argmax(values, j))
-        return Matrix(h.shape[0], h.shape[1], lambda c, t: sympy.Add(*back[c][t])), {}
-
 
 @dataclass(frozen=True)
 class Flatten:
-    """``torch.nn.Flatten``: ``(C, L)`` to one row of ``C*L`` features, channel-major."""
+    """``torch.nn.Flatten``: ``(C, *spatial)`` to one row of ``C*prod(spatial)`` features, in C order
+    (a sample of a batch, as ``Flatten()`` flattens ``(N, C, *spatial)``)."""
 
     kind: ClassVar[Kind] = Kind.FLATTEN
 
-    def output_shape(self, shape: tuple[int, int]) -> tuple[int, int]:
-        return (1, shape[0] * shape[1])
+    def output_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        return (1, math.prod(shape))
 
-    def forward(self, h: Matrix, params: Params) -> Matrix:
+    def forward(self, h: Matrix, params: Params, shape: tuple[int, ...] | None = None) -> Matrix:
         return h.reshape(1, h.shape[0] * h.shape[1])
 
-    def backward(self, h: Matrix, delta: Matrix, params: Params) -> tuple[Matrix, Params]:
+    def backward(
+        self, h: Matrix, delta: Matrix, params: Params, shape: tuple[int, ...] | None = None
+    ) -> tuple[Matrix, Params]:
         return delta.reshape(*h.shape), {}
 
 
 @dataclass(frozen=True)
 class Linear:
-    """``torch.nn.Linear`` on the last axis: ``out[c, j] = b[j] + sum_f W[j, f] * h[c, f]``."""
+    """``torch.nn.Linear`` on the last axis: ``out[..., j] = b[j] + sum_f W[j, f] * h[..., f]``."""
 
     kind: ClassVar[Kind] = Kind.DENSE
 
@@ -239,10 +302,13 @@ class Linear:
         object.__setattr__(self, "out_features", as_int("out_features", self.out_features, minimum=1))
         object.__setattr__(self, "bias", as_bool("bias", self.bias))
 
-    def output_shape(self, shape: tuple[int, int]) -> tuple[int, int]:
-        if shape[1] != self.in_features:
-            raise ValueError(f"Linear expects {self.in_features} input features but the stack gives {shape[1]}.")
-        return (shape[0], self.out_features)
+    def output_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        if shape[-1] != self.in_features:
+            raise ValueError(
+                f"Linear expects {self.in_features} input features on the last axis but the stack gives "
+                f"{shape[-1]} (shape {tuple(shape)!r})."
+            )
+        return (*shape[:-1], self.out_features)
 
     def parameters(self, prefix: str) -> Params:
         w = symbol_array(f"W{prefix}", (self.out_features, self.in_features), (True, True), 0)
@@ -251,14 +317,23 @@ class Linear:
             params["b"] = Matrix(list(symbol_array(f"c{prefix}", (self.out_features,), (True,), 0)))
         return params
 
-    def forward(self, h: Matrix, params: Params) -> Matrix:
-        out = h * params["w"].T
+    def forward(self, h: Matrix, params: Params, shape: tuple[int, ...] | None = None) -> Matrix:
+        rows = self._rows(h)
+        out = rows * params["w"].T
         if self.bias:
-            out = out + Matrix.ones(h.shape[0], 1) * params["b"].T
-        return out.as_immutable()
+            out = out + Matrix.ones(rows.shape[0], 1) * params["b"].T
+        return out.reshape(h.shape[0], h.shape[1] // self.in_features * self.out_features).as_immutable()
 
-    def backward(self, h: Matrix, delta: Matrix, params: Params) -> tuple[Matrix, Params]:
-        grads = {"w": (delta.T * h).as_immutable()}
+    def backward(
+        self, h: Matrix, delta: Matrix, params: Params, shape: tuple[int, ...] | None = None
+    ) -> tuple[Matrix, Params]:
+        rows = self._rows(h)
+        delta = delta.reshape(rows.shape[0], self.out_features)
+        grads = {"w": (delta.T * rows).as_immutable()}
         if self.bias:
             grads["b"] = Matrix([sum(delta.col(j)) for j in range(delta.shape[1])])
-        return (delta * params["w"]).as_immutable(), grads
+        return (delta * params["w"]).reshape(*h.shape).as_immutable(), grads
+
+    def _rows(self, h: Matrix) -> Matrix:
+        """``h`` as one row per last-axis vector (C order keeps the last axis contiguous)."""
+        return h.reshape(h.shape[0] * h.shape[1] // self.in_features, self.in_features)

@@ -9,6 +9,7 @@ expressions. Convolution stages reuse the layer's expansion and gradients (from 
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -26,13 +27,32 @@ from symconv.base.verification import Check, Verification, same
 from symconv.grad.gradients import gradients
 from symconv.layers.activations import relu_slopes
 from symconv.layers.conv import Conv1d
+from symconv.layers.convnd import Conv2d, Conv3d
+from symconv.layers.poolnd import AvgPool2d, AvgPool3d, MaxPool2d, MaxPool3d
 from symconv.layers.protocol import Kind, TapsLayer
 from symconv.layers.stages import Activation, AvgPool1d, Flatten, Linear, MaxPool1d
 from symconv.layers.transposed import ConvTranspose1d
+from symconv.layers.transposednd import ConvTranspose2d, ConvTranspose3d
 from symconv.stack.terms import stack_terms
 from symconv.views.expansion import MAX_TERMS
 
-LAYERS = (Conv1d, ConvTranspose1d, Activation, AvgPool1d, MaxPool1d, Flatten, Linear)
+LAYERS = (
+    Conv1d,
+    Conv2d,
+    Conv3d,
+    ConvTranspose1d,
+    ConvTranspose2d,
+    ConvTranspose3d,
+    Activation,
+    AvgPool1d,
+    AvgPool2d,
+    AvgPool3d,
+    MaxPool1d,
+    MaxPool2d,
+    MaxPool3d,
+    Flatten,
+    Linear,
+)
 
 
 @dataclass(frozen=True)
@@ -49,6 +69,15 @@ class Sequential:
         Matrix([[Max(0, w1_0*x_0 + w1_1*x_1, w1_0*x_1 + w1_1*x_2)]])
         >>> s.receptive_field(0, 0)
         [(0, 0), (0, 1), (0, 2)]
+
+        In 2D (or 3D) the input shape is a tuple and positions are tuples:
+
+        >>> from symconv import Conv2d, MaxPool2d
+        >>> s = Sequential(Conv2d(1, 1, 2, bias=False), MaxPool2d(2)).expand((3, 3))
+        >>> s.shapes
+        [(1, 3, 3), (1, 2, 2), (1, 1, 1)]
+        >>> len(s.receptive_field(0, (0, 0)))
+        9
     """
 
     layers: tuple[Any, ...]
@@ -64,9 +93,11 @@ class Sequential:
         object.__setattr__(self, "layers", tuple(layers))
 
     def expand(
-        self, input_length: int, in_channels: int | None = None, *, max_terms: int | None = None
+        self, input_length: int | tuple[int, ...], in_channels: int | None = None, *, max_terms: int | None = None
     ) -> StackExpansion:
         """The stack on ``(in_channels, input_length)`` inputs (channels from the first conv by default).
+
+        ``input_length`` is an int for 1D layers, a tuple of spatial sizes for 2D and 3D layers.
 
         Every stage is built whole, so the stack's size (:func:`~symconv.stack.terms.stack_terms`:
         the input symbols, then per stage its connections, biases and output symbols) is counted
@@ -74,17 +105,17 @@ class Sequential:
         million) nothing is built.
 
         Raises:
-            TypeError, ValueError: ``input_length``, ``in_channels`` not a positive int, or
-                ``max_terms`` not an int at least 0.
+            TypeError, ValueError: ``input_length`` not a positive int or a tuple of them,
+                ``in_channels`` not a positive int, or ``max_terms`` not an int at least 0.
             ValueError: The stack holds more than ``max_terms`` terms; the message gives the
                 size and the lazy alternative (expanding one layer, ``layer.expand(L)``).
         """
-        input_length = as_int("input_length", input_length, minimum=1)
+        spatial = spatial_sizes(input_length)
         in_channels = self._in_channels(in_channels)
         limit = MAX_TERMS if max_terms is None else as_int("max_terms", max_terms, minimum=0)
-        return StackExpansion(self, in_channels, input_length, limit)
+        return StackExpansion(self, in_channels, spatial, limit)
 
-    def terms(self, input_length: int, in_channels: int | None = None) -> int:
+    def terms(self, input_length: int | tuple[int, ...], in_channels: int | None = None) -> int:
         """The number of terms :meth:`expand` builds, counted without building any (see :mod:`symconv.stack.terms`).
 
         Examples:
@@ -92,9 +123,9 @@ class Sequential:
             >>> Sequential(Conv1d(1, 1, 2, bias=False), Activation("relu"), MaxPool1d(2)).terms(10**8)
             749999992
         """
-        input_length = as_int("input_length", input_length, minimum=1)
+        spatial = spatial_sizes(input_length)
         in_channels = self._in_channels(in_channels)
-        return stack_terms(self.layers, in_channels, input_length)
+        return stack_terms(self.layers, in_channels, spatial)
 
     def _in_channels(self, in_channels: int | None) -> int:
         """``in_channels`` checked, or the first convolution's (1 without one)."""
@@ -104,9 +135,32 @@ class Sequential:
         return as_int("in_channels", in_channels, minimum=1)
 
 
+def spatial_sizes(value: Any) -> tuple[int, ...]:
+    """A stack's spatial input size: an int (1D) or a tuple of ints, checked, as a tuple."""
+    if isinstance(value, (tuple, list)):
+        if not value:
+            raise ValueError("'input_length' must be an int or a non-empty tuple of spatial sizes (got ()).")
+        return tuple(as_int(f"input_length[{a}]", n, minimum=1) for a, n in enumerate(value))
+    return (as_int("input_length", value, minimum=1),)
+
+
+def _flags(shape: tuple[int, ...]) -> tuple[bool, ...]:
+    """Which indices a stage's symbol names carry: the channel only with several, every spatial one."""
+    return (shape[0] > 1, *(True,) * (len(shape) - 1))
+
+
+def _symbols(name: str, shape: tuple[int, ...]) -> Matrix:
+    """Symbols of ``shape = (C, *spatial)`` as a ``(C, prod(spatial))`` matrix, C order."""
+    return Matrix(shape[0], math.prod(shape[1:]), entries(symbol_array(name, shape, _flags(shape), 0)))
+
+
 @dataclass
 class Stage:
-    """One layer of an expanded stack: its input and output symbols, parameters, local equations."""
+    """One layer of an expanded stack: its input and output symbols, parameters, local equations.
+
+    Symbols and equations are ``(C, N)`` matrices: a row per channel, the ``N`` spatial entries in
+    C order; ``input_shape`` and ``output_shape`` are the ``(C, *spatial)`` they stand for.
+    """
 
     index: int
     layer: Any
@@ -115,36 +169,51 @@ class Stage:
     params: dict[str, Matrix]
     local: Matrix
     expansion: Any = None
+    input_shape: tuple[int, ...] = ()
+    output_shape: tuple[int, ...] = ()
 
 
 class StackExpansion:
     """A :class:`Sequential` made explicit at one input shape."""
 
-    def __init__(self, net: Sequential, in_channels: int, input_length: int, max_terms: int = MAX_TERMS) -> None:
-        _refuse_above(net, in_channels, input_length, max_terms)
+    def __init__(
+        self, net: Sequential, in_channels: int, input_length: int | tuple[int, ...], max_terms: int = MAX_TERMS
+    ) -> None:
+        spatial = spatial_sizes(input_length)
+        _refuse_above(net, in_channels, spatial, max_terms)
         self.net, self.max_terms = net, max_terms
-        x = symbol_array("x", (in_channels, input_length), (in_channels > 1, True), 0)
-        self.x = Matrix(x.tolist())
+        #: the input's ``(C, *spatial)``
+        self.input_shape = (in_channels, *spatial)
+        self.x = _symbols("x", self.input_shape)
         self.stages: list[Stage] = []
-        h = self.x
+        h, shape = self.x, self.input_shape
         for j, layer in enumerate(net.layers, start=1):
-            stage = self._stage(j, layer, h)
+            stage = self._stage(j, layer, h, shape)
             self.stages.append(stage)
-            h = stage.outputs
+            h, shape = stage.outputs, stage.output_shape
 
-    def _stage(self, j: int, layer: Any, h: Matrix) -> Stage:
+    def _stage(self, j: int, layer: Any, h: Matrix, shape: tuple[int, ...]) -> Stage:
         if isinstance(layer, TapsLayer):
-            if h.shape[0] != layer.in_channels:
-                raise ValueError(f"layer {j} expects {layer.in_channels} channels but the stack gives {h.shape[0]}.")
+            if shape[0] != layer.in_channels:
+                raise ValueError(f"layer {j} expects {layer.in_channels} channels but the stack gives {shape[0]}.")
             names = {"x": "u", "w": f"w{j}", "b": f"b{j}", "z": f"h{j}"}
-            e = layer.expand(h.shape[1], names=names, max_terms=self.max_terms)
-            local = e.z.xreplace(dict(zip(entries(e.x), entries(h))))
+            size = shape[1] if len(shape) == 2 else shape[1:]
+            e = layer.expand(size, names=names, max_terms=self.max_terms)
+            out_shape = (layer.out_channels, *e.output_shape)
+            rows, cols = out_shape[0], math.prod(out_shape[1:])
+            local = Matrix(rows, cols, entries(e.z)).xreplace(dict(zip(entries(e.x), entries(h))))
             params = {"w": e.w} if e.b is None else {"w": e.w, "b": e.b}
-            return Stage(j, layer, h, Matrix(e.z_symbols.tolist()), params, local, e)
+            outputs = Matrix(rows, cols, entries(e.z_symbols))
+            return Stage(j, layer, h, outputs, params, local, e, shape, out_shape)
         params = layer.parameters(str(j)) if layer.kind is Kind.DENSE else {}
-        shape = layer.output_shape(h.shape)
-        outputs = Matrix(symbol_array(f"h{j}", shape, (shape[0] > 1, True), 0).tolist())
-        return Stage(j, layer, h, outputs, params, layer.forward(h, params))
+        out_shape = tuple(layer.output_shape(shape))
+        outputs = _symbols(f"h{j}", out_shape)
+        return Stage(j, layer, h, outputs, params, layer.forward(h, params, shape), None, shape, out_shape)
+
+    @property
+    def shapes(self) -> list[tuple[int, ...]]:
+        """The ``(C, *spatial)`` of the input and of every stage's output."""
+        return [self.input_shape, *(stage.output_shape for stage in self.stages)]
 
     @property
     def output_symbols(self) -> Matrix:
@@ -178,13 +247,26 @@ class StackExpansion:
             dep = (local.astype(np.int64) @ dep.astype(np.int64)) > 0
         return dep
 
-    def receptive_field(self, channel: int, position: int) -> list[tuple[int, int]]:
-        """The inputs ``(c, t)`` that output ``(channel, position)`` of the stack depends on."""
-        shape = self.output_symbols.shape
-        channel, position = check_position("output position", ("channel", "position"), (channel, position), shape)
-        row = self._dependency[channel * shape[1] + position]
-        length = self.x.shape[1]
-        return [(int(j) // length, int(j) % length) for j in np.flatnonzero(row)]
+    def receptive_field(self, channel: int, position: int | tuple[int, ...]) -> list[tuple[int, ...]]:
+        """The inputs ``(c, *t)`` that output ``(channel, position)`` of the stack depends on.
+
+        ``position`` is an int for a stack with one spatial axis, a tuple of indices otherwise.
+        """
+        shape = self.stages[-1].output_shape
+        position = (position,) if len(shape) == 2 and not isinstance(position, (tuple, list)) else position
+        if not isinstance(position, (tuple, list)) or len(position) != len(shape) - 1:
+            raise ValueError(
+                f"'position' must be a tuple of {len(shape) - 1} indices for this stack's output {shape[1:]} "
+                f"(got {position!r})."
+            )
+        names = (
+            ("channel", "position")
+            if len(shape) == 2
+            else ("channel", *(f"position[{a}]" for a in range(len(shape) - 1)))
+        )
+        index = check_position("output position", names, (channel, *position), shape)
+        row = self._dependency[int(np.ravel_multi_index(index, shape))]
+        return [tuple(int(v) for v in np.unravel_index(int(j), self.input_shape)) for j in np.flatnonzero(row)]
 
     def gradients(self, loss: Any = None) -> StackGradients:
         """Backprop through the stack (generic upstream symbols ``g_j``, ``'sum'``, or ``'mse'``)."""
@@ -204,7 +286,7 @@ class StackGradients:
         out = stack.output_symbols
 
         def shaped_like_output(name: str) -> Matrix:
-            return Matrix(symbol_array(name, out.shape, (out.shape[0] > 1, True), 0).tolist())
+            return _symbols(name, stack.stages[-1].output_shape)
 
         #: the targets ``y`` of ``'mse'``, shaped like the output; None for other losses
         self.targets = shaped_like_output("y") if loss == "mse" else None
@@ -230,8 +312,8 @@ class StackGradients:
             self.params[(stage.index, "w")] = g.dw.xreplace(values)
             if g.db is not None:
                 self.params[(stage.index, "b")] = g.db.xreplace(values)
-            return Matrix(g.dx.tolist()).xreplace(values)
-        back, grads = stage.layer.backward(stage.inputs, delta, stage.params)
+            return Matrix(*stage.inputs.shape, entries(g.dx)).xreplace(values)
+        back, grads = stage.layer.backward(stage.inputs, delta, stage.params, stage.input_shape)
         for name, value in grads.items():
             self.params[(stage.index, name)] = value
         return back
@@ -279,7 +361,7 @@ class StackGradients:
             raise TypeError(f"'seed' must be an int (got {seed!r} of type {type(seed).__name__}).")
         seed = int(seed)
         loss, grads, symbols = self.loss_expression, self.composed_gradients(), self._symbols()
-        has_max = any(isinstance(s.layer, MaxPool1d) for s in self.stack.stages)
+        has_max = any(getattr(s.layer, "takes_max", False) for s in self.stack.stages)
         checks = []
         for key, values in grads.items():
             name = f"dL/d{key[1]}{'' if key[0] == 0 else key[0]} = sympy.diff"
@@ -311,16 +393,17 @@ class StackGradients:
         return out
 
 
-def _refuse_above(net: Sequential, in_channels: int, input_length: int, max_terms: int) -> None:
+def _refuse_above(net: Sequential, in_channels: int, spatial: tuple[int, ...], max_terms: int) -> None:
     """Refuse to build a stack of more than ``max_terms`` terms, before building anything.
 
     Raises:
         ValueError: Giving the size, the limit and the lazy alternative.
     """
-    terms = stack_terms(net.layers, in_channels, input_length)
+    terms = stack_terms(net.layers, in_channels, spatial)
     if terms > max_terms:
+        size = spatial[0] if len(spatial) == 1 else spatial
         raise ValueError(
-            f"the stack of {len(net.layers)} layers on (C, L) = ({in_channels}, {input_length}) has {terms} terms, "
+            f"the stack of {len(net.layers)} layers on (C, L) = ({in_channels}, {size}) has {terms} terms, "
             f"above max_terms={max_terms}: it is not built whole. Expand one layer lazily instead "
             f"(net.layers[j].expand(L_j) builds single entries such as equations[r] at any size), "
             f"or raise the limit with expand(L, max_terms=...)."
