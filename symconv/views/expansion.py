@@ -26,6 +26,7 @@ from symconv.layers.activations import activation
 from symconv.layers.conv import Conv1d
 from symconv.layers.protocol import Kind, TapsLayer, register_expander
 from symconv.views import build as views
+from symconv.views.blocks import Blocks
 from symconv.views.build import grouped_sums, product, total  # noqa: F401  (re-exported: built here before)
 from symconv.views.lazy import Equations, LazyArray, LazyMatrix
 
@@ -275,6 +276,38 @@ class Expansion:
         mutable ``SparseMatrix`` on each access (a copy of a cached one).
         """
         return self._mutable_matrix.copy()
+
+    def blocks(self) -> Blocks:
+        """The matrix of a layer with 2 or 3 spatial axes cut into blocks, one per (output row, input row).
+
+        Block ``(a, b)`` is the last axis's ``W_out x W_in`` matrix between output row
+        ``a = (o, i_0, ...)`` and input row ``b = (c, t_0, ...)`` (every index but the last);
+        :mod:`symconv.views.blocks` says when blocks repeat along diagonals (zero padding, stride 1)
+        and when they do not.
+
+        Examples:
+            >>> from symconv import Conv2d
+            >>> b = Conv2d(1, 1, 3, padding=1, padding_mode="circular", bias=False).expand((4, 4)).blocks()
+            >>> print(b.pattern())
+            A B . C
+            C A B .
+            . C A B
+            B . C A
+            >>> b.circulant(), b.repeats_along_diagonals()
+            (True, True)
+
+        Raises:
+            ValueError: A layer with one spatial axis (its matrix has no block structure to cut).
+        """
+        if self.ndim < 2:
+            raise ValueError(
+                f"blocks() needs a layer with 2 or 3 spatial axes; {type(self.spec).__name__} has one "
+                "(its matrix is the 1D matrix: e.matrix)."
+            )
+        out_shape = (self.spec.out_channels, *self.output_shape)
+        in_shape = (self.spec.in_channels, *self.input_shape)
+        w_flat = views.flat(self.w)
+        return Blocks(self.taps.triples(), out_shape, in_shape, lambda k: w_flat[k])
 
     def matrix_row(self, r: int) -> sympy.SparseMatrix:
         """Row ``r`` of :attr:`matrix` (output ``(o, i)``, ``r = o*L_out + i``), built on its own.
