@@ -93,7 +93,7 @@ class Blocks:
             c, w = cell[start:end], weights[start:end]
             self._cells[(a, b)] = (c, w)
             self._kind[(a, b)] = signatures.setdefault(c.tobytes() + b"|" + w.tobytes(), len(signatures))
-        self._first = {}
+        self._first: dict[int, tuple[int, int]] = {}
         for position, kind in self._kind.items():
             self._first.setdefault(kind, position)
 
