@@ -137,8 +137,8 @@ def test_options_are_listed_in_help(capsys: pytest.CaptureFixture[str]) -> None:
         ),
         (
             ("--padding", "foo"),
-            "error: argument --padding: expected an int, 'left,right' or one of valid, same, causal, full, "
-            "tf_same, jax_same_lower; got 'foo'",
+            "error: argument --padding: expected an int, 'left,right' (1D), 'left:right' or one of valid, same, "
+            "causal, full, tf_same, jax_same_lower; got 'foo'",
         ),
         (
             ("--padding-mode", "xyz"),

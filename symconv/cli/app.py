@@ -27,8 +27,57 @@ def _matrix_block(e: Expansion, max_columns: int) -> str:
     return sympy.pretty(e.matrix, use_unicode=True)
 
 
+def _axes_lines(e: Expansion) -> list[str]:
+    """Per axis: its size, padding, and output size with the formula's numbers."""
+    spec, names = e.spec, "HWD"[: e.ndim] if e.ndim == 2 else ("D", "H", "W")
+    lines = [f"Input shape {tuple(e.input_shape)}, output shape {tuple(e.output_shape)}; per axis:"]
+    for a, ((left, right), n, n_out) in enumerate(zip(e.padding, e.input_shape, e.output_shape)):
+        k, s, d = spec.kernel_size[a], spec.stride[a], spec.dilation[a]
+        lines.append(
+            f"  axis {a} ({names[a]}): size {n}, padding ({left}, {right}), "
+            f"floor(({n} + {left} + {right} - {d}*({k}-1) - 1)/{s}) + 1 = {n_out}"
+        )
+    return lines
+
+
+def blocks_lines(e: Expansion, max_grid: int = 24) -> list[str]:
+    """The block structure of an N-D layer's matrix: the grid of distinct blocks and what repeats."""
+    blocks = e.blocks()
+    (rows, cols), (wo, wi) = blocks.grid, blocks.block_shape
+    out = [
+        f"\nBlock structure: {rows} x {cols} blocks of {wo} x {wi}, block (a, b) = output row a = (o, "
+        + ", ".join(f"i{j}" for j in range(e.ndim - 1))
+        + ") against input row b = (c, "
+        + ", ".join(f"t{j}" for j in range(e.ndim - 1))
+        + f"); {len(blocks)} non-zero, {len(blocks.distinct())} distinct (letters name equal blocks, . is zero):"
+    ]
+    if rows <= max_grid and cols <= max_grid:
+        out += ["  " + line for line in blocks.pattern().splitlines()]
+    else:
+        out.append("  (the grid is too large to print here: Expansion.blocks()[a, b] gives any block)")
+    distinct = blocks.distinct()
+    if len(distinct) <= 6 and wi <= 12 and wo <= 12:
+        labels = blocks.labels()
+        for block in distinct:
+            name = next(labels[key] for key in blocks.nonzero() if blocks[key] == block)
+            out.append(f"  {name} =")
+            out += ["    " + line for line in sympy.pretty(sympy.Matrix(block), use_unicode=True).splitlines()]
+    if blocks.circulant():
+        out.append("  The blocks repeat along wrapped diagonals (circular padding, stride 1): block circulant.")
+    elif blocks.repeats_along_diagonals():
+        out.append("  The blocks repeat along diagonals (zero padding, stride 1): block Toeplitz.")
+    else:
+        out.append(
+            "  The blocks do not repeat along diagonals: a stride above 1 or a folding padding "
+            "(reflect, replicate, symmetric) changes them row to row."
+        )
+    return out
+
+
 def explain_text(e: Expansion, x: Sequence[Any] | None, w: Sequence[Any] | None, b: Sequence[Any] | None) -> str:
     """The report printed by ``symconv explain``."""
+    if e.ndim > 1:
+        return _explain_nd(e, x, w, b)
     spec, (left, right) = e.spec, e.padding
     out: list[str] = []
     out.append(f"Layer: {spec.describe()}")
@@ -52,6 +101,36 @@ def explain_text(e: Expansion, x: Sequence[Any] | None, w: Sequence[Any] | None,
     out += elision.activation_lines(e, "sigma")
     if x is not None and w is not None:
         out += _numbers_block(e, x, w, b)
+    return "\n".join(out)
+
+
+def _explain_nd(e: Expansion, x: Sequence[Any] | None, w: Sequence[Any] | None, b: Sequence[Any] | None) -> str:
+    """``symconv explain`` for a 2D or 3D layer: the axes, equations, block structure, tying, counts, numbers."""
+    out = [f"Layer: {e.spec.describe()}", *_axes_lines(e)]
+    out.append("\nOne equation per output (z has shape (C_out, *output_shape); indices (channel, *position)):")
+    out += elision.equation_lines(e)
+    rows, cols = e.matrix_shape
+    out.append(f"\nThe same layer as a weight-tied {rows} x {cols} matrix, vec(z) = W vec(x) + b (C order):")
+    out.append(_matrix_block(e, 24))
+    out += blocks_lines(e)
+    out.append("\nWhich weight touches which input (each weight's tying group, as (output, input) pairs):")
+    out += elision.tying_lines(e)
+    counts = e.taps.counts()
+    out.append(
+        f"\nCounts: {counts.taps} taps, {counts.parameters} parameters, {counts.nonzeros} non-zero matrix "
+        f"entries; a dense layer of the same shape has {counts.dense_parameters} parameters."
+    )
+    out.append("\nThe nonlinearity is then applied elementwise, h = f(z):")
+    out += elision.activation_lines(e, "sigma")
+    if x is not None and w is not None:
+        spec = e.spec
+        xa = np.array(x, dtype=object).reshape(spec.in_channels, *e.input_shape)
+        wa = np.array(w, dtype=object).reshape(spec.weight_shape)
+        ba = None if b is None else np.array(b, dtype=object)
+        z = e.evaluate(xa, wa, ba)
+        out.append(f"\nWith numbers x = {_fmt(xa)}, w = {_fmt(wa)}" + ("" if b is None else f", b = {_fmt(ba)}") + ":")
+        what = "true convolution" if spec.flip else "cross-correlation (what PyTorch's conv computes)"
+        out.append(f"  the layer, {what}: z = {_fmt(z)}")
     return "\n".join(out)
 
 
@@ -83,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="symconv",
         description=(
-            "Make a 1D convolution layer explicit: one equation per output, the weight-tied matrix, "
+            "Make a 1D, 2D or 3D convolution layer explicit: one equation per output, the weight-tied matrix, "
             "which weight touches which input. With no options, `symconv explain` answers the question "
             "symconv started from: x = [1, 2, 3, 4], w = [5, 6, 7]."
         ),
@@ -93,7 +172,10 @@ def build_parser() -> argparse.ArgumentParser:
     explain = sub.add_parser(
         "explain",
         help="print the equations, the matrix and the connectivity of a layer",
-        description="Print the equations, the matrix and the connectivity of a Conv1d layer.",
+        description=(
+            "Print the equations, the matrix and the connectivity of a Conv1d layer, or of a Conv2d/Conv3d "
+            "with --input-shape (and its matrix's block structure)."
+        ),
     )
     add_layer_options(explain)
     add_check_command(sub)

@@ -14,7 +14,7 @@ from typing import Any
 
 from symconv.checker.adapters import CONVENTIONS
 from symconv.checker.check import DTYPES, check, default_length
-from symconv.cli.options import add_layer_options, layer_from_args, positive
+from symconv.cli.options import add_layer_options, layer_from_args, positive, spatial_axes
 
 
 def _seed(text: str) -> int:
@@ -90,16 +90,24 @@ def _one_line(exc: BaseException) -> str:
 def run_check_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     """Run ``symconv check`` on parsed ``args``; print the report; 0 if it passed, 1 if not."""
     try:
-        if args.input_length is None:
-            size = args.kernel_size or 3
-            args.input_length = default_length(
-                SimpleNamespace(kernel_size=size, stride=args.stride, dilation=args.dilation)
+        if args.input_length is None and args.input_shape is None:
+            ndim = spatial_axes(args)
+            per_axis = [
+                (args.kernel_size or (3,)) * (ndim if len(args.kernel_size or (3,)) == 1 else 1),
+                args.stride * (ndim if len(args.stride) == 1 else 1),
+                args.dilation * (ndim if len(args.dilation) == 1 else 1),
+            ]
+            shape = tuple(
+                default_length(SimpleNamespace(kernel_size=k, stride=s, dilation=d)) for k, s, d in zip(*per_axis)
             )
+            if ndim == 1:
+                args.input_length = shape[0]
+            else:
+                args.input_shape = shape
         layer, e = layer_from_args(args)
         fn = load_target(args.target)
-        result = check(
-            fn, layer, e.input_length, batch=args.batch, seed=args.seed, dtype=args.dtype, convention=args.convention
-        )
+        size = e.input_length if e.ndim == 1 else e.input_shape
+        result = check(fn, layer, size, batch=args.batch, seed=args.seed, dtype=args.dtype, convention=args.convention)
     except (ValueError, TypeError) as exc:
         parser.error(str(exc))
     except SystemExit as exc:  # raised by the checked code itself (argparse's own exits happen before)

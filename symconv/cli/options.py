@@ -12,21 +12,79 @@ import sympy
 
 from symconv.geometry.padding import PADDING_MODES, PADDING_NAMES
 from symconv.layers.conv import Conv1d
+from symconv.layers.convnd import Conv2d, Conv3d
 from symconv.views.expansion import Expansion
 
 MOTIVATING_X, MOTIVATING_W = "1,2,3,4", "5,6,7"
 
 
-def _padding(text: str) -> Any:
+def _padding_entry(text: str) -> Any:
+    """One axis's padding: an int, ``l:r`` (a pair) or a name."""
     if text in PADDING_NAMES:
         return text
-    parts = text.split(",")
     try:
-        values = [int(p) for p in parts]
+        values = [int(p) for p in text.split(":")]
     except ValueError:
         names = ", ".join(PADDING_NAMES)
-        raise argparse.ArgumentTypeError(f"expected an int, 'left,right' or one of {names}; got {text!r}") from None
+        raise ValueError(f"expected an int, 'left,right' (1D), 'left:right' or one of {names}; got {text!r}") from None
+    if len(values) > 2:
+        raise ValueError(f"a pair is 'left:right', two ints; got {text!r}")
     return values[0] if len(values) == 1 else tuple(values)
+
+
+def _padding(text: str) -> str:
+    """``--padding`` is read once the number of axes is known (:func:`padding_for`): checked here for its form."""
+    try:
+        for part in text.split(","):
+            _padding_entry(part)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def padding_for(text: Any, ndim: int) -> Any:
+    """``--padding`` for a layer with ``ndim`` spatial axes.
+
+    ``,`` separates axes and ``l:r`` is a pair (``1,0`` or ``0:1,1:1`` in 2D); one value is
+    broadcast to every axis. In 1D, ``l,r`` keeps its meaning, a ``(left, right)`` pair.
+
+    Examples:
+        >>> padding_for("1", 2), padding_for("1,0", 2), padding_for("0:1,same", 2), padding_for("0,2", 1)
+        (1, (1, 0), ((0, 1), 'same'), (0, 2))
+    """
+    if not isinstance(text, str):
+        return text  # a value given in Python (the default 0)
+    parts = [_padding_entry(part) for part in text.split(",")]
+    if ndim == 1:
+        if len(parts) == 2 and all(isinstance(p, int) for p in parts):
+            return tuple(parts)
+        if len(parts) != 1:
+            raise ValueError(
+                f"'--padding' of a 1D layer is an int, 'left,right', 'left:right' or a name (got {text!r})."
+            )
+        return parts[0]
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts) != ndim:
+        raise ValueError(
+            f"'--padding' must give one value for every axis or one per axis ({ndim} here, separated by ','; "
+            f"'l:r' is a pair), got {len(parts)} in {text!r}."
+        )
+    return tuple(parts)
+
+
+def sizes(text: str) -> tuple[int, ...]:
+    """Positive ints separated by ``,``: one per axis, or one for every axis."""
+    parts = text.split(",")
+    if len(parts) == 1:
+        return (positive(text),)
+    values = []
+    for a, part in enumerate(parts):
+        try:
+            values.append(positive(part))
+        except argparse.ArgumentTypeError as exc:
+            raise argparse.ArgumentTypeError(f"axis {a} {exc} in {text!r}") from None
+    return tuple(values)
 
 
 MAX_EXPONENT = 1000  # 1e1000 is exact but larger exponents would build huge integers
@@ -66,63 +124,120 @@ def add_layer_options(parser: argparse.ArgumentParser, *, numbers: bool = True) 
         numbers: Also offer ``--index-base`` and the numbers ``--x``, ``--w``, ``--b`` (commands
             that print the layer use them; ``check`` does not).
     """
-    g = parser.add_argument_group("layer (the parameters of torch.nn.Conv1d)")
+    g = parser.add_argument_group(
+        "layer (the parameters of torch.nn.Conv1d/Conv2d/Conv3d; per-axis values separated by ',')"
+    )
     g.add_argument("--in-channels", type=positive, default=1, metavar="C", help="input channels (default 1)")
     g.add_argument("--out-channels", type=positive, default=1, metavar="C", help="output channels (default 1)")
     kernel_default = "default 3, or len(--w)" if numbers else "default 3"
-    g.add_argument("--kernel-size", type=positive, default=None, metavar="K", help=f"kernel length ({kernel_default})")
-    g.add_argument("--stride", type=positive, default=1, metavar="S", help="step between outputs (default 1)")
+    g.add_argument(
+        "--kernel-size", type=sizes, default=None, metavar="K", help=f"kernel size, e.g. 3 or 3,3 ({kernel_default})"
+    )
+    g.add_argument("--stride", type=sizes, default=(1,), metavar="S", help="step between outputs (default 1)")
     g.add_argument(
         "--padding",
         type=_padding,
         default=0,
         metavar="P",
-        help=f"an int, 'left,right', or one of: {', '.join(PADDING_NAMES)} (default 0)",
+        help=(
+            f"per axis an int, 'left:right', or one of: {', '.join(PADDING_NAMES)}; axes separated by ',' "
+            "(2D: 1,0 or 0:1,1:1); in 1D 'left,right' is a pair (default 0)"
+        ),
     )
-    g.add_argument("--dilation", type=positive, default=1, metavar="D", help="spacing between kernel taps (default 1)")
+    g.add_argument("--dilation", type=sizes, default=(1,), metavar="D", help="spacing between kernel taps (default 1)")
     g.add_argument("--groups", type=positive, default=1, metavar="G", help="channel groups (default 1)")
     g.add_argument("--padding-mode", choices=PADDING_MODES, default="zeros", help="how the padding is filled")
     g.add_argument("--no-bias", action="store_true", help="leave out the bias b")
     g.add_argument("--flip", action="store_true", help="true convolution (kernel flipped) instead of cross-correlation")
     length_default = "default 4, or len(--x)" if numbers else "default: long enough for every edge case"
     g.add_argument("--input-length", type=positive, default=None, metavar="L", help=f"input length ({length_default})")
+    g.add_argument(
+        "--input-shape",
+        type=sizes,
+        default=None,
+        metavar="H,W",
+        help="spatial input sizes of a 2D or 3D layer, e.g. 5,5 (their number is the layer's number of axes)",
+    )
     if not numbers:
         return
     g.add_argument("--index-base", type=int, choices=(0, 1), default=0, help="subscripts from 0 (default) or 1")
     n = parser.add_argument_group("numbers (optional, comma-separated, exact: 1,2,3/2)")
-    n.add_argument("--x", type=_numbers, metavar="X", help="input, channel after channel")
-    n.add_argument("--w", type=_numbers, metavar="W", help="weights in the order of shape (C_out, C_in/groups, K)")
+    n.add_argument("--x", type=_numbers, metavar="X", help="input, channel after channel, in C order")
+    n.add_argument(
+        "--w", type=_numbers, metavar="W", help="weights in the C order of shape (C_out, C_in/groups, *kernel_size)"
+    )
     n.add_argument("--b", type=_numbers, metavar="B", help="one bias per output channel")
 
 
-def layer_from_args(args: argparse.Namespace) -> tuple[Conv1d, Expansion]:
+def spatial_axes(args: argparse.Namespace) -> int:
+    """The layer's number of spatial axes: ``--input-shape``'s length, else the longest per-axis option, else 1.
+
+    Raises:
+        ValueError: Options that disagree on the number of axes, or more than 3 axes.
+    """
+    counts = {
+        name: len(value)
+        for name in ("kernel_size", "stride", "dilation")
+        if isinstance(value := getattr(args, name, None), tuple) and len(value) > 1
+    }
+    shape = getattr(args, "input_shape", None)
+    if shape is not None and getattr(args, "input_length", None) is not None:
+        raise ValueError("'--input-length' and '--input-shape' both give the input size: use one.")
+    ndim = len(shape) if shape is not None else max(counts.values(), default=1)
+    for name, count in counts.items():
+        if count != ndim:
+            raise ValueError(
+                f"'--{name.replace('_', '-')}' gives {count} values but the layer has {ndim} spatial axes "
+                f"(from {'--input-shape' if shape is not None else 'the other options'}): give one value or {ndim}."
+            )
+    if ndim > 3:
+        raise ValueError(f"'--input-shape' must have 1, 2 or 3 sizes (got {ndim}: {shape}).")
+    return ndim
+
+
+def per_axis_value(value: tuple[int, ...], ndim: int) -> int | tuple[int, ...]:
+    """An option's per-axis tuple as a layer takes it: an int when it is one value."""
+    return value[0] if len(value) == 1 else value
+
+
+def layer_from_args(args: argparse.Namespace) -> tuple[Any, Expansion]:
     """Build the layer and its expansion from parsed options (errors become usage errors).
 
-    Commands without the numbers options (``check``) get ``x = w = b = None`` and index base 0.
+    A layer with one spatial axis is a ``Conv1d``; ``--input-shape`` (or per-axis values) with 2
+    or 3 axes gives a ``Conv2d`` or ``Conv3d``. Commands without the numbers options (``check``)
+    get ``x = w = b = None`` and index base 0.
     """
     x, w, b = (getattr(args, name, None) for name in ("x", "w", "b"))
     if _is_default(args):
         x, w = args.x, args.w = _numbers(MOTIVATING_X), _numbers(MOTIVATING_W)
+    ndim = spatial_axes(args)
     c_in = args.in_channels
-    if x and args.input_length is None and len(x) % c_in:
-        raise ValueError(f"'--x' must hold a multiple of in_channels = {c_in} numbers (got {len(x)}).")
     if args.no_bias and b is not None:
         raise ValueError("'--b' gives a bias, but '--no-bias' leaves it out: use one or the other.")
-    length = args.input_length if args.input_length is not None else (len(x) // c_in if x else 4)
-    layer = Conv1d(
-        c_in,
-        args.out_channels,
-        _kernel_size(args, w),
-        stride=args.stride,
-        padding=args.padding,
-        dilation=args.dilation,
-        groups=args.groups,
-        bias=not args.no_bias,
-        padding_mode=args.padding_mode,
-        flip=args.flip,
-    )
-    e = layer.expand(length, index_base=getattr(args, "index_base", 0))
-    _check_count("--x", x, c_in * e.input_length, f"in_channels*input_length = {c_in}*{e.input_length}")
+    options = {
+        "stride": per_axis_value(args.stride, ndim),
+        "padding": padding_for(args.padding, ndim),
+        "dilation": per_axis_value(args.dilation, ndim),
+        "groups": args.groups,
+        "bias": not args.no_bias,
+        "padding_mode": args.padding_mode,
+        "flip": args.flip,
+    }
+    size: int | tuple[int, ...]
+    if ndim == 1:
+        if x and args.input_length is None and getattr(args, "input_shape", None) is None and len(x) % c_in:
+            raise ValueError(f"'--x' must hold a multiple of in_channels = {c_in} numbers (got {len(x)}).")
+        shape = getattr(args, "input_shape", None)
+        size = args.input_length if args.input_length is not None else shape[0] if shape else None
+        size = size if size is not None else (len(x) // c_in if x else 4)
+        layer: Any = Conv1d(c_in, args.out_channels, _kernel_size(args, w), **options)
+    else:
+        kernel = per_axis_value(args.kernel_size, ndim) if args.kernel_size is not None else 3
+        layer = (Conv2d if ndim == 2 else Conv3d)(c_in, args.out_channels, kernel, **options)
+        size = args.input_shape if args.input_shape is not None else (4,) * ndim
+    e = layer.expand(size, index_base=getattr(args, "index_base", 0))
+    where = "input_length" if ndim == 1 else "prod(input_shape)"
+    _check_count("--x", x, c_in * e.input_length, f"in_channels*{where} = {c_in}*{e.input_length}")
     _check_count("--w", w, int(np.prod(layer.weight_shape)), f"one per weight of shape {layer.weight_shape}")
     _check_count("--b", b, args.out_channels, "one per output channel")
     return layer, e
@@ -131,7 +246,7 @@ def layer_from_args(args: argparse.Namespace) -> tuple[Conv1d, Expansion]:
 def _kernel_size(args: argparse.Namespace, w: Sequence[Any] | None) -> int:
     """``--kernel-size``, else the length of ``--w`` per (output, input) channel pair, else 3."""
     if args.kernel_size is not None:
-        return int(args.kernel_size)
+        return int(args.kernel_size[0])
     if not w or args.in_channels % args.groups:
         return 3  # without --w, or with groups that do not divide the channels (the layer says so)
     per = args.out_channels * (args.in_channels // args.groups)

@@ -15,6 +15,7 @@ Examples:
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import sympy
@@ -40,11 +41,21 @@ def window(n: int, max_rows: int) -> list[int | None]:
 
 
 def _pretty(expr: Any) -> str:
-    return sympy.pretty(expr, use_unicode=True)  # type: ignore[no-any-return]
+    return sympy.pretty(expr, use_unicode=True, wrap_line=False)  # type: ignore[no-any-return]
 
 
-def _terms(e: Expansion, o: int, i: int) -> tuple[list[Any], int]:
-    """The first terms of output ``(o, i)`` and its last, in the order of its taps (bias first), and how many
+def output_position(e: Expansion, r: int) -> tuple[int, ...]:
+    """Output ``(o, *i)`` of row ``r`` (C order: ``(o, i)`` in 1D, ``(o, i, j)`` in 2D)."""
+    o, flat = divmod(r, e.output_length)
+    spatial = []
+    for size in reversed(e.output_shape):
+        flat, index = divmod(flat, size)
+        spatial.append(index)
+    return (o, *reversed(spatial))
+
+
+def _terms(e: Expansion, o: int, i: Any) -> tuple[list[Any], int]:
+    """The first terms of output ``(o, *i)`` and its last, in the order of its taps (bias first), and how many
     there are: each term built on its own."""
     terms: list[Any] = [] if e.b is None else [e.b.at((o,))]
     taps = e.taps.feeding(o, i)
@@ -61,11 +72,11 @@ def equation_line(e: Expansion, r: int, max_terms: int = MAX_SHOWN_TERMS) -> str
         >>> equation_line(Conv1d(8, 1, 3).expand(4), 0, 4)
         'z_0,0 = b₀ + w_0,0,0⋅x_0,0 + w_0,0,1⋅x_0,1 + … + w_0,7,2⋅x_7,2  (25 terms)'
     """
-    o, i = divmod(r, e.output_length)
-    terms, count = _terms(e, o, i)
-    lhs = e.z_symbols.at((o, i))
+    o, *i = position = output_position(e, r)
+    terms, count = _terms(e, o, i[0] if len(i) == 1 else tuple(i))
+    lhs = e.z_symbols.at(position)
     if count <= max_terms:
-        return _pretty(sympy.Eq(lhs, e.z.at((o, i)), evaluate=False))
+        return _pretty(sympy.Eq(lhs, e.z.at(position), evaluate=False))
     shown = " + ".join(_pretty(t) for t in terms[: max_terms - 1])
     return f"{_pretty(lhs)} = {shown} + … + {_pretty(terms[-1])}  ({count} terms)"
 
@@ -84,25 +95,33 @@ def equation_lines(e: Expansion) -> list[str]:
 
 def tying_lines(e: Expansion) -> list[str]:
     """Each weight's tying group as ``z<-x`` pairs, elided past :data:`MAX_ROWS` weights and :data:`MAX_PAIRS` pairs."""
-    c_out, c_in, size = e.spec.weight_shape
-    sizes = {m.k: m.size for m in e.taps.maps}  # a weight has one pair per tap of its kernel position
+    c_out, c_in, *kernel = e.taps.weight_shape
+    size = math.prod(kernel)
+    # a weight has one pair per tap of its kernel position, on every axis: the axes' counts multiply
+    per_axis = [{m.k: m.size for m in axis.maps} for axis in e.taps.axes]
     lines = []
     for flat in window(c_out * c_in * size, MAX_ROWS):
         if flat is None:
             lines.append(f"  ⋮  ({c_out * c_in * size - MAX_ROWS + 1} more weights)")
             continue
         o, cw, k = flat // (c_in * size), (flat // size) % c_in, flat % size
-        pairs = e.taps.tying_group(o, cw, k, MAX_PAIRS)
+        ks = []
+        for n in reversed(kernel):
+            k, kj = divmod(k, n)
+            ks.append(kj)
+        ks.reverse()
+        count = math.prod(sizes[kj] for sizes, kj in zip(per_axis, ks))
+        pairs = e.taps.tying_group(o, cw, ks[0] if len(ks) == 1 else tuple(ks), MAX_PAIRS)
         shown = ", ".join(f"{e.z_symbols.at(out)}<-{e.x.at(inp)}" for out, inp in pairs)
-        more = f", …  ({sizes[k]} pairs)" if sizes[k] > len(pairs) else ""
-        lines.append(f"  {e.w.at((o, cw, k))}: {shown}{more}")
+        more = f", …  ({count} pairs)" if count > len(pairs) else ""
+        lines.append(f"  {e.w.at((o, cw, *ks))}: {shown}{more}")
     return lines
 
 
 def activation_lines(e: Expansion, f: Any = "sigma") -> list[str]:
     """``h = f(z)``: the matrix of activations, or one line per output elided past :data:`MAX_ROWS`."""
     n = len(e.equations)
-    if n <= MAX_ROWS:
+    if n <= MAX_ROWS and e.ndim == 1:
         return [_pretty(e.activate(f))]
     _, fn = activation(f)
     lines = []
@@ -110,7 +129,7 @@ def activation_lines(e: Expansion, f: Any = "sigma") -> list[str]:
         if r is None:
             lines.append(f"⋮  ({n - MAX_ROWS + 1} more outputs, each on its own)")
             continue
-        z = e.z_symbols.at(divmod(r, e.output_length))
+        z = e.z_symbols.at(output_position(e, r))
         h = sympy.Symbol(str(z).replace(e.names["z"], "h", 1))
         lines.append(f"{_pretty(h)} = {_pretty(fn(z))}")
     return lines
