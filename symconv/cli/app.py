@@ -29,7 +29,8 @@ def _matrix_block(e: Expansion, max_columns: int) -> str:
 
 def _axes_lines(e: Expansion) -> list[str]:
     """Per axis: its size, padding, and output size with the formula's numbers."""
-    spec, names = e.spec, "HWD"[: e.ndim] if e.ndim == 2 else ("D", "H", "W")
+    spec: Any = e.spec
+    names = ("H", "W") if e.ndim == 2 else ("D", "H", "W")
     lines = [f"Input shape {tuple(e.input_shape)}, output shape {tuple(e.output_shape)}; per axis:"]
     for a, ((left, right), n, n_out) in enumerate(zip(e.padding, e.input_shape, e.output_shape)):
         k, s, d = spec.kernel_size[a], spec.stride[a], spec.dilation[a]

@@ -228,11 +228,15 @@ def layer_from_args(args: argparse.Namespace) -> tuple[Any, Expansion]:
         if x and args.input_length is None and getattr(args, "input_shape", None) is None and len(x) % c_in:
             raise ValueError(f"'--x' must hold a multiple of in_channels = {c_in} numbers (got {len(x)}).")
         shape = getattr(args, "input_shape", None)
-        size = args.input_length if args.input_length is not None else shape[0] if shape else None
-        size = size if size is not None else (len(x) // c_in if x else 4)
+        if args.input_length is not None:
+            size = int(args.input_length)
+        elif shape:
+            size = int(shape[0])
+        else:
+            size = len(x) // c_in if x else 4
         layer: Any = Conv1d(c_in, args.out_channels, _kernel_size(args, w), **options)
     else:
-        kernel = per_axis_value(args.kernel_size, ndim) if args.kernel_size is not None else 3
+        kernel: Any = per_axis_value(args.kernel_size, ndim) if args.kernel_size is not None else 3
         layer = (Conv2d if ndim == 2 else Conv3d)(c_in, args.out_channels, kernel, **options)
         size = args.input_shape if args.input_shape is not None else (4,) * ndim
     e = layer.expand(size, index_base=getattr(args, "index_base", 0))
