@@ -1,10 +1,10 @@
-"""Calling conventions: turn the user's code into ``(x, w, b) -> (N, C_out, L_out)`` on NumPy arrays.
+"""Calling conventions: turn the user's code into ``(x, w, b) -> (N, C_out, *out)`` on NumPy arrays.
 
-``x`` is ``(N, C_in, L)``, ``w`` ``(C_out, C_in/groups, K)`` and ``b`` ``(C_out,)`` or None,
-as in PyTorch. PyTorch and JAX are imported only when their convention is used, so this
-module works without them. What the code returns goes through :func:`as_result`, which
-refuses (with :class:`UnusableResult`) anything that is not an array of real numbers in at
-least the probe's precision.
+``x`` is ``(N, C_in, *in)``, ``w`` ``(C_out, C_in/groups, *K)`` and ``b`` ``(C_out,)`` or None,
+as in PyTorch (``in`` is ``(L,)`` in 1D, ``(H, W)`` in 2D). PyTorch and JAX are imported only
+when their convention is used, so this module works without them. What the code returns goes
+through :func:`as_result`, which refuses (with :class:`UnusableResult`) anything that is not an
+array of real numbers in at least the probe's precision.
 
 Examples:
     >>> import numpy as np
@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from symconv.checker.results import UnusableResult, as_result
-from symconv.layers.modes import NumpyMode
+from symconv.layers.modes import NumpyMode, ScipyModeNd
 from symconv.views.expansion import Expansion
 
 CONVENTIONS = ("auto", "numpy", "single", "torch", "torch_module", "jax")
@@ -45,11 +45,13 @@ def adapt(fn: Any, e: Expansion, convention: str, dtype: str) -> Call:
         convention: How ``fn`` is called:
 
             * ``'numpy'``: ``fn(x, w, b)`` on NumPy arrays (``b`` is None without bias);
-            * ``'single'``: ``fn(x, w)`` on 1-D arrays, one sample at a time, plus a scalar ``b``
+            * ``'single'``: ``fn(x, w)`` on 1-D arrays (2-D, 3-D for a 2D, 3D layer, as
+              ``scipy.signal.correlate2d`` takes them), one sample at a time, plus a scalar ``b``
               if the layer has a bias (single-channel layers only);
-            * ``'torch'``: ``fn(x, w, b)`` on torch tensors, like ``torch.nn.functional.conv1d``;
-            * ``'torch_module'``: a ``torch.nn.Conv1d``-like module; a copy of it, in ``dtype``,
-              gets the probe's weights and bias written in (through its parametrizations, such as
+            * ``'torch'``: ``fn(x, w, b)`` on torch tensors, like ``torch.nn.functional.conv1d``
+              (``conv2d``, ``conv3d``);
+            * ``'torch_module'``: a ``torch.nn.Conv1d``-like module (``Conv2d``, ``Conv3d``); a copy of it,
+              in ``dtype``, gets the probe's weights and bias written in (through its parametrizations, such as
               ``weight_norm``; the module itself is not changed);
             * ``'jax'``: ``fn(x, w, b)`` on ``jax.numpy`` arrays (needs JAX installed);
             * ``'auto'``: a module or ``conv1d`` from PyTorch is recognised; a single-channel
@@ -73,7 +75,9 @@ def adapt(fn: Any, e: Expansion, convention: str, dtype: str) -> Call:
             f"convention='single' needs a single-channel layer (got in_channels={e.spec.in_channels}, "
             f"out_channels={e.spec.out_channels})."
         )
-    make = {"numpy": _numpy, "single": _single, "torch": _torch, "torch_module": _torch_module, "jax": _jax}
+    if convention == "single":
+        return _single(fn, dtype, e.ndim)
+    make = {"numpy": _numpy, "torch": _torch, "torch_module": _torch_module, "jax": _jax}
     return make[convention](fn, dtype)
 
 
@@ -83,10 +87,13 @@ def detect(fn: Any, e: Expansion) -> str:
     if torch is not None:
         if isinstance(fn, torch.nn.Module):
             return "torch_module"
-        if fn is torch.nn.functional.conv1d or fn is torch.conv1d:
+        functional = torch.nn.functional
+        if fn in (functional.conv1d, functional.conv2d, functional.conv3d, torch.conv1d, torch.conv2d, torch.conv3d):
+            return "torch"
+        if fn in (functional.conv_transpose1d, functional.conv_transpose2d, functional.conv_transpose3d):
             return "torch"
     count = positional_count(fn)
-    if e.single_channel and (count == 2 or (count is None and isinstance(e.layer, NumpyMode))):
+    if e.single_channel and (count == 2 or (count is None and isinstance(e.layer, (NumpyMode, ScipyModeNd)))):
         return "single"
     return "numpy"
 
@@ -133,13 +140,13 @@ def _numpy(fn: Any, dtype: str) -> Call:
     return lambda x, w, b: as_result(fn(x, w, b), dtype)
 
 
-def _single(fn: Any, dtype: str) -> Call:
+def _single(fn: Any, dtype: str, ndim: int = 1) -> Call:
     def call(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
         extra = () if b is None else (b[0],)
         outs = [as_result(fn(sample[0], w[0, 0], *extra), dtype) for sample in x]
         if len({o.shape for o in outs}) > 1:
             raise UnusableResult(f"your code returned shapes {[o.shape for o in outs]} for the samples of one probe.")
-        return np.stack(outs)[:, None, :] if all(o.ndim == 1 for o in outs) else np.stack(outs)
+        return np.stack(outs)[:, None] if all(o.ndim == ndim for o in outs) else np.stack(outs)
 
     return call
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from symconv.checker.adapters import UnusableResult
 from symconv.checker.diagnosis import diagnose, equation_at, pattern, precision_loss
-from symconv.checker.probes import default_length, float_probe, integer_probe, tolerance
+from symconv.checker.probes import default_length, default_size, float_probe, integer_probe, tolerance
 from symconv.checker.result import CheckResult, Mismatch
 from symconv.checker.runner import Runner
 from symconv.layers.protocol import Kind, TapsLayer
@@ -46,7 +46,7 @@ class MismatchError(AssertionError):
 def check(
     fn: Any,
     layer: Any,
-    input_length: int | None = None,
+    input_length: int | tuple[int, ...] | None = None,
     *,
     batch: int = 2,
     seed: int = 0,
@@ -78,7 +78,8 @@ def check(
             callable (see :func:`symconv.checker.adapters.adapt` for ``convention``).
         layer: A :class:`~symconv.Conv1d`, a :class:`~symconv.ConvTranspose1d`, a NumPy/SciPy
             mode (:func:`symconv.correlate`), or an :class:`~symconv.views.expansion.Expansion` of one.
-        input_length: ``L``; by default one long enough to show both edges and an interior.
+        input_length: ``L``, or the input shape ``(H, W)`` of a 2D layer (``(D, H, W)`` in 3D); by
+            default one long enough on every axis to show both edges and an interior.
         batch: Samples of the integer probe (``N``). The float probe uses one sample: the
             integer probe already checks every sample exactly, the float probe shows that the
             code is also right, within rounding, on values that are not integers.
@@ -121,7 +122,9 @@ def check(
     return result
 
 
-def assert_matches(fn: Any, layer: Any, input_length: int | None = None, **options: Any) -> CheckResult:
+def assert_matches(
+    fn: Any, layer: Any, input_length: int | tuple[int, ...] | None = None, **options: Any
+) -> CheckResult:
     """:func:`check`, raising :class:`MismatchError` (an ``AssertionError``) with the report on a mismatch.
 
     Examples:
@@ -137,7 +140,7 @@ def assert_matches(fn: Any, layer: Any, input_length: int | None = None, **optio
     return result
 
 
-def as_checked_layer(layer: Any, input_length: int | None) -> Expansion:
+def as_checked_layer(layer: Any, input_length: int | tuple[int, ...] | None) -> Expansion:
     """The expansion of ``layer`` that the checkers compare with.
 
     Raises:
@@ -145,12 +148,13 @@ def as_checked_layer(layer: Any, input_length: int | None) -> Expansion:
         ValueError: ``input_length`` given with an expansion of another length.
     """
     if isinstance(layer, Expansion):
-        if input_length is not None and input_length != layer.input_length:
+        own = layer.input_length if layer.ndim == 1 else tuple(layer.input_shape)
+        given = tuple(input_length) if isinstance(input_length, (tuple, list)) else input_length
+        if given is not None and given != own:
             raise ValueError(
-                f"'input_length' must be left out or equal {layer.input_length} when 'layer' is an Expansion "
-                f"(got {input_length!r})."
+                f"'input_length' must be left out or equal {own} when 'layer' is an Expansion (got {input_length!r})."
             )
-        return layer.one_axis("checking code")
+        return layer
     if not isinstance(layer, TapsLayer):
         text = repr(layer) if len(repr(layer)) <= 60 else repr(layer)[:57] + "..."
         stack = getattr(layer, "kind", None) is Kind.STACK
@@ -159,13 +163,7 @@ def as_checked_layer(layer: Any, input_length: int | None) -> Expansion:
             "'layer' must be one convolution layer: a Conv1d, a ConvTranspose1d or a NumPy/SciPy mode "
             f"such as symconv.correlate(3) (got {text} of type {type(layer).__name__}){hint}."
         )
-    if layer.ndim != 1:
-        raise ValueError(
-            f"checking code: not available yet for a layer with {layer.ndim} spatial axes (got {layer!r}); "
-            "its expansion's equations, matrix, connectivity queries, evaluate and gradients are."
-        )
-    expansion = layer.expand(input_length if input_length is not None else default_length(layer))
-    return expansion.one_axis("checking code")  # type: ignore[no-any-return]
+    return layer.expand(input_length if input_length is not None else default_size(layer))  # type: ignore[no-any-return]
 
 
 def check_options(batch: int, seed: int, dtype: str) -> None:
@@ -244,7 +242,8 @@ class _Failure:
         arrays = _float64(*self.probe_arrays)  # made only for a failure
         matches, closest = diagnose(e, arrays, got, tol) if bad is None or bad.any() else ((), "")
         if bad is None:
-            problem = f"Your code returned shape {got.shape}; the layer gives {want.shape} (N, C_out, L_out)."
+            form = "(N, C_out, L_out)" if e.ndim == 1 else "(N, C_out, *output_shape)"
+            problem = f"Your code returned shape {got.shape}; the layer gives {want.shape} {form}."
             return CheckResult(
                 False,
                 probe,
@@ -258,8 +257,10 @@ class _Failure:
         err = np.where(np.isnan(got), np.inf, np.abs(got - want))
         first = None
         if bad.any():
-            n, o, i = (int(v) for v in np.argwhere(bad)[0])
-            first = Mismatch(n, o, i, float(want[n, o, i]), float(got[n, o, i]), *equation_at(e, arrays, n, o, i))
+            n, o, *spatial = (int(v) for v in np.argwhere(bad)[0])
+            i: Any = spatial[0] if e.ndim == 1 else tuple(spatial)
+            at = (n, o, *spatial)
+            first = Mismatch(n, o, i, float(want[at]), float(got[at]), *equation_at(e, arrays, n, o, i))
         # on the integer probe, rounding shows as fractions; an integer error is a wrong term, not precision
         rounding = probe == "float" or not np.array_equal(got[bad], np.round(got[bad]))
         lower = rounding and not matches and bad.any()

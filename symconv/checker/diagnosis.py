@@ -10,6 +10,7 @@ import sympy
 
 from symconv.base.symbols import symbol
 from symconv.checker.variants import Variant, variants
+from symconv.checker.variants_nd import variants_nd
 from symconv.layers.protocol import Kind
 from symconv.views.expansion import Expansion, product, total
 
@@ -24,10 +25,11 @@ def diagnose(
     """
     matches: list[Variant] = []
     best: tuple[float, str] = (0.5, "")
-    if got.ndim != 3:  # every variant has the layer's (N, C_out, L_out) form
+    if got.ndim != 2 + e.ndim:  # every variant has the layer's (N, C_out, *output_shape) form
         return (), ""
-    head = ((arrays[0][:1], arrays[1], arrays[2]), got[:1], tol[:1] if tol.ndim == 3 else tol)
-    for variant in variants(e.layer, e.input_length):
+    head = ((arrays[0][:1], arrays[1], arrays[2]), got[:1], tol[:1] if tol.ndim == got.ndim else tol)
+    found = variants(e.layer, e.input_length) if e.ndim == 1 else variants_nd(e.layer, e.input_shape)
+    for variant in found:
         # screened on the first sample, confirmed on all: most variants are out after half the work
         wrong, size = _wrong(variant, *head) if got.shape[0] > 1 else (0, 1)
         if wrong == 0:
@@ -37,7 +39,8 @@ def diagnose(
         elif wrong / size < best[0]:
             share = f"{wrong / size:.0%} of the outputs" if wrong / size >= 0.01 else f"{wrong} of {size} outputs"
             best = (wrong / size, f"closest: {variant.name}, which still differs at {share}")
-    matches += _length_slips(e, arrays, got, tol)
+    if e.ndim == 1:
+        matches += _length_slips(e, arrays, got, tol)
     return tuple(matches), best[1]
 
 
@@ -115,24 +118,43 @@ def precision_loss(
 
 
 def pattern(e: Expansion, bad: np.ndarray, diff: np.ndarray) -> str:
-    """Where the wrong outputs are: samples, channels, positions, and what that suggests."""
-    samples = np.flatnonzero(bad.any(axis=(1, 2)))
-    channels = np.flatnonzero(bad.any(axis=(0, 2)))
-    positions = np.flatnonzero(bad.any(axis=(0, 1)))
-    parts = [f"samples {_ranges(samples)}", f"channels {_ranges(channels)}", f"positions {_ranges(positions)}"]
-    lo = max((m.lo for m in e.taps.maps), default=0)
-    hi = min((m.hi for m in e.taps.maps), default=e.output_length)
-    hints = []
-    plain = e.spec.kind is not Kind.TRANSPOSED  # a transposed layer's maps index its inputs
-    if plain and positions.size and all(p < lo or p >= hi for p in positions.tolist()):
-        hints.append("only outputs whose window overlaps the padding differ: look at the padding")
-    if bad.all() and np.isfinite(diff).all() and np.allclose(diff.max(axis=(0, 2)), diff.min(axis=(0, 2))):
-        hints.append("a constant offset per output channel: look at the bias")
-    if samples.size and samples[0] > 0:
-        hints.append("the first sample is right: look at the batch handling")
+    """Where the wrong outputs are: samples, channels, positions (per axis beyond 1D), and what that suggests."""
+    axes = tuple(range(bad.ndim))
+    samples = np.flatnonzero(bad.any(axis=axes[1:]))
+    channels = np.flatnonzero(bad.any(axis=(0, *axes[2:])))
+    parts = [f"samples {_ranges(samples)}", f"channels {_ranges(channels)}"]
+    positions = None
+    if e.ndim == 1:
+        positions = np.flatnonzero(bad.any(axis=(0, 1)))
+        parts.append(f"positions {_ranges(positions)}")
+    else:
+        for a in range(e.ndim):
+            along = np.flatnonzero(bad.any(axis=tuple(j for j in axes if j != 2 + a)))
+            parts.append(f"axis {a} positions {_ranges(along)}")
+    hints = _hints(e, bad, diff, samples, positions)
     return (
         f"{bad.sum()} of {bad.size} outputs, in " + "; ".join(parts) + ("" if not hints else f" ({'; '.join(hints)})")
     )
+
+
+def _hints(
+    e: Expansion, bad: np.ndarray, diff: np.ndarray, samples: np.ndarray, positions: np.ndarray | None
+) -> list[str]:
+    """What the places of the wrong outputs suggest (the padding hint needs one axis's kernel maps)."""
+    hints = []
+    spatial = tuple(range(2, bad.ndim))
+    if positions is not None:
+        lo = max((m.lo for m in e.taps.maps), default=0)
+        hi = min((m.hi for m in e.taps.maps), default=e.output_length)
+        plain = e.spec.kind is not Kind.TRANSPOSED  # a transposed layer's maps index its inputs
+        if plain and positions.size and all(p < lo or p >= hi for p in positions.tolist()):
+            hints.append("only outputs whose window overlaps the padding differ: look at the padding")
+    per_channel = (0, *spatial)
+    if bad.all() and np.isfinite(diff).all() and np.allclose(diff.max(axis=per_channel), diff.min(axis=per_channel)):
+        hints.append("a constant offset per output channel: look at the bias")
+    if samples.size and samples[0] > 0:
+        hints.append("the first sample is right: look at the batch handling")
+    return hints
 
 
 def _ranges(values: np.ndarray) -> str:
@@ -145,9 +167,9 @@ def _ranges(values: np.ndarray) -> str:
 
 
 def equation_at(
-    e: Expansion, arrays: tuple[np.ndarray, np.ndarray, np.ndarray | None], n: int, o: int, i: int
+    e: Expansion, arrays: tuple[np.ndarray, np.ndarray, np.ndarray | None], n: int, o: int, i: int | tuple[int, ...]
 ) -> tuple[sympy.Eq, str]:
-    """The symbolic equation of output ``(o, i)`` (built from its taps only) and the sum with the probe's numbers."""
+    """The symbolic equation of output ``(o, *i)`` (built from its taps only) and the sum with the probe's numbers."""
     x, w, b = arrays
     multi, base, names = not e.single_channel, e.index_base, e.names
     taps = e.taps.feeding(o, i)
@@ -163,7 +185,8 @@ def equation_at(
         terms.append(symbol(names["b"], (o,) if multi else (), base))
         numbers.append(_factor(b[o]) if b is not None else "0")
     shown = " + ".join(numbers[:12]) + (" + ..." if len(numbers) > 12 else "")
-    lhs = symbol(names["z"], (o, i) if multi else (i,), base)
+    position = tuple(i) if isinstance(i, tuple) else (i,)
+    lhs = symbol(names["z"], (o, *position) if multi else position, base)
     return sympy.Eq(lhs, total(terms), evaluate=False), shown or "0"
 
 

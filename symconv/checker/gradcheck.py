@@ -28,7 +28,7 @@ import numpy as np
 from symconv.checker.adapters import UnusableResult, as_result, writable_module, write_parameters
 from symconv.checker.check import as_checked_layer, check_options
 from symconv.checker.gradient_diagnosis import diagnose_gradients
-from symconv.checker.probes import float_probe, integer_probe
+from symconv.checker.probes import float_probe, integer_probe, kernel_count
 from symconv.checker.result import mutation_text
 from symconv.checker.runner import changed_inputs
 from symconv.grad.gradients import gradients
@@ -89,7 +89,7 @@ class GradientCheckResult:
 def check_gradients(
     fn: Any,
     layer: Any,
-    input_length: int | None = None,
+    input_length: int | tuple[int, ...] | None = None,
     *,
     batch: int = 2,
     seed: int = 0,
@@ -107,7 +107,8 @@ def check_gradients(
             with ``dw`` and ``db`` summed over the batch (``convention='numpy'``); or forward
             code whose gradients torch autograd computes: an ``F.conv1d``-like callable
             (``'torch'``) or a ``torch.nn.Conv1d`` module (``'torch_module'``).
-        layer: A :class:`~symconv.Conv1d`, :class:`~symconv.ConvTranspose1d` or NumPy/SciPy mode.
+        layer: A :class:`~symconv.Conv1d`, :class:`~symconv.ConvTranspose1d` or NumPy/SciPy mode, or
+            their 2D and 3D counterparts (``input_length`` is then the input shape).
         input_length, batch, seed, dtype: As for :func:`symconv.checker.check.check`.
         convention: ``'auto'`` (a torch module, ``conv1d`` or a three-argument forward is run
             through autograd; else ``'numpy'``), ``'numpy'``, ``'torch'`` or ``'torch_module'``.
@@ -127,7 +128,7 @@ def check_gradients(
     result = GradientCheckResult(True, "float", {})
     for probe in ("integer", "float"):
         x, w, b = (integer_probe if probe == "integer" else float_probe)(e, batch, rng, dtype)
-        shape = (batch, e.spec.out_channels, e.output_length)
+        shape = (batch, e.spec.out_channels, *e.output_shape)
         delta = rng.choice([-3, -2, -1, 1, 2, 3], size=shape) if probe == "integer" else rng.uniform(-1, 1, shape)
         result = _run(call, e, probe, (x, w, b, delta.astype(dtype)), used)
         if not result.passed:
@@ -195,7 +196,7 @@ def _tolerances(e: Expansion, x: Any, w: Any, b: Any, delta: Any, *, eps: float,
     spec = e.spec
     top = float(np.abs(delta).max())
     sums = {
-        "dx": (spec.out_channels // spec.groups * spec.kernel_size * 2, float(np.abs(w).max())),
+        "dx": (spec.out_channels // spec.groups * kernel_count(e) * 2, float(np.abs(w).max())),
         "dw": (delta.shape[0] * e.output_length, float(np.abs(x).max())),
         "db": (delta.shape[0] * e.output_length, 1.0),
     }
@@ -208,8 +209,11 @@ def _detect(fn: Any) -> str:
     torch = sys.modules.get("torch")
     if torch is not None and isinstance(fn, torch.nn.Module):
         return "torch_module"
-    if torch is not None and (fn is torch.nn.functional.conv1d or fn is torch.conv1d):
-        return "torch"
+    if torch is not None:
+        functional = torch.nn.functional
+        convs = (functional.conv1d, functional.conv2d, functional.conv3d, torch.conv1d, torch.conv2d, torch.conv3d)
+        if fn in convs or fn in (functional.conv_transpose1d, functional.conv_transpose2d, functional.conv_transpose3d):
+            return "torch"
     from symconv.checker.adapters import positional_count
 
     return "torch" if positional_count(fn) == 3 else "numpy"
@@ -273,9 +277,10 @@ def _wrong_forward(e: Expansion, arrays: tuple[Any, ...], out: Any, shape: tuple
     from symconv.checker.diagnosis import diagnose
     from symconv.checker.probes import tolerance
 
+    form = "(N, C_out, L_out)" if e.ndim == 1 else "(N, C_out, *output_shape)"
     if not hasattr(out, "shape"):
-        return f"your forward code returned {type(out).__name__}, not a tensor of shape {shape} (N, C_out, L_out)."
-    text = f"your forward code returned shape {tuple(out.shape)}; the layer gives {shape} (N, C_out, L_out)"
+        return f"your forward code returned {type(out).__name__}, not a tensor of shape {shape} {form}."
+    text = f"your forward code returned shape {tuple(out.shape)}; the layer gives {shape} {form}"
     x, w = arrays[0].astype(np.float64), arrays[1].astype(np.float64)
     b = None if arrays[2] is None else arrays[2].astype(np.float64)
     got = out.detach().cpu().double().numpy()

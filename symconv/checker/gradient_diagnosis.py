@@ -101,9 +101,9 @@ def _candidates(e: Expansion, name: str, arrays: list[Any], want: dict[str, Any]
         first = np.asarray(gradients(e).evaluate(x[:1], w, b, delta=delta[:1])[name], dtype=np.float64)
     return {
         "taken from the first sample only": first,
-        "reversed along the kernel axis (convolution where correlation was meant)": ref[..., ::-1]
-        if name == "dw"
-        else None,
+        "reversed along the kernel axis (convolution where correlation was meant)": (
+            np.flip(ref, axis=tuple(range(2, ref.ndim))) if name == "dw" else None
+        ),
         "the gradient of the flipped layer (kernel not flipped in the backward pass)": _flipped(e, name, arrays),
     }
 
@@ -134,9 +134,10 @@ def factor_text(c: float) -> str:
 
 
 def _flipped(e: Expansion, name: str, arrays: list[Any]) -> np.ndarray | None:
-    """The input gradient of the same layer with the kernel flipped (Conv1d only)."""
+    """The input gradient of the same layer with the kernel flipped (convolutions only, not transposed)."""
     if name != "dx" or e.spec.kind is Kind.TRANSPOSED:
         return None
-    spec = dataclasses.replace(e.spec, padding=e.padding, flip=not e.spec.flip)
+    spec: Any = dataclasses.replace(e.spec, padding=e.padding, flip=not e.spec.flip)
     x, w, b, delta = arrays
-    return np.asarray(gradients(spec.expand(e.input_length)).evaluate(x, w, b, delta=delta)["dx"], dtype=np.float64)
+    size = e.input_length if e.ndim == 1 else e.input_shape
+    return np.asarray(gradients(spec.expand(size)).evaluate(x, w, b, delta=delta)["dx"], dtype=np.float64)

@@ -6,6 +6,8 @@ and locatable), then uniform floats; the input length shows both edges and an in
 
 from __future__ import annotations
 
+import math
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -28,8 +30,31 @@ def default_length(layer: Any) -> int:
     return length + 1 if stride > 1 and length % stride == 0 else length
 
 
+def default_size(layer: Any) -> int | tuple[int, ...]:
+    """:func:`default_length` for a layer with one spatial axis; one such length per axis beyond.
+
+    Examples:
+        >>> from symconv import Conv2d
+        >>> default_size(Conv2d(1, 1, (3, 2), stride=(1, 2)))
+        (11, 13)
+    """
+    if layer.ndim == 1:
+        return default_length(layer)
+    ones = (1,) * layer.ndim  # NumPy/SciPy modes have neither stride nor dilation
+    strides, dilations = getattr(layer, "stride", ones), getattr(layer, "dilation", ones)
+    return tuple(
+        default_length(SimpleNamespace(kernel_size=k, stride=s, dilation=d))
+        for k, s, d in zip(layer.kernel_size, strides, dilations)
+    )
+
+
+def kernel_count(e: Expansion) -> int:
+    """The kernel positions of one (output, input) channel pair: ``K`` in 1D, ``K0*K1`` in 2D."""
+    return math.prod(e.taps.kernel_shape)
+
+
 def _terms(e: Expansion) -> int:
-    return e.spec.in_channels // e.spec.groups * e.spec.kernel_size
+    return e.spec.in_channels // e.spec.groups * kernel_count(e)
 
 
 def integer_probe(e: Expansion, batch: int, rng: np.random.Generator, dtype: str) -> tuple[Any, Any, Any]:
@@ -38,13 +63,13 @@ def integer_probe(e: Expansion, batch: int, rng: np.random.Generator, dtype: str
     The ranges shrink so that every partial sum stays exact in ``dtype``.
     """
     spec = e.spec
-    size, rows = spec.kernel_size, spec.out_channels * spec.in_channels // spec.groups
+    size, rows = kernel_count(e), spec.out_channels * spec.in_channels // spec.groups
     reach = max(4, (size + 1) // 2)
     limit = 2.0 ** (np.finfo(dtype).nmant + 1)
     top = int(max(1, min(9, (limit - 10) // (_terms(e) * reach))))
     pool = np.r_[-reach:0, 1 : reach + 1]
     w = rng.permuted(np.tile(pool, (rows, 1)), axis=1)[:, :size].reshape(spec.weight_shape)
-    shape = (batch, spec.in_channels, e.input_length)
+    shape = (batch, spec.in_channels, *e.input_shape)
     # raw random bytes folded onto -top..-1, 1..top (nearly uniform: 256 is not a multiple of 2*top),
     # several times faster than rng.integers at real sizes
     x = (np.frombuffer(rng.bytes(int(np.prod(shape))), dtype=np.uint8) % (2 * top)).astype(np.int8).reshape(shape)
@@ -61,7 +86,7 @@ def float_probe(e: Expansion, batch: int, rng: np.random.Generator, dtype: str) 
     def uniform(shape: Any) -> np.ndarray:
         return rng.random(shape, dtype=np.dtype(dtype).type) * 2 - 1  # drawn in dtype: no float64 copy
 
-    x = uniform((batch, spec.in_channels, e.input_length))
+    x = uniform((batch, spec.in_channels, *e.input_shape))
     return x, uniform(spec.weight_shape), uniform(spec.out_channels) if spec.bias else None
 
 
@@ -72,7 +97,8 @@ FFT_TRANSFORMS = 3
 def tolerance(
     e: Expansion, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, eps: float, reference_eps: float = 0.0
 ) -> np.ndarray:
-    """A bound on the rounding error of correct code, per sample and output channel: shape ``(N, C_out, 1)``.
+    """A bound on the rounding error of correct code, per sample and output channel: shape ``(N, C_out, 1, ...)``
+    (one trailing 1 per spatial axis).
 
     The sum of two terms, for the two ways correct code computes a convolution:
 
@@ -85,14 +111,17 @@ def tolerance(
       (doubled for Bluestein's algorithm on prime lengths) and ``xpad`` the padded input.
 
     ``reference_eps`` adds the direct-summation error of a reference computed in that precision.
+    With several axes ``K`` is the product of the kernel sizes and ``n`` of the padded sizes.
     """
     local, fft = _scales(e, x, w, b)
-    return ((_terms(e) + 2) * (eps + reference_eps) * local + FFT_TRANSFORMS * eps * fft)[..., None]
+    bound = (_terms(e) + 2) * (eps + reference_eps) * local + FFT_TRANSFORMS * eps * fft
+    return bound.reshape(*bound.shape, *(1,) * e.ndim)
 
 
 def local_tolerance(e: Expansion, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, eps: float) -> np.ndarray:
-    """The direct-summation term of :func:`tolerance` alone, ``(N, C_out, 1)``."""
-    return ((_terms(e) + 2) * eps * _scales(e, x, w, b)[0])[..., None]
+    """The direct-summation term of :func:`tolerance` alone, ``(N, C_out, 1, ...)``."""
+    local = (_terms(e) + 2) * eps * _scales(e, x, w, b)[0]
+    return local.reshape(*local.shape, *(1,) * e.ndim)
 
 
 def _scales(e: Expansion, x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -103,11 +132,20 @@ def _scales(e: Expansion, x: np.ndarray, w: np.ndarray, b: np.ndarray | None) ->
     local = top.max(axis=1, initial=0.0)[:, None] * pairs.sum(axis=0)[None, :]
     if b is not None:
         local = local + np.abs(b.astype(np.float64))[None, :]
-    pad = sum(e.padding)
+    pairs_per_axis = [e.padding] if e.ndim == 1 else list(e.padding)
+    sizes = []
+    for (left, right), n_in, n_out, k, d in zip(
+        pairs_per_axis, e.input_shape, e.output_shape, e.taps.kernel_shape, _per_axis(e.spec.dilation, e.ndim)
+    ):
+        sizes.append(max(n_in + left + right, n_out) + d * (k - 1) + 1)
+    padded = math.prod(n + left + right for n, (left, right) in zip(e.input_shape, pairs_per_axis))
+    pad = padded - e.input_length  # the padding positions of one channel
     norms = np.sqrt(np.einsum("ncl,ncl->nc", flat, flat, dtype=np.float64) + pad * top**2)
-    spec = e.spec
-    n = max(e.input_length + pad, e.output_length) + spec.dilation * (spec.kernel_size - 1) + 1
-    return local, np.log2(2 * n) * (norms @ pairs)
+    return local, np.log2(2 * math.prod(sizes)) * (norms @ pairs)
+
+
+def _per_axis(value: Any, ndim: int) -> tuple[int, ...]:
+    return tuple(value) if isinstance(value, tuple) else (int(value),) * ndim
 
 
 def pair_norms(e: Expansion, w: np.ndarray) -> np.ndarray:
@@ -119,7 +157,7 @@ def pair_norms(e: Expansion, w: np.ndarray) -> np.ndarray:
     spec = e.spec
     g = spec.groups
     per_in, per_out = spec.in_channels // g, spec.out_channels // g
-    l1 = np.abs(w, dtype=np.float64).sum(axis=-1)
+    l1 = np.abs(w, dtype=np.float64).reshape(*w.shape[:2], -1).sum(axis=-1)
     out = np.zeros((spec.in_channels, spec.out_channels))
     for group in range(g):
         rows, cols = slice(group * per_in, (group + 1) * per_in), slice(group * per_out, (group + 1) * per_out)

@@ -16,7 +16,7 @@ class Mismatch:
 
     sample: int
     channel: int
-    position: int
+    position: int | tuple[int, ...]  # a tuple for a layer with several spatial axes
     expected: float
     returned: float
     equation: sympy.Eq

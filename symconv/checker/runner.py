@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from symconv.checker.adapters import UnusableResult, adapt, detect, probe_dtype
-from symconv.layers.modes import NumpyMode
+from symconv.layers.modes import NumpyMode, ScipyModeNd
 from symconv.views.expansion import Expansion
 
 NAMES = ("x", "w", "b")
@@ -92,11 +92,16 @@ class Runner:
     def header(self, batch: int, seed: int) -> str:
         """The layer and the probe settings, for the report."""
         e = self.e
-        what = e.spec.describe() if not isinstance(e.layer, NumpyMode) else f"{e.layer!r} = {e.spec.describe()}"
+        mode = isinstance(e.layer, (NumpyMode, ScipyModeNd))
+        what = f"{e.layer!r} = {e.spec.describe()}" if mode else e.spec.describe()
         how = f"convention {self.convention!r}" + (f" ({self.note})" if self.note else "")
+        size = (
+            f"input length {e.input_length} (padding {e.padding}, output length {e.output_length})"
+            if e.ndim == 1
+            else f"input shape {e.input_shape} (padding {e.padding}, output shape {e.output_shape})"
+        )
         return (
-            f"Layer: {what}\nProbes: batch {batch} of integers, then 1 sample of floats; input length "
-            f"{e.input_length} (padding {e.padding}, output length {e.output_length}), dtype {self.dtype}, "
+            f"Layer: {what}\nProbes: batch {batch} of integers, then 1 sample of floats; {size}, dtype {self.dtype}, "
             f"seed {seed}; {how}"
         )
 
