@@ -21,6 +21,7 @@ import sympy
 from symconv.base.symbols import entries
 from symconv.base.verification import Check, Verification, same
 from symconv.grad.forms import Identity, closed_forms
+from symconv.grad.forms_nd import closed_forms_nd, transposed_forms_nd
 from symconv.grad.numbers import numeric_gradients
 from symconv.grad.transposed_forms import transposed_forms
 from symconv.layers.activations import activation as resolve_activation
@@ -229,23 +230,28 @@ class Gradients:
     # -- closed forms and the proof -------------------------------------------------------------
     @cached_property
     def identities(self) -> tuple[Identity, ...]:
-        """The closed forms (bias, weight, input gradient), each with its explicit counterpart (one spatial axis)."""
-        self.expansion.one_axis("the gradients' closed forms")
-        views.check(self.expansion, "the closed forms", self.dw.source.terms, "g.dw[o, c, k], g.dx[c, t], g.db[o]")
-        return (transposed_forms if self.expansion.spec.kind is Kind.TRANSPOSED else closed_forms)(self)
+        """The closed forms (bias, weight, input gradient), each with its explicit counterpart.
+
+        Per-axis index formulas in 2D and 3D (:mod:`symconv.grad.forms_nd`).
+        """
+        e = self.expansion
+        views.check(e, "the closed forms", self.dw.source.terms, "g.dw[o, c, k], g.dx[c, t], g.db[o]")
+        if e.spec.kind is Kind.TRANSPOSED:
+            return transposed_forms(self) if e.ndim == 1 else transposed_forms_nd(self)
+        return closed_forms(self) if e.ndim == 1 else closed_forms_nd(self)
 
     def verify(self, identities: Sequence[Identity] | None = None) -> Verification:
         """Prove every closed form and every explicit gradient against ``sympy.diff``.
 
         Args:
-            identities: The closed forms to check (default :attr:`identities` for one spatial axis, none beyond).
+            identities: The closed forms to check (default :attr:`identities`).
 
         Returns:
             A :class:`~symconv.base.verification.Verification`: each check proven, or the first
             entry that differs. ReLU's derivative at 0 is taken as 0 (PyTorch's convention)
             where ``sympy.diff`` gives ``Heaviside(0) = 1/2``: the two are compared away from 0.
         """
-        chosen = (self.identities if self.expansion.ndim == 1 else ()) if identities is None else identities
+        chosen = self.identities if identities is None else identities
         if not isinstance(chosen, (list, tuple)):
             raise TypeError(f"'identities' must be a list or tuple of Identity objects (got {type(chosen).__name__}).")
         for ident in chosen:

@@ -163,14 +163,15 @@ class Expansion:
     def one_axis(self, what: str) -> Expansion:
         """``self``, if the layer has one spatial axis; else a ``ValueError`` saying ``what`` needs one.
 
-        The views (symbols, equations, matrix, connectivity, evaluate, subs) and the gradients work
-        on any number of axes; the gradients' closed forms, derivations, figures and the checker work
-        on one axis so far.
+        The views (symbols, equations, matrix, blocks, connectivity, evaluate, subs), the gradients
+        with their closed forms and the checker work on any number of axes; derivations and figures
+        work on one axis so far.
         """
         if self.ndim != 1:
             raise ValueError(
                 f"{what}: not available yet for a layer with {self.ndim} spatial axes (got {self.layer!r} on "
-                f"{self.where}); its equations, matrix, connectivity queries, evaluate and gradients are."
+                f"{self.where}); its equations, matrix, blocks, connectivity queries, evaluate, gradients and "
+                "checking code are."
             )
         return self
 
