@@ -19,6 +19,7 @@ reads the taps, so each form is a second route to the same numbers, which ``veri
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import sympy
@@ -69,7 +70,8 @@ def _padded_input(g: GradientParts, sources: list[np.ndarray]) -> np.ndarray:
 
 
 def _weight_form(g: GradientParts, delta: np.ndarray, sources: list[np.ndarray]) -> Identity:
-    e, spec = g.expansion, g.expansion.spec
+    e = g.expansion
+    spec: Any = e.spec  # a Conv2d or Conv3d: every parameter per axis
     strides, dilations, kernel = spec.stride, spec.dilation, spec.kernel_size
     c_in, c_out = spec.in_channels // spec.groups, spec.out_channels // spec.groups
     xpad = _padded_input(g, sources)
@@ -101,7 +103,8 @@ def _weight_form(g: GradientParts, delta: np.ndarray, sources: list[np.ndarray])
 
 
 def _input_form(g: GradientParts, delta: np.ndarray, sources: list[np.ndarray]) -> Identity:
-    e, spec = g.expansion, g.expansion.spec
+    e = g.expansion
+    spec: Any = e.spec  # a Conv2d or Conv3d: every parameter per axis
     strides, dilations, kernel = spec.stride, spec.dilation, spec.kernel_size
     c_in, c_out = spec.in_channels // spec.groups, spec.out_channels // spec.groups
     up_shape = tuple(s * (n - 1) + 1 for s, n in zip(strides, e.output_shape))
@@ -159,7 +162,8 @@ def transposed_forms_nd(g: GradientParts) -> tuple[Identity, ...]:
     ``dL/dw[c, o, k] = sum_i x[c, i] * deltapad[beta_c + o, s*i + d*k]``, every index per axis,
     with ``deltapad`` the upstream gradient zero-padded by ``p_a`` on each side of axis ``a``.
     """
-    e, layer = g.expansion, g.expansion.layer
+    e = g.expansion
+    layer: Any = e.layer  # a ConvTranspose2d or ConvTranspose3d
     pads, strides, dilations, kernel = layer.padding, layer.stride, layer.dilation, layer.kernel_size
     c_in, c_out = layer.in_channels // layer.groups, layer.out_channels // layer.groups
     shape_out = (layer.out_channels, *e.output_shape)
@@ -182,7 +186,7 @@ def transposed_forms_nd(g: GradientParts) -> tuple[Identity, ...]:
     dw = []
     for c, ow, *k in np.ndindex(layer.weight_shape):
         o = (c // c_in) * c_out + ow
-        dw.append(sympy.Add(*[e.x.at((c, *i)) * read(o, i, tuple(k)) for i in np.ndindex(*e.input_shape)]))
+        dw.append(sympy.Add(*[e.x.at((c, *t)) * read(o, t, tuple(k)) for t in np.ndindex(*e.input_shape)]))
     o_sym, c_sym = sympy.symbols("o c", integer=True, nonnegative=True)
     i, ks, _ = _symbols(e.ndim)
     dp, w, x = sympy.IndexedBase("deltapad"), sympy.IndexedBase("w"), sympy.IndexedBase("x")
