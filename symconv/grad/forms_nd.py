@@ -177,11 +177,13 @@ def transposed_forms_nd(g: GradientParts) -> tuple[Identity, ...]:
 
     kernels = list(np.ndindex(*kernel))
     dx = []
-    for c, *i in np.ndindex(layer.in_channels, *e.input_shape):
+    for c, *position in np.ndindex(layer.in_channels, *e.input_shape):
         group = c // c_in
         outs = range(group * c_out, (group + 1) * c_out)
         dx.append(
-            sympy.Add(*[e.w.at((c, o - group * c_out, *k)) * read(o, tuple(i), k) for o in outs for k in kernels])
+            sympy.Add(
+                *[e.w.at((c, o - group * c_out, *k)) * read(o, tuple(position), k) for o in outs for k in kernels]
+            )
         )
     dw = []
     for c, ow, *k in np.ndindex(layer.weight_shape):
