@@ -75,5 +75,9 @@ def test_quick_nd_section_prints_the_expected_rows_and_equal_numbers() -> None:
         "time/term, 8x8 vs 6x6",
         "torch F.conv2d float64 (1, 2, 16, 16)",
         "evaluate float64 (1, 2, 16, 16)",
+        "same 2D gradients from both routes, 8x8",
+        "sympy.diff route, Conv2d(1, 1, 3) at 8x8",
+        "symconv gradients (dw, dx, db), 8x8",
     ]
-    assert "equal: True" in lines[-1] and lines[-1].rstrip().endswith(" yes")
+    assert "equal: True" in lines[-4] and lines[-4].rstrip().endswith(" yes")
+    assert lines[-3].rstrip().endswith(" yes")  # both gradient routes agree
