@@ -143,7 +143,7 @@ def test_options_are_listed_in_help(capsys: pytest.CaptureFixture[str]) -> None:
         (
             ("--padding-mode", "xyz"),
             "error: argument --padding-mode: invalid choice: 'xyz' (choose from 'zeros', 'reflect', 'replicate', "
-            "'circular', 'symmetric')",
+            "'circular', 'symmetric', 'wrap')",
         ),
         (("--index-base", "2"), "error: argument --index-base: invalid choice: 2 (choose from 0, 1)"),
         (("--stride", "two"), "error: argument --stride: must be a positive int (got 'two')"),

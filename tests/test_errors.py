@@ -140,7 +140,8 @@ def test_bad_padding_values(padding: Any, exc: type[Exception], message: str) ->
 
 @pytest.mark.parametrize("mode", ["xyz", "Zeros", "constant", 3, None])
 def test_unknown_padding_mode(mode: Any) -> None:
-    message = f"'padding_mode' must be one of 'zeros', 'reflect', 'replicate', 'circular', 'symmetric' (got {mode!r})."
+    modes = "'zeros', 'reflect', 'replicate', 'circular', 'symmetric', 'wrap'"
+    message = f"'padding_mode' must be one of {modes} (got {mode!r})."
     raises(ValueError, message, lambda: Conv1d(1, 1, 3, padding_mode=mode))
 
 

@@ -119,7 +119,7 @@ def padded_index(mode: str, t: int, n: int) -> int | None:
         return None
     if mode == "replicate":
         return 0 if t < 0 else n - 1
-    if mode == "circular":
+    if mode in ("circular", "wrap"):  # 'wrap' is 'circular' at any pad size
         return t % n
     if mode == "symmetric":  # the edge repeated, any pad size: fold into [0, 2n) then mirror
         m = t % (2 * n)
@@ -187,7 +187,8 @@ def torch_reference(case: Case, x: np.ndarray, w: np.ndarray, b: np.ndarray | No
 def _torch_reference(case: Case, x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
     """``torch.nn.Conv1d`` where it takes the padding as written, else ``F.pad`` + ``F.conv1d``.
 
-    PyTorch has no 'symmetric' mode: NumPy's ``np.pad(mode='symmetric')`` pads, ``F.conv1d`` computes.
+    PyTorch has no 'symmetric' or 'wrap' mode: NumPy's ``np.pad`` pads (modes 'symmetric' and 'wrap',
+    any pad size), ``F.conv1d`` computes.
     """
     spec = case.layer
     xt = torch.tensor(x, dtype=torch.float64)
@@ -197,7 +198,7 @@ def _torch_reference(case: Case, x: np.ndarray, w: np.ndarray, b: np.ndarray | N
     bt = None if b is None else torch.tensor(b, dtype=torch.float64)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # PyTorch's 'same' warns for even kernels (test_vectors T16)
-        torch_pads = spec.padding_mode != "symmetric"
+        torch_pads = spec.padding_mode not in ("symmetric", "wrap")
         if torch_pads and (
             isinstance(case.padding, int) or case.padding in ("valid", "same") or len(case.padding) == 1
         ):
@@ -220,7 +221,7 @@ def _torch_reference(case: Case, x: np.ndarray, w: np.ndarray, b: np.ndarray | N
                 return module(xt).numpy()
         left, right = expected_padding(case.padding, spec.kernel_size, spec.stride, spec.dilation, case.length)
         if not torch_pads:
-            xp = torch.tensor(np.pad(x, ((0, 0), (0, 0), (left, right)), mode="symmetric"), dtype=torch.float64)
+            xp = torch.tensor(np.pad(x, ((0, 0), (0, 0), (left, right)), mode=spec.padding_mode), dtype=torch.float64)
         else:
             pad_mode = "constant" if spec.padding_mode == "zeros" else spec.padding_mode
             xp = F.pad(xt, (left, right), mode=pad_mode)

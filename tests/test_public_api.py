@@ -223,7 +223,7 @@ def test_constants() -> None:
     from symconv.geometry.padding import PADDING_MODES, PADDING_NAMES
     from symconv.layers.activations import ACTIVATIONS
 
-    assert PADDING_MODES == ("zeros", "reflect", "replicate", "circular", "symmetric")
+    assert PADDING_MODES == ("zeros", "reflect", "replicate", "circular", "symmetric", "wrap")
     assert list(PADDING_NAMES) == ["valid", "same", "causal", "full", "tf_same", "jax_same_lower"]
     assert all(isinstance(rule, str) and rule for rule in PADDING_NAMES.values())
     assert {"relu", "tanh", "sigmoid", "identity"} <= set(ACTIVATIONS)

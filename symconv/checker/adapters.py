@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from symconv.checker.results import UnusableResult, as_result
-from symconv.layers.modes import NumpyMode, ScipyModeNd
+from symconv.layers.modes import MODE_LAYERS
 from symconv.views.expansion import Expansion
 
 CONVENTIONS = ("auto", "numpy", "single", "torch", "torch_module", "jax")
@@ -93,7 +93,7 @@ def detect(fn: Any, e: Expansion) -> str:
         if fn in (functional.conv_transpose1d, functional.conv_transpose2d, functional.conv_transpose3d):
             return "torch"
     count = positional_count(fn)
-    if e.single_channel and (count == 2 or (count is None and isinstance(e.layer, (NumpyMode, ScipyModeNd)))):
+    if e.single_channel and (count == 2 or (count is None and isinstance(e.layer, MODE_LAYERS))):
         return "single"
     return "numpy"
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from symconv.checker.adapters import UnusableResult, adapt, detect, probe_dtype
-from symconv.layers.modes import NumpyMode, ScipyModeNd
+from symconv.layers.modes import MODE_LAYERS
 from symconv.views.expansion import Expansion
 
 NAMES = ("x", "w", "b")
@@ -92,7 +92,7 @@ class Runner:
     def header(self, batch: int, seed: int) -> str:
         """The layer and the probe settings, for the report."""
         e = self.e
-        mode = isinstance(e.layer, (NumpyMode, ScipyModeNd))
+        mode = isinstance(e.layer, MODE_LAYERS)
         what = f"{e.layer!r} = {e.spec.describe()}" if mode else e.spec.describe()
         how = f"convention {self.convention!r}" + (f" ({self.note})" if self.note else "")
         size = (

@@ -22,9 +22,11 @@ PADDING_NAMES: dict[str, str] = {
     "jax_same_lower": "as 'tf_same' with the extra zero on the left",
 }
 
-#: PyTorch's four, and NumPy's ``'symmetric'`` (SciPy's ``boundary='symm'``): the mirror that
-#: repeats the edge entry (``x[-1-j] = x[j]``), for pads of any size.
-PADDING_MODES: tuple[str, ...] = ("zeros", "reflect", "replicate", "circular", "symmetric")
+#: PyTorch's four; NumPy's ``'symmetric'`` (SciPy's ``boundary='symm'``): the mirror that
+#: repeats the edge entry (``x[-1-j] = x[j]``), for pads of any size; and NumPy's ``'wrap'``
+#: (SciPy's ``boundary='wrap'``): periodic, as ``'circular'``, for pads of any size (PyTorch's
+#: ``'circular'`` wraps around at most once).
+PADDING_MODES: tuple[str, ...] = ("zeros", "reflect", "replicate", "circular", "symmetric", "wrap")
 
 Padding = str | tuple[int, int]
 
@@ -117,6 +119,8 @@ def fold(mode: str, index: np.ndarray, input_length: int) -> np.ndarray:
         [4, 0]
         >>> fold("symmetric", np.array([-3, -2, -1, 2, 3, 4, 5]), 2).tolist()
         [1, 1, 0, 1, 0, 0, 1]
+        >>> fold("wrap", np.array([-7, -1, 5, 9]), 3).tolist()
+        [2, 2, 2, 0]
     """
     n = input_length
     if mode == "zeros":
@@ -128,4 +132,4 @@ def fold(mode: str, index: np.ndarray, input_length: int) -> np.ndarray:
     if mode == "symmetric":  # mirror with the edge repeated, period 2n: any pad size, as np.pad
         m = np.mod(index, 2 * n)
         return np.where(m < n, m, 2 * n - 1 - m)
-    return np.mod(index, n)  # circular
+    return np.mod(index, n)  # circular, wrap

@@ -128,6 +128,7 @@ def _outside(ctx: Context) -> str:
         "replicate": "is the nearest end entry",
         "circular": "wraps around (subscripts modulo $L$)",
         "symmetric": "is the input mirrored about its end, the end entry repeated",
+        "wrap": "wraps around periodically (subscripts modulo $L$)",
     }[ctx.spec.padding_mode]
     return f"Here an input with subscript outside ${lo}, \\dots, {hi}$ {rule}, as in the padded input."
 

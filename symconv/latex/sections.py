@@ -118,6 +118,7 @@ def _padded_step(ctx: Context) -> Step:
         "replicate": "copies of the first and last entries",
         "circular": "the input wrapped around",
         "symmetric": "the input mirrored, its first and last entries repeated",
+        "wrap": "the input repeated periodically",
     }[mode]
     return Step(
         "padded input",

@@ -41,8 +41,9 @@ class Conv1d:
         dilation: Spacing between kernel taps; an int or a 1-tuple.
         groups: Channel groups; must divide both channel counts.
         bias: Whether the layer adds one bias per output channel.
-        padding_mode: ``'zeros'``, ``'reflect'``, ``'replicate'``, ``'circular'`` or ``'symmetric'``
-            (NumPy's mirror that repeats the edge entry; any pad size).
+        padding_mode: ``'zeros'``, ``'reflect'``, ``'replicate'``, ``'circular'`` (PyTorch's four),
+            ``'symmetric'`` (NumPy's mirror that repeats the edge entry) or ``'wrap'`` (NumPy's
+            periodic padding); the last two take pads of any size.
         flip: ``True`` for true convolution (kernel reversed) instead of cross-correlation.
 
     Raises:

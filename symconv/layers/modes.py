@@ -17,6 +17,14 @@ NumPy and SciPy for every pair of lengths from 1 to 8 in the tests:
 * SciPy (``scipy.signal.convolve``/``correlate``) agrees with NumPy except for ``'same'``,
   which always has the length of the first input ``L``, centred on 'full': left padding
   ``K-1-(K-1)//2``.
+
+``scipy.signal.convolve2d``/``correlate2d`` (``convention='scipy2d'``, :class:`Scipy2dMode`) are
+another pair, with a ``boundary``: per axis, 'full' pads ``K-1`` on each side; 'same' pads
+``K//2`` on the left and ``(K-1)//2`` on the right for ``convolve2d`` but ``(K-1)//2`` and ``K//2``
+for ``correlate2d`` (so for an even kernel ``correlate2d`` and ``correlate`` differ by one
+position in 'same'); 'valid' pads nothing, or ``K-L`` zeros on each side when the kernel is the
+larger (SciPy swaps the inputs), and never uses the boundary. ``boundary='fill'`` pads zeros,
+``'wrap'`` periodically and ``'symm'`` by the mirror that repeats the edge, at any pad size.
 """
 
 from __future__ import annotations
@@ -34,6 +42,8 @@ from symconv.layers.protocol import Kind, expand_layer
 
 MODES = ("full", "same", "valid")
 CONVENTIONS = ("numpy", "scipy")
+#: ``scipy.signal.convolve2d``/``correlate2d``'s boundaries, and the padding mode each one is
+BOUNDARIES = {"fill": "zeros", "wrap": "wrap", "symm": "symmetric"}
 
 
 @dataclass(frozen=True)
@@ -110,20 +120,23 @@ class NumpyMode:
 
 
 @overload
-def convolve(kernel_size: int, mode: str = ..., convention: str = ...) -> NumpyMode: ...
+def convolve(kernel_size: int, mode: str = ..., convention: str = ..., *, boundary: str = ...) -> NumpyMode: ...
 
 
 @overload
-def convolve(kernel_size: tuple[int, ...], mode: str = ..., convention: str = ...) -> NumpyMode | ScipyModeNd: ...
+def convolve(
+    kernel_size: tuple[int, ...], mode: str = ..., convention: str = ..., *, boundary: str = ...
+) -> NumpyMode | ScipyModeNd | Scipy2dMode: ...
 
 
 def convolve(
-    kernel_size: int | tuple[int, ...], mode: str = "full", convention: str = "numpy"
-) -> NumpyMode | ScipyModeNd:
+    kernel_size: int | tuple[int, ...], mode: str = "full", convention: str = "numpy", *, boundary: str = "fill"
+) -> NumpyMode | ScipyModeNd | Scipy2dMode:
     """True convolution as ``np.convolve(x, w, mode)`` (or ``scipy.signal.convolve``) computes it.
 
     A tuple ``kernel_size`` of 2 or 3 sizes with ``convention='scipy'`` gives ``scipy.signal.convolve``
-    in N-D (:class:`ScipyModeNd`).
+    in N-D (:class:`ScipyModeNd`); 2 sizes with ``convention='scipy2d'`` give
+    ``scipy.signal.convolve2d(x, w, mode, boundary)`` (:class:`Scipy2dMode`).
 
     Examples:
         >>> convolve(3).expand(4).evaluate([1, 2, 3, 4], [5, 6, 7]).tolist()
@@ -132,30 +145,39 @@ def convolve(
         >>> layer.padding, layer.flip, layer.bias
         ((0, 0), True, False)
     """
-    return _mode("convolve", kernel_size, mode, convention)
+    return _mode("convolve", kernel_size, mode, convention, boundary)
 
 
 @overload
-def correlate(kernel_size: int, mode: str = ..., convention: str = ...) -> NumpyMode: ...
+def correlate(kernel_size: int, mode: str = ..., convention: str = ..., *, boundary: str = ...) -> NumpyMode: ...
 
 
 @overload
-def correlate(kernel_size: tuple[int, ...], mode: str = ..., convention: str = ...) -> NumpyMode | ScipyModeNd: ...
+def correlate(
+    kernel_size: tuple[int, ...], mode: str = ..., convention: str = ..., *, boundary: str = ...
+) -> NumpyMode | ScipyModeNd | Scipy2dMode: ...
 
 
 def correlate(
-    kernel_size: int | tuple[int, ...], mode: str = "valid", convention: str = "numpy"
-) -> NumpyMode | ScipyModeNd:
+    kernel_size: int | tuple[int, ...], mode: str = "valid", convention: str = "numpy", *, boundary: str = "fill"
+) -> NumpyMode | ScipyModeNd | Scipy2dMode:
     """Cross-correlation as ``np.correlate(x, w, mode)`` (or ``scipy.signal.correlate``) computes it.
 
     A tuple ``kernel_size`` of 2 or 3 sizes with ``convention='scipy'`` gives ``scipy.signal.correlate``
-    in N-D (:class:`ScipyModeNd`).
+    in N-D (:class:`ScipyModeNd`); 2 sizes with ``convention='scipy2d'`` give
+    ``scipy.signal.correlate2d(x, w, mode, boundary)`` (:class:`Scipy2dMode`), which differs from
+    ``scipy.signal.correlate`` in 'same' for an even kernel:
+
+    >>> correlate((2, 2), "same", "scipy2d").resolve((4, 4)).padding
+    ((0, 1), (0, 1))
+    >>> correlate((2, 2), "same", "scipy").resolve((4, 4)).padding
+    ((1, 0), (1, 0))
 
     Examples:
         >>> correlate(3, "same").expand(3).evaluate([1, 2, 3], [0, 1, 2]).tolist()
         [5, 8, 3]
     """
-    return _mode("correlate", kernel_size, mode, convention)
+    return _mode("correlate", kernel_size, mode, convention, boundary)
 
 
 @dataclass(frozen=True)
@@ -235,12 +257,129 @@ class ScipyModeNd:
         return expand_layer(self, input_shape, index_base=index_base, names=names, max_terms=max_terms)
 
 
-def _mode(operation: str, kernel_size: int | Sequence[int], mode: str, convention: str) -> NumpyMode | ScipyModeNd:
+@dataclass(frozen=True)
+class Scipy2dMode:
+    """``scipy.signal.convolve2d``/``correlate2d`` of a 2D input with a 2D kernel, in one mode and boundary.
+
+    Build it with :func:`convolve` or :func:`correlate` and ``convention='scipy2d'``. Each axis
+    resolves by the rules in the module docstring to a ``(left, right)`` padding; the boundary
+    is the padding mode (``'fill'`` zeros, ``'wrap'`` periodic, ``'symm'`` the mirror with the
+    edge repeated), except in 'valid', which SciPy computes without it.
+
+    Examples:
+        >>> layer = convolve((3, 3), "same", "scipy2d", boundary="symm").resolve((5, 5))
+        >>> layer.padding, layer.padding_mode, layer.flip
+        (((1, 1), (1, 1)), 'symmetric', True)
+    """
+
+    operation: str
+    kernel_size: tuple[int, ...]
+    mode: str
+    boundary: str = "fill"
+
+    kind: ClassVar[Kind] = Kind.CONVOLUTION
+    ndim: ClassVar[int] = 2
+    in_channels: ClassVar[int] = 1
+    out_channels: ClassVar[int] = 1
+    bias: ClassVar[bool] = False
+
+    def __post_init__(self) -> None:
+        one_of("operation", self.operation, ("convolve", "correlate"))
+        if not isinstance(self.kernel_size, (tuple, list)) or len(self.kernel_size) != 2:
+            raise ValueError(
+                f"'kernel_size' must be a tuple of 2 sizes for convention='scipy2d': convolve2d and correlate2d "
+                f"are two-dimensional (got {self.kernel_size!r})."
+            )
+        sizes = tuple(as_size(f"kernel_size[{a}]", k) for a, k in enumerate(self.kernel_size))
+        object.__setattr__(self, "kernel_size", sizes)
+        one_of("mode", self.mode, MODES)
+        one_of("boundary", self.boundary, tuple(BOUNDARIES))
+
+    def _shape(self, input_shape: Sequence[int]) -> tuple[int, ...]:
+        if not isinstance(input_shape, (tuple, list)) or len(input_shape) != 2:
+            raise ValueError(f"'input_shape' must be a tuple of 2 spatial sizes (got {input_shape!r}).")
+        shape = tuple(as_int(f"input_shape[{a}]", n, minimum=1) for a, n in enumerate(input_shape))
+        if self.mode == "valid":
+            smaller = all(k <= n for k, n in zip(self.kernel_size, shape))
+            larger = all(k >= n for k, n in zip(self.kernel_size, shape))
+            if not (smaller or larger):
+                raise ValueError(
+                    "mode='valid' needs the input at least as large as the kernel on both axes, or at most as "
+                    f"large on both, as SciPy's {self.operation}2d does (got input {shape}, kernel {self.kernel_size})."
+                )
+        return shape
+
+    def _pair(self, n: int, k: int) -> tuple[int, int]:
+        """The ``(left, right)`` padding of one axis of ``n`` inputs and a kernel of ``k``."""
+        if self.mode == "full":
+            return (k - 1, k - 1)
+        if self.mode == "same":
+            return (k // 2, (k - 1) // 2) if self.operation == "convolve" else ((k - 1) // 2, k // 2)
+        return (0, 0) if k <= n else (k - n, k - n)
+
+    def output_shape(self, input_shape: Sequence[int]) -> tuple[int, ...]:
+        """The shape ``convolve2d``/``correlate2d`` returns for an input of ``input_shape``."""
+        shape = self._shape(input_shape)
+        return tuple(
+            n + left + right - k + 1 for n, k, (left, right) in zip(shape, self.kernel_size, self._pairs(shape))
+        )
+
+    def _pairs(self, shape: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
+        return tuple(self._pair(n, k) for n, k in zip(shape, self.kernel_size))
+
+    def resolve(self, input_shape: Sequence[int]) -> ConvNd:
+        """The one-channel, bias-free :class:`~symconv.Conv2d` with explicit padding computing this mode."""
+        shape = self._shape(input_shape)
+        padding_mode = "zeros" if self.mode == "valid" else BOUNDARIES[self.boundary]
+        return Conv2d(
+            1, 1, self.kernel_size, padding=self._pairs(shape), bias=False, padding_mode=padding_mode,
+            flip=self.operation == "convolve",
+        )  # fmt: skip
+
+    def geometry(self, input_shape: Sequence[int]) -> Geometry:
+        return self.resolve(input_shape).geometry(input_shape)
+
+    def make_taps(self, input_shape: Sequence[int]) -> Taps:
+        return Taps(self.geometry(input_shape))
+
+    def describe(self) -> str:
+        return (
+            f"scipy.signal.{self.operation}2d(x, w, mode={self.mode!r}, boundary={self.boundary!r}) "
+            f"with a kernel of {self.kernel_size}"
+        )
+
+    def expand(
+        self,
+        input_shape: Sequence[int],
+        *,
+        index_base: int = 0,
+        names: Mapping[str, str] | None = None,
+        max_terms: int | None = None,
+    ) -> Any:
+        """The expansion of this mode on ``input_shape``."""
+        return expand_layer(self, input_shape, index_base=index_base, names=names, max_terms=max_terms)
+
+
+#: The layers that stand for a NumPy or SciPy function (one channel, no bias).
+MODE_LAYERS = (NumpyMode, ScipyModeNd, Scipy2dMode)
+
+
+def _mode(
+    operation: str, kernel_size: int | Sequence[int], mode: str, convention: str, boundary: str = "fill"
+) -> NumpyMode | ScipyModeNd | Scipy2dMode:
+    if convention == "scipy2d":
+        return Scipy2dMode(operation, cast(tuple[int, ...], kernel_size), mode, boundary)
+    if boundary != "fill":
+        raise ValueError(
+            f"'boundary' is scipy.signal.{operation}2d's: it needs convention='scipy2d' "
+            f"(got boundary={boundary!r} with convention={convention!r})."
+        )
     if isinstance(kernel_size, (tuple, list)) and len(kernel_size) > 1:
         if convention != "scipy":
             raise ValueError(
-                f"'kernel_size' {tuple(kernel_size)!r} has {len(kernel_size)} axes, which needs convention='scipy': "
-                f"NumPy's {operation} is one-dimensional (got convention={convention!r})."
+                f"'kernel_size' {tuple(kernel_size)!r} has {len(kernel_size)} axes, which needs convention='scipy' "
+                f"(scipy.signal.{operation}) or 'scipy2d' (scipy.signal.{operation}2d): NumPy's {operation} is "
+                f"one-dimensional (got convention={convention!r})."
             )
         return ScipyModeNd(operation, tuple(kernel_size), mode)
     return NumpyMode(operation, cast(int, kernel_size), mode, convention)  # NumpyMode checks it (a 1-tuple is its int)
