@@ -296,7 +296,7 @@ def test_subs_rejects_a_batch_and_a_missing_bias() -> None:
 def test_numpy_mode_arguments() -> None:
     raises(ValueError, "'mode' must be one of 'full', 'same', 'valid' (got 'spam').", lambda: convolve(3, "spam"))
     raises(ValueError, "'mode' must be one of 'full', 'same', 'valid' (got 0).", lambda: correlate(3, 0))
-    message = "'convention' must be one of 'numpy', 'scipy' (got 'matlab')."
+    message = "'convention' must be one of 'numpy', 'scipy', 'scipy2d' (got 'matlab')."
     raises(ValueError, message, lambda: correlate(3, "same", "matlab"))
     raises(ValueError, "'kernel_size' must be a positive int (got 0).", lambda: convolve(0))
     raises(TypeError, "'kernel_size' must be a positive int (got True of type bool).", lambda: correlate(True))

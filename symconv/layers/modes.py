@@ -367,6 +367,8 @@ MODE_LAYERS = (NumpyMode, ScipyModeNd, Scipy2dMode)
 def _mode(
     operation: str, kernel_size: int | Sequence[int], mode: str, convention: str, boundary: str = "fill"
 ) -> NumpyMode | ScipyModeNd | Scipy2dMode:
+    one_of("convention", convention, (*CONVENTIONS, "scipy2d"))
+    one_of("boundary", boundary, tuple(BOUNDARIES))
     if convention == "scipy2d":
         return Scipy2dMode(operation, cast(tuple[int, ...], kernel_size), mode, boundary)
     if boundary != "fill":
