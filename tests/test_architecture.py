@@ -25,6 +25,7 @@ FLOORS = {
     "grad": 4,
     "stack": 5,
     "checker": 6,
+    "frameworks": 6,
     "figures": 6,
     "latex": 7,
     "cli": 8,

@@ -30,7 +30,16 @@ from symconv.checker.runner import Runner
 from symconv.layers.protocol import Kind, TapsLayer
 from symconv.views.expansion import Expansion
 
-__all__ = ["DTYPES", "CheckResult", "Mismatch", "MismatchError", "assert_matches", "check", "default_length"]
+__all__ = [
+    "DTYPES",
+    "CheckResult",
+    "Mismatch",
+    "MismatchError",
+    "assert_matches",
+    "check",
+    "default_length",
+    "default_size",
+]
 
 DTYPES = ("float64", "float32")
 

@@ -12,10 +12,12 @@ import numpy as np
 import sympy
 
 from symconv._version import __version__
+from symconv.base.symbols import entries
 from symconv.cli.check import add_check_command, run_check_command
 from symconv.cli.latex import add_latex_commands, run_diagram_command, run_latex_command
 from symconv.cli.options import add_layer_options, layer_from_args
 from symconv.layers.modes import convolve
+from symconv.layers.protocol import Kind
 from symconv.views import elision
 from symconv.views.expansion import Expansion
 
@@ -135,6 +137,28 @@ def _explain_nd(e: Expansion, x: Sequence[Any] | None, w: Sequence[Any] | None, 
     return "\n".join(out)
 
 
+def stack_text(s: Any, max_rows: int = 6) -> str:
+    """``symconv explain`` of a stack (``--torch "nn.Sequential(...)"``): the shapes, each stage's local
+    equations (the first few), and the receptive field of the first output."""
+    out = [f"Stack of {len(s.stages)} layers on an input of shape {s.input_shape} (channels, *spatial):"]
+    for stage in s.stages:
+        out.append(f"  layer {stage.index}: {stage.layer!r}\n    -> output shape {stage.output_shape}")
+    for stage in s.stages:
+        local = list(zip(entries(stage.outputs), entries(stage.local)))
+        out.append(f"\nLayer {stage.index} ({type(stage.layer).__name__}), in its own input symbols:")
+        for symbol, expr in local[:max_rows]:
+            out.append(f"  {symbol} = {sympy.sstr(expr)}")
+        if len(local) > max_rows:
+            out.append(f"  ⋮  ({len(local) - max_rows} more: StackExpansion.stages[{stage.index - 1}].local)")
+    last = s.stages[-1].output_shape
+    first = (0,) * (len(last) - 1)
+    field = s.receptive_field(0, first[0] if len(first) == 1 else first)
+    shown = ", ".join(str(p) for p in field[:12]) + (", …" if len(field) > 12 else "")
+    position = first[0] if len(first) == 1 else first
+    out.append(f"\nOutput (0, {position}) depends on {len(field)} input entries (channel, *position): {shown}")
+    return "\n".join(out)
+
+
 def _numbers_block(e: Expansion, x: Sequence[Any], w: Sequence[Any], b: Sequence[Any] | None) -> list[str]:
     spec = e.spec
     xa = np.array(x, dtype=object).reshape(spec.in_channels, e.input_length)
@@ -202,8 +226,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command in ("latex", "diagram"):
         return (run_latex_command if args.command == "latex" else run_diagram_command)(args, parser)
     try:
-        _, e = layer_from_args(args)
-        text = explain_text(e, args.x, args.w, args.b)
+        layer, e = layer_from_args(args)
+        text = stack_text(e) if layer.kind is Kind.STACK else explain_text(e, args.x, args.w, args.b)
     except (ValueError, TypeError) as exc:
         parser.error(str(exc))
     print(text)

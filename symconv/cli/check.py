@@ -13,7 +13,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from symconv.checker.adapters import CONVENTIONS
-from symconv.checker.check import DTYPES, check, default_length
+from symconv.checker.check import DTYPES, check, default_length, default_size
 from symconv.cli.options import add_layer_options, layer_from_args, positive, spatial_axes
 
 
@@ -90,6 +90,11 @@ def _one_line(exc: BaseException) -> str:
 def run_check_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     """Run ``symconv check`` on parsed ``args``; print the report; 0 if it passed, 1 if not."""
     try:
+        if args.torch is not None and args.input_length is None and args.input_shape is None:
+            from symconv.frameworks.expressions import parse_layer
+
+            size = default_size(parse_layer(args.torch))
+            args.input_length, args.input_shape = (size, None) if isinstance(size, int) else (None, size)
         if args.input_length is None and args.input_shape is None:
             ndim = spatial_axes(args)
             per_axis = [

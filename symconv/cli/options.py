@@ -13,6 +13,7 @@ import sympy
 from symconv.geometry.padding import PADDING_MODES, PADDING_NAMES
 from symconv.layers.conv import Conv1d
 from symconv.layers.convnd import Conv2d, Conv3d
+from symconv.layers.protocol import Kind, TapsLayer
 from symconv.views.expansion import Expansion
 
 MOTIVATING_X, MOTIVATING_W = "1,2,3,4", "5,6,7"
@@ -127,6 +128,15 @@ def add_layer_options(parser: argparse.ArgumentParser, *, numbers: bool = True) 
     g = parser.add_argument_group(
         "layer (the parameters of torch.nn.Conv1d/Conv2d/Conv3d; per-axis values separated by ',')"
     )
+    g.add_argument(
+        "--torch",
+        default=None,
+        metavar="EXPR",
+        help=(
+            'the layer as a PyTorch constructor call, e.g. "nn.Conv2d(3, 8, 3, stride=2, padding=1)" or '
+            '"nn.Sequential(...)" (read with ast, never evaluated); replaces the options below'
+        ),
+    )
     g.add_argument("--in-channels", type=positive, default=1, metavar="C", help="input channels (default 1)")
     g.add_argument("--out-channels", type=positive, default=1, metavar="C", help="output channels (default 1)")
     kernel_default = "default 3, or len(--w)" if numbers else "default 3"
@@ -208,6 +218,8 @@ def layer_from_args(args: argparse.Namespace) -> tuple[Any, Expansion]:
     get ``x = w = b = None`` and index base 0.
     """
     x, w, b = (getattr(args, name, None) for name in ("x", "w", "b"))
+    if getattr(args, "torch", None) is not None:
+        return _from_expression(args, x, w, b)
     if _is_default(args):
         x, w = args.x, args.w = _numbers(MOTIVATING_X), _numbers(MOTIVATING_W)
     ndim = spatial_axes(args)
@@ -244,6 +256,50 @@ def layer_from_args(args: argparse.Namespace) -> tuple[Any, Expansion]:
     _check_count("--x", x, c_in * e.input_length, f"in_channels*{where} = {c_in}*{e.input_length}")
     _check_count("--w", w, int(np.prod(layer.weight_shape)), f"one per weight of shape {layer.weight_shape}")
     _check_count("--b", b, args.out_channels, "one per output channel")
+    return layer, e
+
+
+LAYER_OPTIONS = ("in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups")
+
+
+def _from_expression(args: argparse.Namespace, x: Any, w: Any, b: Any) -> tuple[Any, Any]:
+    """``--torch EXPR``: the layer or stack the constructor call describes, expanded at the input size given."""
+    from symconv.frameworks.expressions import parse_layer
+
+    defaults = argparse.ArgumentParser()
+    add_layer_options(defaults)
+    base = defaults.parse_args([])
+    changed = [
+        name
+        for name in (*LAYER_OPTIONS, "padding_mode", "no_bias", "flip")
+        if getattr(args, name) != getattr(base, name)
+    ]
+    if changed:
+        options = ", ".join("--" + name.replace("_", "-") for name in changed)
+        raise ValueError(f"'--torch' gives the whole layer: leave out {options}.")
+    layer: Any = parse_layer(args.torch)
+    shape: Any = getattr(args, "input_shape", None)
+    if args.input_length is not None and shape is not None:
+        raise ValueError("'--input-length' and '--input-shape' both give the input size: use one.")
+    if args.input_length is None and shape is None:
+        raise ValueError("'--torch' needs the input size: --input-length L (1D) or --input-shape H,W.")
+    size: Any = args.input_length if args.input_length is not None else (shape[0] if len(shape) == 1 else shape)
+    if layer.kind is Kind.STACK:
+        if x is not None or w is not None or b is not None:
+            raise ValueError("'--x', '--w' and '--b' take one layer's numbers; with a Sequential leave them out.")
+        return layer, layer.expand(size)
+    if not isinstance(layer, TapsLayer):
+        raise ValueError(
+            f"'--torch': explain shows convolution layers and stacks; a lone {type(layer).__name__} has no "
+            "weights to show: put it in nn.Sequential(...) after a convolution."
+        )
+    e = layer.expand(size, index_base=getattr(args, "index_base", 0))
+    where = "input_length" if e.ndim == 1 else "prod(input_shape)"
+    c_in = layer.in_channels
+    _check_count("--x", x, c_in * e.input_length, f"in_channels*{where} = {c_in}*{e.input_length}")
+    weights = tuple(e.taps.weight_shape)
+    _check_count("--w", w, int(np.prod(weights)), f"one per weight of shape {weights}")
+    _check_count("--b", b, layer.out_channels, "one per output channel")
     return layer, e
 
 

@@ -272,6 +272,69 @@ class StackExpansion:
         """Backprop through the stack (generic upstream symbols ``g_j``, ``'sum'``, or ``'mse'``)."""
         return StackGradients(self, loss)
 
+    def evaluate(self, x: Any, params: Any = None) -> np.ndarray:
+        """Exact numbers of the stack's output, stage by stage from the local equations.
+
+        Args:
+            x: The input, ``(C, *spatial)`` or batched ``(N, C, *spatial)``; numbers (exact for ints
+                and rationals).
+            params: One entry per layer: ``{"w": array, "b": array or None}`` for a convolution or a
+                ``Linear``, ``{}`` or ``None`` for a layer without weights (the list
+                :func:`symconv.frameworks.torch_modules.parameters_of` gives for a ``Sequential``).
+
+        Returns:
+            An object array of the output's shape (with the batch axis if ``x`` has one).
+
+        Raises:
+            ValueError: ``x`` of the wrong shape, ``params`` of the wrong length, or a weight of the
+                wrong shape (named with its layer).
+        """
+        values = self._parameter_values(params)
+        data = np.asarray(x, dtype=object)
+        shape = self.input_shape
+        batched = data.ndim == len(shape) + 1
+        if data.shape != shape and not (batched and data.shape[1:] == shape):
+            raise ValueError(f"'x' must have shape {shape} or (N, *{shape}) for this stack (got {data.shape}).")
+        samples = data if batched else data[None]
+        out = [self._forward(sample, values) for sample in samples]
+        result = np.array(out, dtype=object).reshape(len(out), *self.stages[-1].output_shape)
+        return result if batched else result[0]
+
+    def _parameter_values(self, params: Any) -> dict[Any, Any]:
+        params = [None] * len(self.stages) if params is None else list(params)
+        if len(params) != len(self.stages):
+            raise ValueError(f"'params' must have one entry per layer, {len(self.stages)} (got {len(params)}).")
+        values: dict[Any, Any] = {}
+        for stage, given in zip(self.stages, params):
+            given = given or {}
+            if not isinstance(given, Mapping):
+                raise TypeError(
+                    f"'params[{stage.index - 1}]' must be a dict with 'w' and 'b' (got {type(given).__name__})."
+                )
+            where, kind = f"params[{stage.index - 1}]", type(stage.layer).__name__
+            for name, symbols in stage.params.items():
+                array = given.get(name)
+                if array is None:
+                    raise ValueError(f"'{where}' needs {name!r} for layer {stage.index} ({kind}).")
+                flat = np.asarray(array, dtype=object).ravel()
+                wanted = entries(symbols)
+                if len(flat) != len(wanted):
+                    raise ValueError(
+                        f"'{where}[{name!r}]' must hold {len(wanted)} numbers for layer {stage.index} "
+                        f"({kind}; got shape {np.shape(array)})."
+                    )
+                values.update(zip(wanted, (exact(where, v) for v in flat)))
+        return values
+
+    def _forward(self, sample: np.ndarray, values: dict[Any, Any]) -> list[Any]:
+        numbers = dict(values)
+        numbers.update(zip(entries(self.x), (exact("x", v) for v in sample.ravel())))
+        out: list[Any] = []
+        for stage in self.stages:
+            out = [e.xreplace(numbers) for e in entries(stage.local)]
+            numbers.update(zip(entries(stage.outputs), out))
+        return out
+
 
 class StackGradients:
     """Every intermediate delta and every parameter gradient of a stack, and their proof.
