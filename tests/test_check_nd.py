@@ -73,7 +73,7 @@ def test_right_code_passes_in_every_convention() -> None:
             Conv2d(1, 1, 3, padding=1),
             "kernel transposed",
         ),
-        (lambda x, w, b: F.conv2d(x, w), Conv2d(1, 2, 3), "bias left out"),
+        (lambda x, w, b: F.conv2d(x, w), Conv2d(1, 2, 3), "bias missing"),
         (
             lambda x, w, b: F.conv2d(F.pad(x, (1, 0, 0, 1)), w, b),
             Conv2d(1, 1, (3, 2), padding=((1, 0), (0, 1))),

@@ -103,14 +103,15 @@ class ConvCase:
     shape: tuple[int, ...]
     padding: Any  # as given to the layer (layer.padding is symconv's normal form)
 
+    def axis_pair(self, a: int, n: int) -> tuple[int, int]:
+        """Axis ``a``'s ``(left, right)`` padding for ``n`` inputs on that axis."""
+        entry = self.padding[a] if isinstance(self.padding, tuple) else self.padding
+        lay = self.layer
+        return pair_of(entry, lay.kernel_size[a], lay.stride[a], lay.dilation[a], n)
+
     @property
     def pairs(self) -> tuple[tuple[int, int], ...]:
-        entries_ = self.padding if isinstance(self.padding, tuple) else (self.padding,) * self.layer.ndim
-        lay = self.layer
-        return tuple(
-            pair_of(p, k, s, d, n)
-            for p, k, s, d, n in zip(entries_, lay.kernel_size, lay.stride, lay.dilation, self.shape)
-        )
+        return tuple(self.axis_pair(a, n) for a, n in enumerate(self.shape))
 
     @property
     def torch_takes_padding(self) -> bool:
@@ -174,25 +175,17 @@ def conv_cases(draw: st.DrawFn, small: bool = False, refusals: bool = False) -> 
         c_in, c_out, kernel, stride, padding, dilation, groups, draw(st.booleans()), mode, draw(st.booleans())
     )
     side = (SMALL_SIDE if small else MAX_SIDE)[nd]
+    unsized = ConvCase(layer, (), padding)
     shape = []
     for a in range(nd):
-        free = draw(st.integers(1, side))
+        n = draw(st.integers(1, side))
         if draw(st.booleans()):  # the smallest size the dilated kernel fits: an output of 1
-            case = ConvCase(layer, (1,) * nd, padding)
             extent = dilation[a] * (kernel[a] - 1) + 1
-            fits = [n for n in range(1, side + 1) if n + sum(_axis_pair(case, a, n)) >= extent]
-            free = fits[0] if fits else side
-        if not refusals and mode in ("reflect", "circular"):  # the smallest size the mode can pad this much
-            reach = max(_axis_pair(ConvCase(layer, (1,) * nd, padding), a, free))
-            free = max(free, min(side, reach + (mode == "reflect")))
-        shape.append(free)
+            n = next((m for m in range(1, side + 1) if m + sum(unsized.axis_pair(a, m)) >= extent), side)
+        if not refusals and mode in ("reflect", "circular"):  # at least the size the mode can pad this much
+            n = max(n, min(side, max(unsized.axis_pair(a, n)) + (mode == "reflect")))
+        shape.append(n)
     return ConvCase(layer, tuple(shape), padding)
-
-
-def _axis_pair(case: ConvCase, a: int, n: int) -> tuple[int, int]:
-    p = case.padding[a] if isinstance(case.padding, tuple) else case.padding
-    lay = case.layer
-    return pair_of(p, lay.kernel_size[a], lay.stride[a], lay.dilation[a], n)
 
 
 # -- the PyTorch reference ----------------------------------------------------------------------
@@ -301,6 +294,8 @@ def test_conv_evaluate_equals_torch_batched_and_unbatched(case: ConvCase, seed: 
     unbatched = exact(torch_conv(case, tensor(d.x[0]), tensor(d.w), tensor(d.b)))  # PyTorch's unbatched path
     assert_same_ints(e.evaluate(d.x[0], d.w, d.b), unbatched)
     assert np.array_equal(unbatched, want[0])
+    if case.layer.in_channels == case.layer.out_channels == 1:  # plain arrays: the image and the kernel alone
+        assert_same_ints(e.evaluate(d.x[0, 0], d.w[0, 0], d.b), want[0, 0])
 
 
 @budget(80)
@@ -376,61 +371,80 @@ def test_conv_refuses_a_size_exactly_when_torch_does(case: ConvCase) -> None:
     assert refuses == torch_refuses == (not case.fits_torch())
 
 
-@pytest.mark.parametrize(("n", "k", "s"), [(n, k, s) for n in range(1, 7) for k in (1, 2, 3) for s in (1, 2, 3)])
-def test_tf_same_gives_ceil_n_over_s_outputs(n: int, k: int, s: int) -> None:
-    """TensorFlow's defining property of SAME, independent of the pair rule above."""
-    layer = Conv2d(1, 1, (k, 1), stride=(s, 1), padding="tf_same", bias=False)
-    assert layer.output_shape((n, 1)) == (math.ceil(n / s), 1)
+def test_tf_same_gives_ceil_n_over_s_outputs() -> None:
+    """TensorFlow's defining property of SAME, which the pair rule above must meet."""
+    for n in range(1, 8):
+        for k in (1, 2, 3, 4):
+            for s in (1, 2, 3):
+                for d in (1, 2):
+                    left, right = pair_of("tf_same", k, s, d, n)
+                    assert (n + left + right - d * (k - 1) - 1) // s + 1 == math.ceil(n / s)
+                    layer = Conv2d(1, 1, (k, 1), stride=(s, 1), padding="tf_same", dilation=(d, 1), bias=False)
+                    assert layer.output_shape((n, 1)) == (math.ceil(n / s), 1)
 
 
 # -- transposed convolutions --------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class TransposedCase:
+    nd: int
+    args: dict[str, Any]  # keyword arguments as PyTorch and symconv both take them
+    shape: tuple[int, ...]
+
+    def layer(self) -> ConvTranspose2d | ConvTranspose3d:
+        return (ConvTranspose2d if self.nd == 2 else ConvTranspose3d)(**self.args)
+
+    def torch(self, x: torch.Tensor, w: torch.Tensor, b: torch.Tensor | None) -> torch.Tensor:
+        fn = F.conv_transpose2d if self.nd == 2 else F.conv_transpose3d
+        a = self.args
+        return fn(x, w, b, a["stride"], a["padding"], a["output_padding"], a["groups"], a["dilation"])
+
+
 @st.composite
-def transposed_cases(draw: st.DrawFn, small: bool = False, valid: bool = True) -> tuple[Any, tuple[int, ...]]:
+def transposed_cases(draw: st.DrawFn, small: bool = False, refusals: bool = False) -> TransposedCase:
+    """A transposed layer and an input shape; with ``refusals``, parameters PyTorch may refuse."""
     nd = draw(st.sampled_from([2, 3]))
     groups = draw(st.sampled_from([1, 1, 2] if small else [1, 1, 2, 4]))
     top = (2 if small else 4) // groups
-    c_in, c_out = groups * draw(st.integers(1, top)), groups * draw(st.integers(1, top))
     kernel = tuple(draw(st.integers(1, 3)) for _ in range(nd))
     stride = tuple(draw(st.integers(1, 3)) for _ in range(nd))
     dilation = tuple(draw(st.integers(1, 2)) for _ in range(nd))
-    slack = 0 if valid else 1  # beyond PyTorch's limits, for the refusal property
-    padding = tuple(draw(st.integers(0, d * (k - 1) + slack)) for k, d in zip(kernel, dilation))
+    slack = int(refusals)  # one beyond PyTorch's limits
+    padding: Any = tuple(draw(st.integers(0, d * (k - 1) + slack)) for k, d in zip(kernel, dilation))
+    if len(set(padding)) == 1 and draw(st.booleans()):
+        padding = padding[0]  # the int form
     output_padding = tuple(draw(st.integers(0, max(s, d) - 1 + slack)) for s, d in zip(stride, dilation))
-    if draw(st.booleans()) and len(set(padding)) == 1:
-        padding = padding[0]  # type: ignore[assignment]  # the int form
     side = (SMALL_SIDE if small else {2: 4, 3: 3})[nd]
     shape = tuple(draw(st.integers(1, side)) for _ in range(nd))
-    cls = ConvTranspose2d if nd == 2 else ConvTranspose3d
-    bias = draw(st.booleans())
-    if not valid:
-        return (cls, (c_in, c_out, kernel, stride, padding, output_padding, groups, bias, dilation)), shape
-    layer = cls(c_in, c_out, kernel, stride, padding, output_padding, groups, bias, dilation)
-    pads = padding if isinstance(padding, tuple) else (padding,) * nd
-    sizes = [
-        (n - 1) * s - 2 * p + d * (k - 1) + op + 1
-        for n, s, p, d, k, op in zip(shape, stride, pads, dilation, kernel, output_padding)
-    ]
-    assume(min(sizes) >= 1)
-    return layer, shape
-
-
-def torch_transposed(layer: Any, x: torch.Tensor, w: torch.Tensor, b: torch.Tensor | None) -> torch.Tensor:
-    fn = F.conv_transpose2d if layer.ndim == 2 else F.conv_transpose3d
-    return fn(x, w, b, layer.stride, layer.padding, layer.output_padding, layer.groups, layer.dilation)
+    args = {
+        "in_channels": groups * draw(st.integers(1, top)),
+        "out_channels": groups * draw(st.integers(1, top)),
+        "kernel_size": kernel,
+        "stride": stride,
+        "padding": padding,
+        "output_padding": output_padding,
+        "groups": groups,
+        "bias": draw(st.booleans()),
+        "dilation": dilation,
+    }
+    if not refusals:  # PyTorch's output size, at least 1 on every axis
+        pads = padding if isinstance(padding, tuple) else (padding,) * nd
+        sizes = zip(shape, stride, pads, dilation, kernel, output_padding)
+        assume(all((n - 1) * s - 2 * p + d * (k - 1) + op + 1 >= 1 for n, s, p, d, k, op in sizes))
+    return TransposedCase(nd, args, shape)
 
 
 @budget(120)
 @given(transposed_cases(), st.integers(0, 2**16), st.integers(1, 3))
-def test_transposed_evaluate_and_matrix_equal_torch(case: Any, seed: int, batch: int) -> None:
-    layer, shape = case
-    e = layer.expand(shape)
-    d = integer_data(seed, layer, shape, batch)
-    want = exact(torch_transposed(layer, tensor(d.x), tensor(d.w), tensor(d.b)))
-    assert e.output_shape == want.shape[2:] == layer.output_shape(shape)
+def test_transposed_evaluate_and_matrix_equal_torch(case: TransposedCase, seed: int, batch: int) -> None:
+    layer = case.layer()
+    e = layer.expand(case.shape)
+    d = integer_data(seed, layer, case.shape, batch)
+    want = exact(case.torch(tensor(d.x), tensor(d.w), tensor(d.b)))
+    assert e.output_shape == want.shape[2:] == layer.output_shape(case.shape)
     assert_same_ints(e.evaluate(d.x, d.w, d.b), want)
-    unbatched = exact(torch_transposed(layer, tensor(d.x[0]), tensor(d.w), tensor(d.b)))
+    unbatched = exact(case.torch(tensor(d.x[0]), tensor(d.w), tensor(d.b)))
     assert_same_ints(e.evaluate(d.x[0], d.w, d.b), unbatched)
     bias = np.zeros(want[0].size, dtype=np.int64) if d.b is None else np.repeat(d.b, e.output_length)
     assert_same_ints(e.to_scipy_sparse(d.w) @ d.x[0].ravel() + bias, want[0].ravel())
@@ -442,16 +456,16 @@ def test_transposed_evaluate_and_matrix_equal_torch(case: Any, seed: int, batch:
 
 @budget(50)
 @given(transposed_cases(small=True), st.integers(0, 2**16))
-def test_transposed_z_and_symbolic_gradients_equal_torch(case: Any, seed: int) -> None:
-    layer, shape = case
-    e = layer.expand(shape)
-    d = integer_data(seed, layer, shape, 1)
+def test_transposed_z_and_symbolic_gradients_equal_torch(case: TransposedCase, seed: int) -> None:
+    layer = case.layer()
+    e = layer.expand(case.shape)
+    d = integer_data(seed, layer, case.shape, 1)
     xt, wt, bt = tensor(d.x[0], True), tensor(d.w, True), tensor(d.b, True)
-    out = torch_transposed(layer, xt, wt, bt)
+    out = case.torch(xt, wt, bt)  # unbatched
+    want = exact(out).ravel().tolist()
     values = numbers(e.x, d.x[0]) | numbers(e.w, d.w) | numbers(e.b, d.b)
-    assert put_in(e.z, values) == exact(out).ravel().tolist()
-    sub = e.subs(x=d.x[0], w=d.w, b=d.b)
-    assert put_in(sub.z, {}) == exact(out).ravel().tolist()
+    assert put_in(e.z, values) == want
+    assert put_in(e.subs(x=d.x[0], w=d.w, b=d.b).z, {}) == want
     delta = np.random.default_rng(seed + 1).integers(-3, 4, tuple(out.shape))
     out.backward(tensor(delta))
     g = gradients(e)
@@ -463,22 +477,18 @@ def test_transposed_z_and_symbolic_gradients_equal_torch(case: Any, seed: int) -
 
 
 @budget(120)
-@given(transposed_cases(valid=False))
-def test_transposed_refuses_exactly_what_torch_refuses(case: Any) -> None:
-    (cls, args), shape = case
-    c_in, _, kernel, *_ = args
-    x = torch.zeros((1, c_in, *shape), dtype=torch.float64)
-    c_out, groups = args[1], args[6]
-    w = torch.zeros((c_in, c_out // groups, *kernel), dtype=torch.float64)
-    fn = F.conv_transpose2d if len(shape) == 2 else F.conv_transpose3d
-    stride, padding, output_padding, dilation = args[3], args[4], args[5], args[8]
+@given(transposed_cases(refusals=True))
+def test_transposed_refuses_exactly_what_torch_refuses(case: TransposedCase) -> None:
+    a = case.args
+    x = torch.zeros((1, a["in_channels"], *case.shape), dtype=torch.float64)
+    w = torch.zeros((a["in_channels"], a["out_channels"] // a["groups"], *a["kernel_size"]), dtype=torch.float64)
     try:
-        fn(x, w, None, stride, padding, output_padding, groups, dilation)
+        case.torch(x, w, None)
         torch_refuses = False
     except RuntimeError:
         torch_refuses = True
     try:
-        cls(*args).expand(shape)
+        case.layer().expand(case.shape)
         refuses = False
     except ValueError:
         refuses = True

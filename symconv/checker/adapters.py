@@ -29,14 +29,19 @@ from symconv.checker.results import UnusableResult, as_result
 from symconv.layers.modes import MODE_LAYERS
 from symconv.views.expansion import Expansion
 
-CONVENTIONS = ("auto", "numpy", "single", "torch", "torch_module", "jax")
+CONVENTIONS = ("auto", "numpy", "single", "torch", "torch_module", "jax", "tensorflow", "keras")
+#: Where the channels are: PyTorch's and JAX's default ``(N, C, *spatial)``, or TensorFlow's and Keras'
+#: default ``(N, *spatial, C)`` (with the kernel then ``(*K, C_in/groups, C_out)``).
+LAYOUTS = ("channels_first", "channels_last")
+#: Each convention's native layout (a Keras layer says its own, in ``data_format``).
+NATIVE = {"tensorflow": "channels_last", "keras": "channels_last"}
 
 Call = Callable[[np.ndarray, np.ndarray, "np.ndarray | None"], np.ndarray]
 
 __all__ = ["CONVENTIONS", "UnusableResult", "adapt", "as_result", "detect", "probe_dtype", "to_numpy"]
 
 
-def adapt(fn: Any, e: Expansion, convention: str, dtype: str) -> Call:
+def adapt(fn: Any, e: Expansion, convention: str, dtype: str, layout: str | None = None) -> Call:
     """Wrap ``fn`` so that it takes and returns NumPy arrays of PyTorch's shapes.
 
     Args:
@@ -53,12 +58,20 @@ def adapt(fn: Any, e: Expansion, convention: str, dtype: str) -> Call:
             * ``'torch_module'``: a ``torch.nn.Conv1d``-like module (``Conv2d``, ``Conv3d``); a copy of it,
               in ``dtype``, gets the probe's weights and bias written in (through its parametrizations, such as
               ``weight_norm``; the module itself is not changed);
-            * ``'jax'``: ``fn(x, w, b)`` on ``jax.numpy`` arrays (needs JAX installed);
+            * ``'jax'``: ``fn(x, w, b)`` on ``jax.numpy`` arrays (needs JAX installed), in
+              ``lax.conv_general_dilated``'s default layout (channels first, as PyTorch);
+            * ``'tensorflow'``: ``fn(x, w, b)`` on TensorFlow tensors in TensorFlow's layout:
+              ``x`` channels last ``(N, *spatial, C)``, ``w`` ``(*K, C_in/groups, C_out)`` (``tf.nn.conv2d``'s
+              filters), the result channels last;
+            * ``'keras'``: a Keras 3 convolution layer (``Conv1D``, ``Conv2D``, ``Conv3D`` and their
+              ``Transpose``); a copy of it gets the probe's kernel and bias, in its ``data_format``;
             * ``'auto'``: a module or ``conv1d`` from PyTorch is recognised; a single-channel
               layer with a two-argument function (or a NumPy mode) is ``'single'``; else ``'numpy'``
               (and :func:`symconv.check` retries with ``'torch'`` if the code raises on NumPy arrays).
         dtype: The dtype the probes use (a torch module is converted to it), and the least
             precision the result must have.
+        layout: ``'channels_first'`` or ``'channels_last'``: where ``fn`` expects the channels;
+            None for the convention's native layout (channels last for TensorFlow and Keras).
 
     Raises:
         ValueError: An unknown ``convention``, or ``'single'`` for a multi-channel layer.
@@ -75,14 +88,56 @@ def adapt(fn: Any, e: Expansion, convention: str, dtype: str) -> Call:
             f"convention='single' needs a single-channel layer (got in_channels={e.spec.in_channels}, "
             f"out_channels={e.spec.out_channels})."
         )
+    if layout is not None and layout not in LAYOUTS:
+        raise ValueError(f"'layout' must be None or one of {', '.join(map(repr, LAYOUTS))} (got {layout!r}).")
     if convention == "single":
         return _single(fn, dtype, e.ndim)
-    make = {"numpy": _numpy, "torch": _torch, "torch_module": _torch_module, "jax": _jax}
-    return make[convention](fn, dtype)
+    chosen = layout or native_layout(fn, convention)
+    if convention == "keras":
+        return _keras(fn, dtype, chosen)
+    make = {"numpy": _numpy, "torch": _torch, "torch_module": _torch_module, "jax": _jax, "tensorflow": _tensorflow}
+    call = make[convention](fn, dtype)
+    return call if chosen == "channels_first" else _channels_last(call)
+
+
+def native_layout(fn: Any, convention: str) -> str:
+    """Where ``fn`` expects the channels by default: a Keras layer's ``data_format``, else the convention's."""
+    if convention == "keras":
+        return "channels_first" if getattr(fn, "data_format", "channels_last") == "channels_first" else "channels_last"
+    return NATIVE.get(convention, "channels_first")
+
+
+def framework_of(fn: Any) -> str | None:
+    """``'tensorflow'``, ``'keras'`` or ``'jax'`` when ``fn`` belongs to that framework or its code uses it.
+
+    A Keras layer is recognised by its class; a function by its module (``tf.nn.conv2d``) or, for
+    the user's own function, by the modules its code names (``tf.nn.conv2d(...)`` inside a lambda).
+    """
+    for cls in type(fn).__mro__:
+        if cls.__module__.split(".")[0] == "keras" and cls.__name__ == "Layer":
+            return "keras"
+    module = (getattr(fn, "__module__", None) or "").split(".")[0]
+    if module in ("tensorflow", "jax", "jaxlib"):
+        return "tensorflow" if module == "tensorflow" else "jax"
+    code, names = getattr(fn, "__code__", None), getattr(fn, "__globals__", {})
+    if code is None:
+        return None
+    used = set()
+    for name in code.co_names:
+        value = names.get(name)
+        root = getattr(value, "__name__", "") if inspect.ismodule(value) else getattr(value, "__module__", "") or ""
+        used.add(root.split(".")[0])
+    for candidate, label in (("tensorflow", "tensorflow"), ("keras", "tensorflow"), ("jax", "jax")):
+        if candidate in used:
+            return label
+    return None
 
 
 def detect(fn: Any, e: Expansion) -> str:
     """The calling convention ``'auto'`` picks for ``fn`` (see :func:`adapt`)."""
+    framework = framework_of(fn)
+    if framework is not None:
+        return framework
     torch = sys.modules.get("torch")
     if torch is not None:
         if isinstance(fn, torch.nn.Module):
@@ -237,6 +292,55 @@ def _torch_module(module: Any, dtype: str) -> Call:
         write_parameters(own, w, b)
         with torch.no_grad():
             return as_result(own(torch.from_numpy(x)), dtype)
+
+    return call
+
+
+def _channels_last(call: Call) -> Call:
+    """``call`` on channels-last arrays: ``x`` to ``(N, *spatial, C)``, ``w`` to ``(*K, C_in/g, C_out)``,
+    and the result back to ``(N, C, *spatial)``. A result that is not an array of the right rank is
+    returned as it is, for the shape check to report."""
+
+    def run(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+        xl = np.ascontiguousarray(np.moveaxis(x, 1, -1))
+        wl = np.ascontiguousarray(np.transpose(w, (*range(2, w.ndim), 1, 0)))
+        out = call(xl, wl, b)
+        return np.moveaxis(out, -1, 1) if out.ndim == x.ndim else out
+
+    return run
+
+
+def _tensorflow(fn: Any, dtype: str) -> Call:
+    import tensorflow as tf
+
+    def call(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+        return as_result(fn(tf.constant(x), tf.constant(w), None if b is None else tf.constant(b)), dtype)
+
+    return call
+
+
+def _keras(layer: Any, dtype: str, layout: str) -> Call:
+    """A copy of the Keras layer (its config, in ``dtype`` and ``layout``) given the probe's kernel and bias."""
+    import keras
+
+    config = dict(layer.get_config(), dtype=dtype, data_format=layout)
+    own = type(layer).from_config(config)
+
+    def call(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+        data = np.ascontiguousarray(np.moveaxis(x, 1, -1)) if layout == "channels_last" else x
+        if not own.built:
+            own.build(data.shape)
+        kernel = np.transpose(w, (*range(2, w.ndim), 1, 0))
+        weights = [kernel] if not own.use_bias else [kernel, np.zeros(kernel.shape[-1]) if b is None else b]
+        shapes = [tuple(v.shape) for v in own.weights]
+        if shapes != [tuple(a.shape) for a in weights]:
+            raise UnusableResult(
+                f"the Keras layer's weights have shapes {shapes}; the layer checked needs "
+                f"{[tuple(a.shape) for a in weights]} (kernel (*K, C_in/groups, C_out) and bias)."
+            )
+        own.set_weights(weights)
+        out = as_result(keras.ops.convert_to_numpy(own(data)), dtype)
+        return np.moveaxis(out, -1, 1) if layout == "channels_last" and out.ndim == x.ndim else out
 
     return call
 

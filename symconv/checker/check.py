@@ -18,15 +18,17 @@ Examples:
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
 
-from symconv.checker.adapters import UnusableResult
+from symconv.checker.adapters import LAYOUTS, UnusableResult, adapt
 from symconv.checker.diagnosis import diagnose, equation_at, pattern, precision_loss
 from symconv.checker.probes import default_length, default_size, float_probe, integer_probe, tolerance
 from symconv.checker.result import CheckResult, Mismatch
 from symconv.checker.runner import Runner
+from symconv.checker.variant import Variant
 from symconv.layers.protocol import Kind, TapsLayer
 from symconv.views.expansion import Expansion
 
@@ -61,6 +63,7 @@ def check(
     seed: int = 0,
     dtype: str = "float64",
     convention: str = "auto",
+    layout: str | None = None,
 ) -> CheckResult:
     """Run ``fn`` on integer then float probes and compare with ``layer`` evaluated from its taps.
 
@@ -95,9 +98,14 @@ def check(
         seed: Seed of the random probes.
         dtype: ``'float64'`` or ``'float32'``: the dtype of the arrays given to ``fn`` and the
             least precision expected back (a float32 result for float64 probes fails).
-        convention: ``'auto'``, ``'numpy'``, ``'single'``, ``'torch'``, ``'torch_module'`` or
-            ``'jax'``. With ``'auto'``, code that raises on NumPy arrays is retried with torch
-            tensors; the report says which convention was used.
+        convention: ``'auto'``, ``'numpy'``, ``'single'``, ``'torch'``, ``'torch_module'``, ``'jax'``,
+            ``'tensorflow'`` or ``'keras'``. With ``'auto'`` the framework is detected from what is
+            passed (a module or Keras layer by its class, a function by its module or by the modules
+            its code uses), and code that raises on NumPy arrays is retried with torch tensors; the
+            report says which convention was used.
+        layout: ``'channels_first'`` or ``'channels_last'``, where the code expects the channels;
+            None for the framework's own (channels last for TensorFlow and Keras, a Keras layer's
+            ``data_format``). Code written for the other layout fails, by name.
 
     Returns:
         A :class:`CheckResult`; ``str(result)`` is the report.
@@ -118,7 +126,7 @@ def check(
     """
     check_options(batch, seed, dtype)
     e = as_checked_layer(layer, input_length)
-    runner = Runner(fn, e, convention, dtype)
+    runner = Runner(fn, e, convention, dtype, layout)
     rng = np.random.default_rng(seed)
     result: CheckResult | None = None
     for probe in ("integer", "float"):
@@ -126,9 +134,44 @@ def check(
         arrays = make(e, samples, rng, runner.dtype)
         result = _run_probe(runner, e, probe, arrays, batch, seed)
         if not result.passed:
+            if probe == "integer" and layout is None and runner.layout in LAYOUTS and not result.matches:
+                result = _other_layout(runner, e, arrays, result)
             return result
     assert result is not None
     return result
+
+
+def _other_layout(runner: Runner, e: Expansion, arrays: tuple[Any, Any, Any], result: CheckResult) -> CheckResult:
+    """The failure, named as a layout mismatch when the code is right in the other layout."""
+    other = "channels_first" if runner.layout == "channels_last" else "channels_last"
+    try:
+        call = adapt(runner.fn, e, runner.convention, runner.dtype, other)
+        x0, w0, b0 = arrays
+        got = call(x0.copy(), w0.copy(), None if b0 is None else b0.copy())
+    except Exception:  # the code fails in the other layout too: no layout diagnosis
+        return result
+    x, w, b = arrays
+    want = e.taps.apply(x, w, b)
+    tol = np.minimum(tolerance(e, x, w, b, float(np.finfo(x.dtype).eps)), 0.25)
+    if got.shape != want.shape or not np.all(np.abs(got - want) <= tol):
+        return result
+    n = e.ndim
+    to_last, w_last = (0, *range(2, n + 2), 1), (*range(2, n + 2), 1, 0)
+    to_first, w_first = (0, n + 1, *range(1, n + 1)), (n + 1, n, *range(n))
+    if other == "channels_first":
+        text = (
+            f"the layer, with x read as (N, C, *spatial) and w as (C_out, C_in/groups, *K), PyTorch's layout, "
+            f"where {runner.convention} passes (N, *spatial, C) and (*K, C_in/groups, C_out): transpose them "
+            f"first (x.transpose{to_first}, w.transpose{w_first}), or check it with layout='channels_first'"
+        )
+    else:
+        text = (
+            f"the layer, with x read as (N, *spatial, C) and w as (*K, C_in/groups, C_out), TensorFlow's layout, "
+            f"where {runner.convention} passes (N, C, *spatial) and (C_out, C_in/groups, *K): transpose them "
+            f"first (x.permute{to_last}, w.permute{w_last}), or check it with layout='channels_last'"
+        )
+    found = Variant(f"layout {other}", text, lambda x, w, b: None)
+    return dataclasses.replace(result, matches=(found, *result.matches), closest="")
 
 
 def assert_matches(

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from symconv.checker.adapters import UnusableResult, adapt, detect, probe_dtype
+from symconv.checker.adapters import UnusableResult, adapt, detect, native_layout, probe_dtype
 from symconv.layers.modes import MODE_LAYERS
 from symconv.views.expansion import Expansion
 
@@ -44,13 +44,14 @@ class Runner:
         note: How the convention or the dtype was chosen, for the report.
     """
 
-    def __init__(self, fn: Any, e: Expansion, convention: str, dtype: str) -> None:
+    def __init__(self, fn: Any, e: Expansion, convention: str, dtype: str, layout: str | None = None) -> None:
         self.fn, self.e = fn, e
         self.auto = convention == "auto"
         self.convention = detect(fn, e) if self.auto and callable(fn) else convention
         self.dtype, note = probe_dtype(self.convention, dtype)
+        self.layout = layout or (native_layout(fn, self.convention) if self.convention != "single" else "")
         self.note = "; ".join(n for n in ("auto-detected" if self.auto else "", note) if n)
-        self.call = adapt(fn, e, self.convention, self.dtype)
+        self.call = adapt(fn, e, self.convention, self.dtype, layout)
         self.tried = False
 
     def __call__(self, arrays: tuple[Any, Any, Any]) -> tuple[np.ndarray, tuple[str, ...]]:
@@ -95,6 +96,8 @@ class Runner:
         mode = isinstance(e.layer, MODE_LAYERS)
         what = f"{e.layer!r} = {e.spec.describe()}" if mode else e.spec.describe()
         how = f"convention {self.convention!r}" + (f" ({self.note})" if self.note else "")
+        if self.layout == "channels_last":
+            how += "; layout channels_last: x (N, *spatial, C), w (*K, C_in/groups, C_out)"
         size = (
             f"input length {e.input_length} (padding {e.padding}, output length {e.output_length})"
             if e.ndim == 1

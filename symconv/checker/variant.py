@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-
-from symconv.layers.conv import Conv1d
 
 Compute = Callable[[np.ndarray, np.ndarray, "np.ndarray | None"], "np.ndarray | None"]
 
@@ -33,8 +32,9 @@ class Variant:
     compute: Compute
 
 
-def evaluator(spec: Conv1d, length: int) -> Compute | None:
-    """``(x, w, b) -> spec applied from its taps``, or None if ``spec`` cannot take ``length`` inputs."""
+def evaluator(spec: Any, length: int | tuple[int, ...]) -> Compute | None:
+    """``(x, w, b) -> spec applied from its taps``, or None if ``spec`` cannot take ``length`` inputs (a
+    shape, for a layer with several axes)."""
     try:
         taps = spec.make_taps(length)
     except ValueError:

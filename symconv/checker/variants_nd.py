@@ -4,7 +4,7 @@ The N-D counterparts of :mod:`symconv.checker.variants`, per axis: the kernel fl
 axis or on one, the padding shifted or dropped on one axis, the per-axis pairs given in
 ``F.pad``'s order (last axis first), another padding mode, the stride or dilation ignored or
 swapped on one axis, per-axis values read in reverse order, the kernel or the output transposed
-(H and W swapped), and the bias left out. Each is a symconv layer evaluated from its taps, or
+(H and W swapped), and the bias missing. Each is a symconv layer evaluated from its taps, or
 that layer on transposed arrays.
 
 Examples:
@@ -19,11 +19,13 @@ Examples:
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
+from symconv.checker.channel_variants import groups
 from symconv.checker.variant import Variant, evaluator
 from symconv.geometry.padding import PADDING_MODES
 from symconv.layers.protocol import Kind
@@ -35,9 +37,11 @@ def variants_nd(layer: Any, input_shape: tuple[int, ...]) -> list[Variant]:
     shape = tuple(int(n) for n in input_shape)
     transposed = layer.kind is Kind.TRANSPOSED
     found: list[Variant] = []
-    makers = (_flips, _transposed_paddings) if transposed else (_flips, _paddings, _padding_modes)
-    for make in (*makers, _steps, _reversed, _transpositions, _bias):
+    makers = (_flips, _transposed_paddings, _forward) if transposed else (_flips, _paddings, _padding_modes)
+    for make in (*makers, _steps, _reversed, _transpositions, _layouts, _interleaved_groups, _bias):
         found += list(make(base, shape))
+    if not transposed:
+        found += list(groups(base, shape))  # type: ignore[arg-type]  # a shape, for N-D
     unique: dict[str, Variant] = {}
     for variant in found:
         unique.setdefault(variant.name, variant)
@@ -50,14 +54,14 @@ def _replaced(spec: Any, shape: tuple[int, ...], name: str, text: str, **changes
         other = dataclasses.replace(spec, **changes)
     except (TypeError, ValueError):
         return
-    run = evaluator(other, shape)  # type: ignore[arg-type]
+    run = evaluator(other, shape)
     if run is not None:
         yield Variant(name, text, run)
 
 
 def _on_arrays(spec: Any, shape: tuple[int, ...], name: str, text: str, change: Any) -> Iterator[Variant]:
     """``spec`` evaluated on arrays changed by ``change(x, w, b) -> (x, w, b, after)``."""
-    run = evaluator(spec, shape)  # type: ignore[arg-type]
+    run = evaluator(spec, shape)
     if run is None:
         return
 
@@ -96,6 +100,18 @@ def _paddings(spec: Any, shape: tuple[int, ...]) -> Iterator[Variant]:
     pairs = _pairs(spec, shape)
     if any(p != (0, 0) for p in pairs):
         yield from _replaced(spec, shape, "no padding", "no padding on any axis ('valid')", padding=0)
+    for name in ("tf_same", "jax_same_lower", "same", "full", "causal"):
+        try:
+            named = _pairs(dataclasses.replace(spec, padding=name), shape)
+        except (TypeError, ValueError):
+            continue
+        if named != pairs:
+            text = f"padding {name!r} on every axis, {named}, where {pairs} was meant" + (
+                " (TensorFlow's and JAX's 'SAME': the extra padding after, on the right and bottom)"
+                if name == "tf_same"
+                else ""
+            )
+            yield from _replaced(spec, shape, f"padding {name!r}", text, padding=named)
     if len(set(pairs)) > 1:
         fpad = tuple(reversed(pairs))
         text = (
@@ -122,6 +138,10 @@ def _transposed_paddings(spec: Any, shape: tuple[int, ...]) -> Iterator[Variant]
             changed = tuple(other if j == a else q for j, q in enumerate(spec.padding))
             text = f"padding {other} on axis {a} where {p} was meant"
             yield from _replaced(spec, shape, f"axis {a} padding {other}", text, padding=changed)
+    if sum(1 for q in spec.output_padding if q > 0) > 1:
+        zeros = (0,) * len(spec.output_padding)
+        text = f"output_padding 0 on every axis where {tuple(spec.output_padding)} was meant (the output short)"
+        yield from _replaced(spec, shape, "output_padding 0", text, output_padding=zeros)
     for a, q in enumerate(spec.output_padding):
         if q > 0:
             changed = tuple(0 if j == a else v for j, v in enumerate(spec.output_padding))
@@ -142,6 +162,13 @@ def _padding_modes(spec: Any, shape: tuple[int, ...]) -> Iterator[Variant]:
 
 def _steps(spec: Any, shape: tuple[int, ...]) -> Iterator[Variant]:
     fixed = {} if spec.kind is Kind.TRANSPOSED else {"padding": _pairs(spec, shape)}
+    ones = (1,) * len(shape)
+    if sum(1 for s in spec.stride if s > 1) > 1:
+        text = f"stride 1 on every axis where {tuple(spec.stride)} was meant"
+        yield from _replaced(spec, shape, "stride ignored", text, stride=ones, **fixed)
+    if sum(1 for d in spec.dilation if d > 1) > 1:
+        text = f"dilation 1 on every axis where {tuple(spec.dilation)} was meant (dilation dropped)"
+        yield from _replaced(spec, shape, "dilation ignored", text, dilation=ones, **fixed)
     for a, (s, d) in enumerate(zip(spec.stride, spec.dilation)):
         one = tuple(1 if j == a else v for j, v in enumerate(spec.stride))
         if s > 1:
@@ -191,8 +218,77 @@ def _transpositions(spec: Any, shape: tuple[int, ...]) -> Iterator[Variant]:
         )  # fmt: skip
 
 
+def _layouts(spec: Any, shape: tuple[int, ...]) -> Iterator[Variant]:
+    """Weights ported by a reshape where a permute was meant: a Keras/TensorFlow kernel ``(*K, C_in/groups, C_out)``
+    (or a ``(C_in, C_out, *K)`` one) reshaped to PyTorch's ``(C_out, C_in/groups, *K)``."""
+    w_shape = tuple(spec.weight_shape)
+    n = len(w_shape) - 2
+    to_keras = (*range(2, n + 2), 1, 0)
+    if math.prod(w_shape[:2]) > 1:
+        text = (
+            "the kernel ported from Keras' layout (*K, C_in/groups, C_out) with a reshape to PyTorch's shape: "
+            f"in PyTorch it is kernel.permute{tuple(reversed(to_keras))}, not kernel.reshape{w_shape}"
+        )
+        yield from _on_arrays(
+            spec, shape, "Keras kernel reshaped, not permuted", text,
+            lambda x, w, b: (x, np.transpose(w, to_keras).reshape(w.shape).copy(), b, lambda out: out),
+        )  # fmt: skip
+    if spec.kind is not Kind.TRANSPOSED and spec.groups == 1 and min(w_shape[:2]) > 1:
+        order = (1, 0, *range(2, n + 2))
+        text = (
+            "the weights ported from (C_in, C_out, *K) with a reshape to PyTorch's (C_out, C_in, *K), not a transpose"
+        )
+        yield from _on_arrays(
+            spec, shape, "weights (C_in, C_out, *K) reshaped, not transposed", text,
+            lambda x, w, b: (x, np.transpose(w, order).reshape(w.shape).copy(), b, lambda out: out),
+        )  # fmt: skip
+
+
+def _interleaved_groups(spec: Any, shape: tuple[int, ...]) -> Iterator[Variant]:
+    """The input channels dealt to the groups round-robin (group j gets j, j+G, ...) instead of in blocks."""
+    g, c_in = spec.groups, spec.in_channels
+    if spec.kind is Kind.TRANSPOSED or g == 1 or c_in == g:
+        return
+    order = [c for j in range(g) for c in range(j, c_in, g)]
+    text = (
+        f"the input channels dealt to the {g} groups round-robin (group j reads channels j, j+{g}, ...) "
+        "instead of in contiguous blocks, PyTorch's grouping"
+    )
+    yield from _on_arrays(
+        spec, shape, "groups mixed: input channels interleaved", text,
+        lambda x, w, b: (x[:, order], w, b, lambda out: out),
+    )  # fmt: skip
+
+
+def _forward(spec: Any, shape: tuple[int, ...]) -> Iterator[Variant]:
+    """A forward convolution where the transposed one was meant (same kernel, stride, padding, dilation)."""
+    conv_class = spec.conv_class
+    try:
+        conv = conv_class(
+            spec.in_channels, spec.out_channels, spec.kernel_size, spec.stride, spec.padding, spec.dilation,
+            spec.groups, spec.bias,
+        )  # fmt: skip
+    except (TypeError, ValueError):
+        return
+    run = evaluator(conv, shape)
+    if run is None:
+        return
+    text = (
+        "a forward convolution with the same kernel, stride, padding and dilation where the transposed "
+        "convolution was meant (the weight's channel axes swapped to fit): conv2d in place of conv_transpose2d"
+    )
+    g = spec.groups
+
+    def compute(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray | None:
+        # the transposed layer's (C_in, C_out/g, *K) read as a convolution's (C_out, C_in/g, *K), per group
+        swapped = np.concatenate([np.swapaxes(part, 0, 1) for part in np.split(w, g, axis=0)], axis=0)
+        return run(x, swapped, b)
+
+    yield Variant("forward convolution for the transposed one", text, compute)
+
+
 def _bias(spec: Any, shape: tuple[int, ...]) -> Iterator[Variant]:
     if spec.bias:
         yield from _on_arrays(
-            spec, shape, "bias left out", "the layer without its bias", lambda x, w, b: (x, w, None, lambda out: out)
+            spec, shape, "bias missing", "no bias added", lambda x, w, b: (x, w, None, lambda out: out)
         )

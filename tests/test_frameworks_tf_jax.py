@@ -1,0 +1,278 @@
+"""TensorFlow, Keras and JAX code under ``symconv.check``: right code in every padding mode passes in
+the framework's own layout; a gallery of realistic porting bugs fails, each diagnosed by name.
+
+TensorFlow is imported in this module only (its import is slow); JAX in float64 (``jax_enable_x64``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import keras
+import numpy as np
+import pytest
+import scipy.signal
+import tensorflow as tf
+import torch
+import torch.nn.functional as F
+
+from symconv import Conv1d, Conv2d, ConvTranspose2d, check, convolve
+
+jax.config.update("jax_enable_x64", True)
+
+TF_PAD = {"zeros": "CONSTANT", "reflect": "REFLECT", "symmetric": "SYMMETRIC"}
+JNP_PAD = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap", "symmetric": "symmetric"}
+
+
+def tf_conv2d(pads: tuple[tuple[int, int], ...], mode: str, stride: int = 1) -> Callable[..., Any]:
+    """``tf.nn.conv2d`` on NHWC data after ``tf.pad`` in ``mode``, plus the bias."""
+
+    def fn(x: Any, w: Any, b: Any) -> Any:
+        xp = tf.pad(x, [[0, 0], *pads, [0, 0]], mode=TF_PAD[mode])
+        return tf.nn.conv2d(xp, w, stride, "VALID") + b
+
+    return fn
+
+
+@pytest.mark.parametrize("mode", ["zeros", "reflect", "symmetric"])
+def test_tensorflow_in_its_own_layout_passes_in_every_padding_mode(mode: str) -> None:
+    layer = Conv2d(2, 3, (3, 2), padding=((1, 2), (1, 0)), padding_mode=mode)
+    result = check(tf_conv2d(((1, 2), (1, 0)), mode), layer)
+    assert result.passed, result.report()
+    assert "convention 'tensorflow' (auto-detected); layout channels_last" in result.header
+
+
+@pytest.mark.parametrize("mode", ["zeros", "reflect", "replicate", "circular", "symmetric"])
+def test_jax_passes_in_every_padding_mode(mode: str) -> None:
+    layer = Conv1d(2, 4, 3, padding=(2, 1), padding_mode=mode, groups=2, dilation=2)
+
+    def fn(x: Any, w: Any, b: Any) -> Any:
+        xp = jnp.pad(x, ((0, 0), (0, 0), (2, 1)), mode=JNP_PAD[mode])
+        out = jax.lax.conv_general_dilated(xp, w, (1,), "VALID", rhs_dilation=(2,), feature_group_count=2)
+        return out + b[None, :, None]
+
+    result = check(fn, layer)
+    assert result.passed, result.report()
+    assert "convention 'jax' (auto-detected)" in result.header and "float64" in result.header
+
+
+@pytest.mark.parametrize(
+    ("keras_layer", "layer"),
+    [
+        (
+            lambda: keras.layers.Conv1D(3, 3, padding="causal", dilation_rate=2),
+            Conv1d(2, 3, 3, padding="causal", dilation=2),
+        ),
+        (
+            lambda: keras.layers.Conv2D(4, 3, strides=2, padding="same", groups=2),
+            Conv2d(2, 4, 3, stride=2, padding="tf_same", groups=2),
+        ),
+        (
+            lambda: keras.layers.Conv2D(2, (2, 3), dilation_rate=(2, 1), use_bias=False),
+            Conv2d(3, 2, (2, 3), dilation=(2, 1), bias=False),
+        ),
+        (lambda: keras.layers.Conv2DTranspose(2, 3, strides=2, padding="valid"), ConvTranspose2d(1, 2, 3, stride=2)),
+    ],
+)
+def test_keras_layers_pass(keras_layer: Callable[[], Any], layer: Any) -> None:
+    result = check(keras_layer(), layer)
+    assert result.passed, result.report()
+    assert "convention 'keras' (auto-detected)" in result.header
+
+
+def test_a_keras_layer_is_not_changed_by_the_check() -> None:
+    conv = keras.layers.Conv1D(2, 3)
+    conv.build((None, 5, 1))
+    before = [v.numpy().copy() for v in conv.weights]
+    assert check(conv, Conv1d(1, 2, 3)).passed
+    assert all(np.array_equal(a, v.numpy()) for a, v in zip(before, conv.weights))
+
+
+def test_one_ulp_of_float32_noise_passes() -> None:
+    def noisy(x: Any, w: Any, b: Any) -> Any:
+        out = tf.nn.conv1d(x, w, 1, "VALID") + b
+        return np.nextafter(out.numpy(), np.float32(np.inf))  # one ulp up, everywhere
+
+    assert check(noisy, Conv1d(2, 3, 5), dtype="float32", convention="tensorflow").passed
+
+
+@dataclass(frozen=True)
+class Wrong:
+    """A realistic porting bug: what it is, the code, the layer it claims to compute, and the diagnosis."""
+
+    what: str
+    fn: Callable[..., Any]
+    layer: Any
+    diagnosis: str
+    options: tuple[tuple[str, Any], ...] = ()
+
+
+def _torch_nhwc(x: Any, w: Any, b: Any) -> Any:  # written for TensorFlow's layout, run by PyTorch code
+    return F.conv2d(x.permute(0, 3, 1, 2), w.permute(3, 2, 0, 1), b).permute(0, 2, 3, 1)
+
+
+def _tf_nchw(x: Any, w: Any, b: Any) -> Any:  # PyTorch-layout code inside TensorFlow
+    out = tf.nn.conv2d(tf.transpose(x, [0, 2, 3, 1]), tf.transpose(w, [2, 3, 1, 0]), 1, "VALID") + b
+    return tf.transpose(out, [0, 3, 1, 2])
+
+
+def _jax_nhwc(x: Any, w: Any, b: Any) -> Any:  # dimension_numbers for NHWC data, given NCHW data
+    return jax.lax.conv_general_dilated(x, w, (1, 1), "VALID", dimension_numbers=("NHWC", "HWIO", "NHWC")) + b
+
+
+GALLERY = [
+    Wrong(
+        "TF 'SAME' at stride 2 for PyTorch's padding=1",
+        lambda x, w, b: tf.nn.conv2d(x, w, 2, "SAME") + b,
+        Conv2d(2, 3, 3, stride=2, padding=1),
+        "padding 'tf_same'",
+        (("input_length", (6, 6)),),
+    ),
+    Wrong(
+        "Keras padding='same' at stride 2 for PyTorch's padding=1",
+        keras.layers.Conv2D(3, 3, strides=2, padding="same"),
+        Conv2d(2, 3, 3, stride=2, padding=1),
+        "padding 'tf_same'",
+        (("input_length", (8, 8)),),
+    ),
+    Wrong(
+        "JAX 'SAME' at stride 2 for padding=1",
+        lambda x, w, b: jax.lax.conv_general_dilated(x, w, (2, 2), "SAME") + b[None, :, None, None],
+        Conv2d(1, 2, 3, stride=2, padding=1),
+        "padding 'tf_same'",
+        (("input_length", (6, 6)),),
+    ),
+    Wrong(
+        "PyTorch code written for channels-last data",
+        _torch_nhwc,
+        Conv2d(2, 3, 3),
+        "layout channels_last",
+        (("convention", "torch"),),
+    ),
+    Wrong("PyTorch-layout code run as TensorFlow", _tf_nchw, Conv2d(2, 3, 3), "layout channels_first"),
+    Wrong("JAX dimension_numbers for NHWC, given NCHW", _jax_nhwc, Conv2d(3, 3, 3), "layout channels_last"),
+    Wrong(
+        "a Keras kernel loaded with reshape, not permute",
+        lambda x, w, b: F.conv2d(x, w.permute(2, 3, 1, 0).reshape(w.shape), b),
+        Conv2d(2, 3, 3),
+        "Keras kernel reshaped, not permuted",
+    ),
+    Wrong(
+        "a Keras 1D kernel loaded with reshape",
+        lambda x, w, b: F.conv1d(x, w.permute(2, 1, 0).reshape(w.shape), b),
+        Conv1d(2, 3, 3),
+        "weight layout (K, C_in, C_out)",
+    ),
+    Wrong(
+        "Theano/Caffe-style true convolution",
+        lambda x, w, b: tf.nn.conv2d(x, tf.reverse(w, [0, 1]), 1, "VALID") + b,
+        Conv2d(1, 2, 3),
+        "kernel flipped",
+    ),
+    Wrong(
+        "signal-processing convolve2d for a CNN layer",
+        lambda x, w: scipy.signal.convolve2d(x, w, "valid"),
+        Conv2d(1, 1, 3, bias=False),
+        "kernel flipped",
+    ),
+    Wrong(
+        "a kernel flipped along one axis only",
+        lambda x, w, b: tf.nn.conv2d(x, tf.reverse(w, [0]), 1, "VALID") + b,
+        Conv2d(1, 2, 3),
+        "kernel flipped on axis 0 only",
+    ),
+    Wrong(
+        "the kernel's H and W swapped",
+        lambda x, w, b: F.conv2d(x, w.transpose(-1, -2), b, padding=1),
+        Conv2d(1, 1, 3, padding=1),
+        "kernel transposed",
+    ),
+    Wrong(
+        "grouped channels dealt round-robin",
+        lambda x, w, b: F.conv2d(x[:, [0, 2, 1, 3]], w, b, groups=2),
+        Conv2d(4, 4, 3, groups=2),
+        "groups mixed: input channels interleaved",
+    ),
+    Wrong(
+        "stride applied to the wrong axis",
+        lambda x, w, b: tf.nn.conv2d(x, w, (1, 2, 1, 1), "VALID") + b,
+        Conv2d(1, 2, 3, stride=(1, 2)),
+        "stride in reverse axis order",
+    ),
+    Wrong(
+        "dilation dropped in the port",
+        lambda x, w, b: tf.nn.conv2d(x, w, 1, "VALID") + b,
+        Conv2d(1, 2, 3, dilation=2),
+        "dilation ignored",
+    ),
+    Wrong(
+        "dilation dropped on one axis",
+        lambda x, w, b: (
+            jax.lax.conv_general_dilated(x, w, (1, 1), "VALID", rhs_dilation=(2, 1)) + b[None, :, None, None]
+        ),
+        Conv2d(1, 2, 3, dilation=2),
+        "axis 1 dilation ignored",
+    ),
+    Wrong("the bias forgotten", lambda x, w, b: tf.nn.conv1d(x, w, 1, "VALID"), Conv1d(2, 2, 3), "bias missing"),
+    Wrong(
+        "output_padding dropped in a transposed port",
+        lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, padding=1),
+        ConvTranspose2d(1, 2, 3, stride=2, padding=1, output_padding=1),
+        "output_padding 0",
+    ),
+    Wrong(
+        "a forward convolution for the transposed one",
+        lambda x, w, b: F.conv2d(x, w.transpose(0, 1), b, padding=1),
+        ConvTranspose2d(2, 3, 3, padding=1),
+        "forward convolution for the transposed one",
+    ),
+    Wrong(
+        "PyTorch padding applied as F.pad's last-axis-first pairs",
+        lambda x, w, b: F.conv2d(F.pad(x, (1, 0, 0, 2)), w, b),
+        Conv2d(1, 1, 3, padding=((1, 0), (0, 2))),
+        "padding pairs in F.pad's order (last axis first)",
+    ),
+    Wrong(
+        "reflect padding where replicate was meant (TF has no replicate)",
+        lambda x, w, b: tf.nn.conv2d(tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]], "REFLECT"), w, 1, "VALID") + b,
+        Conv2d(1, 2, 3, padding=1, padding_mode="replicate"),
+        "padding_mode 'reflect'",
+    ),
+    Wrong(
+        "np.convolve 'same' for PyTorch's padding='same' (even kernel)",
+        lambda x, w: np.convolve(x, w[::-1], "same"),
+        Conv1d(1, 1, 4, padding="same", bias=False),
+        "padding (2, 1)",
+    ),
+]
+
+
+@pytest.mark.parametrize("wrong", GALLERY, ids=[w.what for w in GALLERY])
+def test_the_gallery_of_porting_bugs_is_diagnosed_by_name(wrong: Wrong) -> None:
+    options = dict(wrong.options)
+    size = options.pop("input_length", None)
+    result = check(wrong.fn, wrong.layer, size, **options)
+    assert not result.passed
+    names = [m.name for m in result.matches]
+    assert wrong.diagnosis in names, (wrong.what, names, result.report())
+
+
+def test_the_gallery_is_large_and_spans_the_frameworks() -> None:
+    assert len(GALLERY) >= 20 and sum(1 for w in GALLERY if w.layer.ndim == 2 or "2d" in type(w.layer).__name__) >= 12
+
+
+def test_a_layout_mismatch_says_the_fix_in_the_users_framework() -> None:
+    report = check(_torch_nhwc, Conv2d(2, 3, 3), convention="torch").report()
+    assert "x.permute(0, 2, 3, 1), w.permute(2, 3, 1, 0)" in report and "layout='channels_last'" in report
+    assert check(_torch_nhwc, Conv2d(2, 3, 3), convention="torch", layout="channels_last").passed
+    with pytest.raises(ValueError, match="'layout' must be None or one of 'channels_first', 'channels_last'"):
+        check(_torch_nhwc, Conv2d(2, 3, 3), convention="torch", layout="NHWC")
+
+
+def test_numpy_modes_and_frameworks_still_agree() -> None:
+    assert check(lambda x, w: np.convolve(x, w, "full"), convolve(3)).passed
+    assert check(torch.nn.Conv1d(1, 1, 3), Conv1d(1, 1, 3)).passed
