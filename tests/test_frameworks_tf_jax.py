@@ -276,3 +276,20 @@ def test_a_layout_mismatch_says_the_fix_in_the_users_framework() -> None:
 def test_numpy_modes_and_frameworks_still_agree() -> None:
     assert check(lambda x, w: np.convolve(x, w, "full"), convolve(3)).passed
     assert check(torch.nn.Conv1d(1, 1, 3), Conv1d(1, 1, 3)).passed
+
+
+def test_gradients_through_each_frameworks_own_autodiff() -> None:
+    from symconv import check_gradients
+
+    tf_fn = lambda x, w, b: tf.nn.conv2d(x, w, 1, "SAME") + b  # noqa: E731
+    result = check_gradients(tf_fn, Conv2d(2, 3, 3, padding=1))
+    assert result.passed and result.convention == "tensorflow"
+    jax_fn = lambda x, w, b: jax.lax.conv_general_dilated(x, w, (2,), [(1, 1)]) + b[None, :, None]  # noqa: E731
+    result = check_gradients(jax_fn, Conv1d(2, 3, 3, stride=2, padding=1))
+    assert result.passed and result.convention == "jax"
+    result = check_gradients(keras.layers.Conv2D(3, 3, padding="same"), Conv2d(2, 3, 3, padding=1))
+    assert result.passed and result.convention == "keras"
+    flipped = lambda x, w, b: tf.nn.conv2d(x, tf.reverse(w, [0, 1]), 1, "VALID") + b  # noqa: E731
+    wrong = check_gradients(flipped, Conv2d(1, 2, 3))
+    assert not wrong.passed and wrong.wrong == ("dx", "dw")
+    assert "the gradient of the flipped layer" in wrong.diagnosis[0]

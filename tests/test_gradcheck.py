@@ -78,7 +78,7 @@ def test_a_bad_return_is_a_finding_and_bad_options_are_named() -> None:
     result = check_gradients(lambda x, w, b, d: 3, Conv1d(1, 1, 3), 6)
     assert not result.passed and "must return (dx, dw, db)" in result.problem
     with pytest.raises(ValueError, match="'convention' must be one of"):
-        check_gradients(lambda *a: None, Conv1d(1, 1, 3), convention="jax")
+        check_gradients(lambda *a: None, Conv1d(1, 1, 3), convention="matlab")
     assert np.isfinite(check_gradients(_autograd, Conv1d(1, 1, 3, padding=1), 7).errors["dx"])
 
 

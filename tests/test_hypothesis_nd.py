@@ -282,7 +282,7 @@ def torch_ready(case: ConvCase) -> None:
     assume(case.fits_torch())
 
 
-@budget(150)
+@budget(200)
 @given(conv_cases(), st.integers(0, 2**16), st.integers(1, 3))
 def test_conv_evaluate_equals_torch_batched_and_unbatched(case: ConvCase, seed: int, batch: int) -> None:
     torch_ready(case)
@@ -298,7 +298,7 @@ def test_conv_evaluate_equals_torch_batched_and_unbatched(case: ConvCase, seed: 
         assert_same_ints(e.evaluate(d.x[0, 0], d.w[0, 0], d.b), want[0, 0])
 
 
-@budget(80)
+@budget(120)
 @given(conv_cases(), st.integers(0, 2**16))
 def test_conv_matrix_times_vec_x_plus_bias_equals_torch(case: ConvCase, seed: int) -> None:
     torch_ready(case)
@@ -313,7 +313,7 @@ def test_conv_matrix_times_vec_x_plus_bias_equals_torch(case: ConvCase, seed: in
         assert put_in(vec, {}) == want.tolist()
 
 
-@budget(60)
+@budget(70)
 @given(conv_cases(small=True), st.integers(0, 2**16))
 def test_conv_z_with_numbers_put_in_equals_torch(case: ConvCase, seed: int) -> None:
     torch_ready(case)
@@ -326,7 +326,7 @@ def test_conv_z_with_numbers_put_in_equals_torch(case: ConvCase, seed: int) -> N
     assert put_in(sub.matrix * sympy.Matrix(d.x[0].ravel().tolist()) + sub.bias_vector, {}) == want
 
 
-@budget(50)
+@budget(80)
 @given(conv_cases(small=True), st.integers(0, 2**16))
 def test_conv_symbolic_gradients_with_numbers_put_in_equal_autograd(case: ConvCase, seed: int) -> None:
     torch_ready(case)
@@ -354,7 +354,7 @@ def test_conv_symbolic_gradients_with_numbers_put_in_equal_autograd(case: ConvCa
         assert_same_ints(got["db"], exact(bt.grad))
 
 
-@budget(150)
+@budget(200)
 @given(conv_cases(refusals=True))
 def test_conv_refuses_a_size_exactly_when_torch_does(case: ConvCase) -> None:
     d = integer_data(0, case.layer, case.shape, 1)
@@ -454,7 +454,7 @@ def test_transposed_evaluate_and_matrix_equal_torch(case: TransposedCase, seed: 
         assert put_in(vec, {}) == want[0].ravel().tolist()
 
 
-@budget(50)
+@budget(60)
 @given(transposed_cases(small=True), st.integers(0, 2**16))
 def test_transposed_z_and_symbolic_gradients_equal_torch(case: TransposedCase, seed: int) -> None:
     layer = case.layer()
@@ -476,7 +476,7 @@ def test_transposed_z_and_symbolic_gradients_equal_torch(case: TransposedCase, s
         assert put_in(g.db, values) == exact(bt.grad).tolist()
 
 
-@budget(120)
+@budget(150)
 @given(transposed_cases(refusals=True))
 def test_transposed_refuses_exactly_what_torch_refuses(case: TransposedCase) -> None:
     a = case.args

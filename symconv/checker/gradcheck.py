@@ -34,7 +34,7 @@ from symconv.checker.runner import changed_inputs
 from symconv.grad.gradients import gradients
 from symconv.views.expansion import Expansion
 
-GRADIENT_CONVENTIONS = ("auto", "numpy", "torch", "torch_module")
+GRADIENT_CONVENTIONS = ("auto", "numpy", "torch", "torch_module", "jax", "tensorflow", "keras")
 NAMES = ("dx", "dw", "db")
 INPUTS = ("x", "w", "b", "delta")
 
@@ -205,7 +205,13 @@ def _tolerances(e: Expansion, x: Any, w: Any, b: Any, delta: Any, *, eps: float,
 
 
 def _detect(fn: Any) -> str:
-    """``'auto'``: torch modules and ``conv1d`` (or any three-argument forward) go through autograd."""
+    """``'auto'``: a framework's function or layer goes through that framework's autodiff (JAX, TensorFlow,
+    Keras); torch modules and ``conv1d`` (or any three-argument forward) through torch autograd."""
+    from symconv.checker.adapters import framework_of
+
+    framework = framework_of(fn)
+    if framework is not None:
+        return framework
     torch = sys.modules.get("torch")
     if torch is not None and isinstance(fn, torch.nn.Module):
         return "torch_module"
@@ -224,7 +230,73 @@ def _adapt(fn: Any, e: Expansion, convention: str, dtype: str) -> Any:
         raise TypeError(f"'fn' must be callable (got {fn!r} of type {type(fn).__name__}).")
     if convention == "numpy":
         return lambda x, w, b, delta: _as_dict(fn(x, w, b, delta), dtype)
+    if convention == "jax":
+        return _jax_vjp(fn, dtype)
+    if convention in ("tensorflow", "keras"):
+        return _tensorflow_tape(fn, convention == "keras", dtype)
     return _torch_autograd(fn, e, convention == "torch_module", dtype)
+
+
+def _jax_vjp(fn: Any, dtype: str) -> Any:
+    """``jax.vjp`` of the forward code, in ``lax.conv_general_dilated``'s layout (channels first)."""
+    import jax
+    import jax.numpy as jnp
+
+    def call(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, delta: np.ndarray) -> dict[str, Any]:
+        args = [jnp.asarray(x), jnp.asarray(w)] + ([] if b is None else [jnp.asarray(b)])
+        out, pullback = jax.vjp(lambda *a: fn(a[0], a[1], a[2] if len(a) > 2 else None), *args)
+        if tuple(out.shape) != delta.shape:
+            raise UnusableResult(f"your forward code returned shape {tuple(out.shape)}; the layer gives {delta.shape}.")
+        grads = pullback(jnp.asarray(delta, dtype=out.dtype))
+        return {
+            k: None if k == "db" and b is None else _gradient(k, np.asarray(g), dtype) for k, g in zip(NAMES, grads)
+        }
+
+    return call
+
+
+def _tensorflow_tape(fn: Any, keras_layer: bool, dtype: str) -> Any:
+    """``tf.GradientTape`` of TensorFlow code (channels last) or of a copy of a Keras layer."""
+    import tensorflow as tf
+
+    from symconv.checker.adapters import native_layout
+
+    own = None
+    if keras_layer:
+        own = type(fn).from_config(dict(fn.get_config(), dtype=dtype))
+    last = native_layout(fn, "keras" if keras_layer else "tensorflow") == "channels_last"
+
+    def call(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, delta: np.ndarray) -> dict[str, Any]:
+        n = x.ndim - 2
+        x_in = np.ascontiguousarray(np.moveaxis(x, 1, -1)) if last else x
+        w_in = np.ascontiguousarray(np.transpose(w, (*range(2, n + 2), 1, 0)))
+        d_in = np.moveaxis(delta, 1, -1) if last else delta
+        tx = tf.Variable(x_in)
+        if own is not None:
+            if not own.built:
+                own.build(x_in.shape)
+            own.set_weights([w_in] if not own.use_bias else [w_in, np.zeros(w.shape[0]) if b is None else b])
+            variables = [tx, own.kernel, *([own.bias] if own.use_bias else [])]
+            forward = lambda: own(tx)  # noqa: E731
+        else:
+            tw, tb = tf.Variable(w_in), None if b is None else tf.Variable(b)
+            variables = [tx, tw, *([] if tb is None else [tb])]
+            forward = lambda: fn(tx, tw, tb)  # noqa: E731
+        with tf.GradientTape() as tape:
+            out = forward()
+        if tuple(out.shape) != d_in.shape:
+            raise UnusableResult(f"your forward code returned shape {tuple(out.shape)}; the layer gives {d_in.shape}.")
+        grads = tape.gradient(out, variables, output_gradients=tf.constant(d_in, dtype=out.dtype))
+        dx = np.asarray(grads[0])
+        dw = np.asarray(grads[1])
+        result = {
+            "dx": _gradient("dx", np.moveaxis(dx, -1, 1) if last else dx, dtype),
+            "dw": _gradient("dw", np.transpose(dw, (n + 1, n, *range(n))), dtype),
+            "db": None if len(grads) < 3 or b is None else _gradient("db", np.asarray(grads[2]), dtype),
+        }
+        return result
+
+    return call
 
 
 def _as_dict(out: Any, dtype: str) -> dict[str, Any]:
