@@ -125,3 +125,9 @@ def test_bad_transposed_parameters_name_the_axis() -> None:
         ConvTranspose2d(1, 1, 3).expand((3,))
     with pytest.raises(ValueError, match='Only "zeros" padding mode is supported for ConvTranspose2d'):
         ConvTranspose2d(1, 1, 3, padding_mode="reflect")
+
+
+def test_a_pair_where_one_int_per_axis_is_meant_names_the_axis() -> None:
+    """Regression: the message said 'for a 1D layer' for an axis of a 2D transposed layer."""
+    with pytest.raises(ValueError, match=r"'padding\[0\]' must be one int, the value for that axis \(got \(1, 0\)\)"):
+        ConvTranspose2d(2, 2, 2, padding=((1, 0), (0, 1)))

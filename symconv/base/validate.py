@@ -71,6 +71,8 @@ def as_size(name: str, value: Any, *, minimum: int = 1) -> int:
     """Accept an int or a 1-tuple ``(n,)``, as PyTorch's ``_single`` does."""
     if isinstance(value, (tuple, list)):
         if len(value) != 1:
+            if name.endswith("]"):  # one axis of a layer with several: 'padding[0]'
+                raise ValueError(f"'{name}' must be one int, the value for that axis (got {tuple(value)!r}).")
             raise ValueError(f"'{name}' must be an int or a 1-tuple for a 1D layer (got {tuple(value)!r}).")
         value = value[0]
     return as_int(name, value, minimum=minimum)
