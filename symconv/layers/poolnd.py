@@ -41,7 +41,7 @@ class PoolNd:
 
     def axis_pools(self) -> tuple[Any, ...]:
         """One 1D pool per spatial axis, with that axis's parameters."""
-        raise NotImplementedError
+        return tuple(self._axis_pool(a) for a in range(self.ndim))
 
     def _checked_axes(self) -> tuple[Any, ...]:
         pools = []
@@ -53,7 +53,8 @@ class PoolNd:
         return tuple(pools)
 
     def _axis_pool(self, a: int) -> Any:
-        raise NotImplementedError
+        """The 1D pool of axis ``a`` (each N-D pool builds its own kind)."""
+        raise TypeError(f"{type(self).__name__} is a shared base: build a MaxPool2d, AvgPool2d, ... instead.")
 
     def _spatial(self, spatial: Any) -> tuple[int, ...]:
         if not isinstance(spatial, (tuple, list)) or len(spatial) != self.ndim:
@@ -137,9 +138,6 @@ class MaxPoolNd(PoolNd, MaxRule):
         assert self.stride is not None
         return MaxPool1d(self.kernel_size[a], self.stride[a], self.padding[a], self.dilation[a], False, self.ceil_mode)
 
-    def axis_pools(self) -> tuple[MaxPool1d, ...]:
-        return tuple(self._axis_pool(a) for a in range(self.ndim))
-
 
 @dataclass(frozen=True)
 class AvgPoolNd(PoolNd, AverageRule):
@@ -173,9 +171,6 @@ class AvgPoolNd(PoolNd, AverageRule):
     def _axis_pool(self, a: int) -> AvgPool1d:
         assert self.stride is not None
         return AvgPool1d(self.kernel_size[a], self.stride[a], self.padding[a], self.ceil_mode, self.count_include_pad)
-
-    def axis_pools(self) -> tuple[AvgPool1d, ...]:
-        return tuple(self._axis_pool(a) for a in range(self.ndim))
 
     def output_spatial(self, spatial: Any) -> tuple[int, ...]:
         spatial = self._spatial(spatial)

@@ -10,6 +10,7 @@ input's ``(C, *spatial)`` (``None``: one spatial axis, ``h.shape``).
 
 from __future__ import annotations
 
+import abc
 import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -75,16 +76,18 @@ def spatial_of(h: Matrix, shape: tuple[int, ...] | None) -> tuple[int, ...]:
     return tuple(shape[1:])
 
 
-class AverageRule:
+class AverageRule(abc.ABC):
     """The forward and backward rules of average pooling, on flat windows (:meth:`flat_windows`)."""
 
     takes_max: ClassVar[bool] = False
 
+    @abc.abstractmethod
     def flat_windows(self, spatial: tuple[int, ...]) -> list[list[int]]:
-        raise NotImplementedError
+        """The input positions (flat, C order within a channel) each output reads."""
 
+    @abc.abstractmethod
     def flat_divisors(self, spatial: tuple[int, ...]) -> list[int]:
-        raise NotImplementedError
+        """Each output's divisor."""
 
     def forward(self, h: Matrix, params: Params, shape: tuple[int, ...] | None = None) -> Matrix:
         spatial = spatial_of(h, shape)
@@ -104,7 +107,7 @@ class AverageRule:
         return Matrix(h.shape[0], h.shape[1], lambda c, t: sympy.Add(*back[c][t])), {}
 
 
-class MaxRule:
+class MaxRule(abc.ABC):
     """The forward and backward rules of max pooling, on flat windows (:meth:`flat_windows`).
 
     The gradient goes to the argmax of each window; on ties, to the first maximum in C order
@@ -113,8 +116,9 @@ class MaxRule:
 
     takes_max: ClassVar[bool] = True
 
+    @abc.abstractmethod
     def flat_windows(self, spatial: tuple[int, ...]) -> list[list[int]]:
-        raise NotImplementedError
+        """The input positions (flat, C order within a channel) each output reads."""
 
     def forward(self, h: Matrix, params: Params, shape: tuple[int, ...] | None = None) -> Matrix:
         wins = self.flat_windows(spatial_of(h, shape))
