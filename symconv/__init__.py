@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from symconv.checker.check import MismatchError, assert_matches, check
     from symconv.checker.gradcheck import check_gradients
     from symconv.figures import connectivity_diagram, matrix_picture
+    from symconv.frameworks import from_keras, from_torch, parameters_of
     from symconv.grad.gradients import gradients
     from symconv.latex import derivation
     from symconv.latex.compile import LatexError
@@ -58,6 +59,9 @@ _LAZY = {
     "LatexError": "symconv.latex.compile",
     "connectivity_diagram": "symconv.figures",
     "matrix_picture": "symconv.figures",
+    "from_torch": "symconv.frameworks",
+    "from_keras": "symconv.frameworks",
+    "parameters_of": "symconv.frameworks",
 }
 
 #: Names that left ``symconv``'s top level: still reachable there for one release, with a warning.
@@ -138,7 +142,10 @@ __all__ = [
     "convolve",
     "correlate",
     "derivation",
+    "from_keras",
+    "from_torch",
     "gradients",
     "matrix_picture",
+    "parameters_of",
     "transposed_output_length",
 ]

@@ -6,7 +6,7 @@ TensorFlow is imported in this module only (its import is slow); JAX in float64 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -293,3 +293,85 @@ def test_gradients_through_each_frameworks_own_autodiff() -> None:
     wrong = check_gradients(flipped, Conv2d(1, 2, 3))
     assert not wrong.passed and wrong.wrong == ("dx", "dw")
     assert "the gradient of the flipped layer" in wrong.diagnosis[0]
+
+
+@pytest.fixture
+def keras_float64() -> Iterator[None]:
+    """Keras layers built in float64 (Keras' default is float32), so that outputs compare exactly."""
+    before, policy = keras.config.floatx(), keras.config.dtype_policy()
+    keras.config.set_floatx("float64")
+    keras.config.set_dtype_policy("float64")
+    yield
+    keras.config.set_floatx(before)
+    keras.config.set_dtype_policy(policy)
+
+
+def _keras_ints(model: Any, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    for v in model.weights:
+        v.assign(rng.integers(-3, 4, v.shape).astype(float))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_from_keras_of_random_stacks_gives_keras_own_outputs_exactly(seed: int, keras_float64: None) -> None:
+    import symconv
+
+    rng = np.random.default_rng(100 + seed)
+    nd = int(rng.integers(1, 3))
+    shape = tuple(int(v) for v in rng.integers(6, 9, nd))
+    conv = keras.layers.Conv1D if nd == 1 else keras.layers.Conv2D
+    pool = keras.layers.MaxPooling1D if nd == 1 else keras.layers.AveragePooling2D
+    layers = [keras.Input((*shape, 2))]
+    for _ in range(int(rng.integers(1, 3))):
+        padding = str(rng.choice(["valid", "same"] + (["causal"] if nd == 1 else [])))
+        stride = int(rng.integers(1, 3)) if padding != "causal" else 1
+        layers.append(conv(int(rng.integers(1, 3)), 2, strides=stride, padding=padding, activation="relu"))
+    layers += [pool(2), keras.layers.Flatten(), keras.layers.Dense(3, activation="tanh"), keras.layers.Dense(2)]
+    model = keras.Sequential(layers)
+    _keras_ints(model, seed)
+    x = rng.integers(-3, 4, (2, *shape, 2)).astype(float)
+    s = symconv.from_keras(model).expand(shape[0] if nd == 1 else shape)
+    got = s.evaluate(np.moveaxis(x, -1, 1), symconv.parameters_of(model))
+    want = np.asarray(model(x))
+    assert np.allclose(np.array(got, dtype=float).reshape(want.shape), want, rtol=1e-13, atol=1e-13)  # tanh rounds
+
+
+def test_from_keras_of_one_layer_and_its_refusals(keras_float64: None) -> None:
+    import symconv
+
+    conv = keras.layers.Conv2D(4, 3, strides=2, padding="same", groups=2)
+    conv.build((None, 8, 8, 2))
+    layer = symconv.from_keras(conv)
+    assert (layer.in_channels, layer.groups, layer.padding) == (2, 2, ("tf_same", "tf_same"))
+    _keras_ints(conv, 1)
+    x = np.random.default_rng(0).integers(-3, 4, (1, 8, 8, 2)).astype(float)
+    got = layer.expand((8, 8)).evaluate(np.moveaxis(x, -1, 1), **symconv.parameters_of(conv))
+    assert np.array_equal(np.moveaxis(got, 1, -1), np.asarray(conv(x)))
+    unbuilt = keras.layers.Conv1D(2, 3)
+    for bad, error, message in (
+        (unbuilt, ValueError, "is not built, so its input channels are unknown"),
+        (keras.layers.LSTM(2), TypeError, "is a LSTM, which symconv does not cover"),
+        (keras.layers.MaxPooling2D(2, padding="same"), ValueError, "from_keras reads 'valid'"),
+        (keras.Sequential([keras.Input((5, 5, 1)), keras.layers.Conv2D(2, 3), keras.layers.Dense(2)]), ValueError,
+         "put a Flatten before it"),
+        ("Conv2D", TypeError, "must be a Keras layer or model"),
+    ):  # fmt: skip
+        with pytest.raises(error, match=message):
+            symconv.from_keras(bad)
+    with pytest.raises(TypeError, match=r"'model' must be a torch\.nn\.Module or a Keras layer or model"):
+        symconv.parameters_of([1, 2])
+
+
+def test_keras_flatten_is_channels_last() -> None:
+    from symconv import Flatten
+
+    model = keras.Sequential([keras.Input((2, 3, 2)), keras.layers.Flatten()])
+    x = np.arange(12.0).reshape(1, 2, 3, 2)
+    import symconv
+
+    s = symconv.from_keras(model).expand((2, 3), in_channels=2)
+    assert s.stages[0].layer == Flatten(channels_last=True)
+    assert (
+        np.array(s.evaluate(np.moveaxis(x, -1, 1)), dtype=float).ravel().tolist()
+        == np.asarray(model(x)).ravel().tolist()
+    )

@@ -275,19 +275,36 @@ class MaxPool1d(Pool, MaxRule):
 @dataclass(frozen=True)
 class Flatten:
     """``torch.nn.Flatten``: ``(C, *spatial)`` to one row of ``C*prod(spatial)`` features, in C order
-    (a sample of a batch, as ``Flatten()`` flattens ``(N, C, *spatial)``)."""
+    (a sample of a batch, as ``Flatten()`` flattens ``(N, C, *spatial)``).
 
+    ``channels_last=True`` flattens in Keras' order instead, position by position with the channels
+    innermost (``keras.layers.Flatten`` of a ``(N, *spatial, C)`` batch).
+
+    Examples:
+        >>> from sympy import Matrix
+        >>> h = Matrix([[1, 2, 3], [4, 5, 6]])             # 2 channels, 3 positions
+        >>> Flatten().forward(h, {}), Flatten(channels_last=True).forward(h, {})
+        (Matrix([[1, 2, 3, 4, 5, 6]]), Matrix([[1, 4, 2, 5, 3, 6]]))
+    """
+
+    channels_last: bool = False
     kind: ClassVar[Kind] = Kind.FLATTEN
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "channels_last", as_bool("channels_last", self.channels_last))
 
     def output_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
         return (1, math.prod(shape))
 
     def forward(self, h: Matrix, params: Params, shape: tuple[int, ...] | None = None) -> Matrix:
-        return h.reshape(1, h.shape[0] * h.shape[1])
+        rows = h.T if self.channels_last else h
+        return rows.reshape(1, h.shape[0] * h.shape[1])
 
     def backward(
         self, h: Matrix, delta: Matrix, params: Params, shape: tuple[int, ...] | None = None
     ) -> tuple[Matrix, Params]:
+        if self.channels_last:
+            return delta.reshape(h.shape[1], h.shape[0]).T.as_immutable(), {}
         return delta.reshape(*h.shape), {}
 
 
