@@ -375,3 +375,13 @@ def test_keras_flatten_is_channels_last() -> None:
         np.array(s.evaluate(np.moveaxis(x, -1, 1)), dtype=float).ravel().tolist()
         == np.asarray(model(x)).ravel().tolist()
     )
+
+
+def test_jax_numpy_convolve_and_keras_conv1d_transpose() -> None:
+    from symconv import ConvTranspose1d
+
+    result = check(jnp.convolve, convolve(3, "full"))
+    assert result.passed and "convention 'single' (auto-detected)" in result.header
+    wrong = check(lambda x, w: jnp.convolve(x, w, "same"), Conv1d(1, 1, 3, padding=1, bias=False))
+    assert not wrong.passed and "kernel flipped" in [m.name for m in wrong.matches]
+    assert check(keras.layers.Conv1DTranspose(2, 3, strides=2), ConvTranspose1d(1, 2, 3, stride=2)).passed

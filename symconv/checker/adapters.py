@@ -136,6 +136,8 @@ def framework_of(fn: Any) -> str | None:
 def detect(fn: Any, e: Expansion) -> str:
     """The calling convention ``'auto'`` picks for ``fn`` (see :func:`adapt`)."""
     framework = framework_of(fn)
+    if framework in ("jax", "tensorflow") and e.single_channel and positional_count(fn) == 2:
+        return "single"  # jnp.convolve(x, w), or a two-argument function of one sample
     if framework is not None:
         return framework
     torch = sys.modules.get("torch")
