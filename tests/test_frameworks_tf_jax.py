@@ -385,3 +385,19 @@ def test_jax_numpy_convolve_and_keras_conv1d_transpose() -> None:
     wrong = check(lambda x, w: jnp.convolve(x, w, "same"), Conv1d(1, 1, 3, padding=1, bias=False))
     assert not wrong.passed and "kernel flipped" in [m.name for m in wrong.matches]
     assert check(keras.layers.Conv1DTranspose(2, 3, strides=2), ConvTranspose1d(1, 2, 3, stride=2)).passed
+
+
+@pytest.mark.parametrize("mode", ["zeros", "reflect", "replicate", "circular", "symmetric"])
+def test_gradients_in_every_padding_mode_through_jax_and_tensorflow(mode: str) -> None:
+    from symconv import check_gradients
+
+    layer = Conv2d(2, 2, 3, padding=((1, 2), (2, 1)), padding_mode=mode)
+
+    def jax_fn(x: Any, w: Any, b: Any) -> Any:
+        xp = jnp.pad(x, ((0, 0), (0, 0), (1, 2), (2, 1)), mode=JNP_PAD[mode])
+        return jax.lax.conv_general_dilated(xp, w, (1, 1), "VALID") + b[None, :, None, None]
+
+    assert check_gradients(jax_fn, layer).passed
+    if mode in TF_PAD:
+        result = check_gradients(tf_conv2d(((1, 2), (2, 1)), mode), layer)
+        assert result.passed and result.convention == "tensorflow", result.report()
