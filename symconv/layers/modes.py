@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, cast, overload
+from typing import Any, ClassVar, Literal, cast, overload
 
 from symconv.base.validate import as_int, as_size, one_of
 from symconv.geometry.geometry import Geometry
@@ -125,6 +125,18 @@ def convolve(kernel_size: int, mode: str = ..., convention: str = ..., *, bounda
 
 @overload
 def convolve(
+    kernel_size: tuple[int, int], mode: str, convention: Literal["scipy2d"], *, boundary: str = ...
+) -> Scipy2dMode: ...
+
+
+@overload
+def convolve(
+    kernel_size: tuple[int, int] | tuple[int, int, int], mode: str, convention: Literal["scipy"], *, boundary: str = ...
+) -> ScipyModeNd: ...
+
+
+@overload
+def convolve(
     kernel_size: tuple[int, ...], mode: str = ..., convention: str = ..., *, boundary: str = ...
 ) -> NumpyMode | ScipyModeNd | Scipy2dMode: ...
 
@@ -150,6 +162,18 @@ def convolve(
 
 @overload
 def correlate(kernel_size: int, mode: str = ..., convention: str = ..., *, boundary: str = ...) -> NumpyMode: ...
+
+
+@overload
+def correlate(
+    kernel_size: tuple[int, int], mode: str, convention: Literal["scipy2d"], *, boundary: str = ...
+) -> Scipy2dMode: ...
+
+
+@overload
+def correlate(
+    kernel_size: tuple[int, int] | tuple[int, int, int], mode: str, convention: Literal["scipy"], *, boundary: str = ...
+) -> ScipyModeNd: ...
 
 
 @overload
