@@ -13,11 +13,11 @@ import random
 import numpy as np
 import pytest
 import sympy
+import torch
 
 from symconv.base.symbols import entries
 from symconv.layers.convnd import Conv2d, Conv3d
 
-torch = pytest.importorskip("torch")
 F = torch.nn.functional
 
 MODES = ["zeros", "reflect", "replicate", "circular"]
@@ -288,7 +288,8 @@ def test_symmetric_padding_is_numpys_at_any_pad_size() -> None:
             padded = np.pad(x, (left, right), mode="symmetric")
             assert layer.expand(n).evaluate(x, w).tolist() == np.correlate(padded, w, "valid").tolist()
     # SciPy's correlate2d with boundary='symm' takes a 7x7 kernel on a 2x2 input
-    scipy_signal = pytest.importorskip("scipy.signal")
+    import scipy.signal as scipy_signal
+
     x, k = data.integers(-5, 6, size=(2, 2)), data.integers(-5, 6, size=(7, 7))
     want = scipy_signal.correlate2d(x, k, mode="same", boundary="symm")
     got = Conv2d(1, 1, 7, padding=3, padding_mode="symmetric", bias=False).expand((2, 2)).evaluate(x, k)
@@ -300,9 +301,10 @@ def test_scipy_modes_in_2d_and_3d_equal_scipy_signal(operation: str) -> None:
     """Every pair of 2D shapes up to 4x4 (input and kernel) in every mode, and a sample of 3D ones."""
     import itertools
 
+    import scipy.signal as scipy_signal
+
     import symconv
 
-    scipy_signal = pytest.importorskip("scipy.signal")
     reference = getattr(scipy_signal, operation)
     data = np.random.default_rng(len(operation))
     cases = [(s, k) for s in itertools.product(range(1, 5), repeat=2) for k in itertools.product(range(1, 5), repeat=2)]

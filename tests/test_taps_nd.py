@@ -12,12 +12,12 @@ import random
 
 import numpy as np
 import pytest
+import torch
 
 from symconv.geometry.axis import Axis
 from symconv.geometry.geometry import Channels, Geometry
 from symconv.geometry.taps import Taps
 
-torch = pytest.importorskip("torch")
 F = torch.nn.functional
 
 MODES = ["zeros", "reflect", "replicate", "circular"]

@@ -11,12 +11,12 @@ import random
 import numpy as np
 import pytest
 import sympy
+import torch
 
 import symconv
 from symconv.geometry.kernel import spatial
 from symconv.layers.transposednd import ConvTranspose2d, ConvTranspose3d
 
-torch = pytest.importorskip("torch")
 F = torch.nn.functional
 
 
