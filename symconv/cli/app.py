@@ -93,18 +93,23 @@ def explain_text(e: Expansion, x: Sequence[Any] | None, w: Sequence[Any] | None,
     out += elision.equation_lines(e)
     out.append("\nThe same layer as a weight-tied matrix, vec(z) = W vec(x) + b:")
     out.append(_matrix_block(e, 24))
-    out.append("\nWhich weight touches which input (each weight's tying group, as (output, input) pairs):")
-    out += elision.tying_lines(e)
-    counts = e.taps.counts()
-    out.append(
-        f"\nCounts: {counts.taps} taps, {counts.parameters} parameters, {counts.nonzeros} non-zero matrix "
-        f"entries; a dense layer of the same shape has {counts.dense_parameters} parameters."
-    )
-    out.append("\nThe nonlinearity is then applied elementwise, h = f(z):")
-    out += elision.activation_lines(e, "sigma")
+    out += _connectivity_lines(e)
     if x is not None and w is not None:
         out += _numbers_block(e, x, w, b)
     return "\n".join(out)
+
+
+def _connectivity_lines(e: Expansion) -> list[str]:
+    """The tying groups, the counts and the activations: what ``explain`` prints alike in 1D and N-D."""
+    counts = e.taps.counts()
+    return [
+        "\nWhich weight touches which input (each weight's tying group, as (output, input) pairs):",
+        *elision.tying_lines(e),
+        f"\nCounts: {counts.taps} taps, {counts.parameters} parameters, {counts.nonzeros} non-zero matrix "
+        f"entries; a dense layer of the same shape has {counts.dense_parameters} parameters.",
+        "\nThe nonlinearity is then applied elementwise, h = f(z):",
+        *elision.activation_lines(e, "sigma"),
+    ]
 
 
 def _explain_nd(e: Expansion, x: Sequence[Any] | None, w: Sequence[Any] | None, b: Sequence[Any] | None) -> str:
@@ -116,15 +121,7 @@ def _explain_nd(e: Expansion, x: Sequence[Any] | None, w: Sequence[Any] | None, 
     out.append(f"\nThe same layer as a weight-tied {rows} x {cols} matrix, vec(z) = W vec(x) + b (C order):")
     out.append(_matrix_block(e, 24))
     out += blocks_lines(e)
-    out.append("\nWhich weight touches which input (each weight's tying group, as (output, input) pairs):")
-    out += elision.tying_lines(e)
-    counts = e.taps.counts()
-    out.append(
-        f"\nCounts: {counts.taps} taps, {counts.parameters} parameters, {counts.nonzeros} non-zero matrix "
-        f"entries; a dense layer of the same shape has {counts.dense_parameters} parameters."
-    )
-    out.append("\nThe nonlinearity is then applied elementwise, h = f(z):")
-    out += elision.activation_lines(e, "sigma")
+    out += _connectivity_lines(e)
     if x is not None and w is not None:
         spec = e.spec
         xa = np.array(x, dtype=object).reshape(spec.in_channels, *e.input_shape)
