@@ -67,6 +67,17 @@ def check_position(
     return ints
 
 
+def derives_from(obj: Any, package: str, class_name: str) -> bool:
+    """Whether ``obj``'s class derives from the class ``class_name`` of the top-level ``package``, told by
+    name, so that the package (PyTorch, Keras) need not be imported to ask.
+
+    Examples:
+        >>> derives_from(ValueError("x"), "builtins", "Exception"), derives_from(1, "torch", "Module")
+        (True, False)
+    """
+    return any(cls.__name__ == class_name and cls.__module__.split(".")[0] == package for cls in type(obj).__mro__)
+
+
 def as_size(name: str, value: Any, *, minimum: int = 1) -> int:
     """Accept an int or a 1-tuple ``(n,)``, as PyTorch's ``_single`` does."""
     if isinstance(value, (tuple, list)):

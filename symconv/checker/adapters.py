@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from symconv.base.validate import derives_from
 from symconv.checker.results import UnusableResult, as_result
 from symconv.layers.modes import MODE_LAYERS
 from symconv.views.expansion import Expansion
@@ -113,9 +114,8 @@ def framework_of(fn: Any) -> str | None:
     A Keras layer is recognised by its class; a function by its module (``tf.nn.conv2d``) or, for
     the user's own function, by the modules its code names (``tf.nn.conv2d(...)`` inside a lambda).
     """
-    for cls in type(fn).__mro__:
-        if cls.__module__.split(".")[0] == "keras" and cls.__name__ == "Layer":
-            return "keras"
+    if derives_from(fn, "keras", "Layer"):
+        return "keras"
     module = (getattr(fn, "__module__", None) or "").split(".")[0]
     if module in ("tensorflow", "jax", "jaxlib"):
         return "tensorflow" if module == "tensorflow" else "jax"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from symconv.base.validate import derives_from
 from symconv.frameworks.keras_layers import from_keras, parameters_of_keras
 from symconv.frameworks.torch_modules import from_torch
 from symconv.frameworks.torch_modules import parameters_of as parameters_of_torch
@@ -25,12 +26,10 @@ def parameters_of(model: Any) -> Any:
     Raises:
         TypeError: ``model`` is neither.
     """
-    for cls in type(model).__mro__:
-        root = cls.__module__.split(".")[0]
-        if root == "torch" and cls.__name__ == "Module":
-            return parameters_of_torch(model)
-        if root == "keras" and cls.__name__ == "Layer":
-            return parameters_of_keras(model)
+    if derives_from(model, "torch", "Module"):
+        return parameters_of_torch(model)
+    if derives_from(model, "keras", "Layer"):
+        return parameters_of_keras(model)
     raise TypeError(f"'model' must be a torch.nn.Module or a Keras layer or model (got {type(model).__name__}).")
 
 

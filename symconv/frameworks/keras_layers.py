@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from symconv.base.validate import derives_from
 from symconv.layers.conv import Conv1d
 from symconv.layers.convnd import Conv2d, Conv3d
 from symconv.layers.poolnd import AvgPool2d, AvgPool3d, MaxPool2d, MaxPool3d
@@ -45,7 +46,7 @@ PADDINGS = {"valid": "valid", "same": "tf_same", "causal": "causal"}
 
 
 def _is_keras(obj: Any) -> bool:
-    return any(cls.__module__.split(".")[0] == "keras" and cls.__name__ == "Layer" for cls in type(obj).__mro__)
+    return derives_from(obj, "keras", "Layer")
 
 
 def _one(value: Any) -> Any:

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from symconv.base.validate import derives_from
 from symconv.layers.conv import Conv1d
 from symconv.layers.convnd import Conv2d, Conv3d
 from symconv.layers.poolnd import AvgPool2d, AvgPool3d, MaxPool2d, MaxPool3d
@@ -47,7 +48,7 @@ def _one_axis(value: Any) -> Any:
 
 
 def _is_module(module: Any) -> bool:
-    return any(cls.__name__ == "Module" and cls.__module__.startswith("torch.nn") for cls in type(module).__mro__)
+    return derives_from(module, "torch", "Module")
 
 
 def from_torch(module: Any) -> Any:
