@@ -417,3 +417,11 @@ def test_a_softplus_stack_is_proven_exactly():
     for loss in (None, "mse"):
         v = net.expand(4).gradients(loss).verify()
         assert v.ok and all("exactly" in c.detail for c in v.checks), str(v)
+
+
+def test_a_one_axis_stack_takes_an_int_position_only() -> None:
+    """Regression (found by the random-garbage fuzz): the N-D change let receptive_field(0, [0]) through in 1D."""
+    s = Sequential(Activation()).expand(2)
+    with pytest.raises(TypeError, match="'position' must be an int index"):
+        s.receptive_field(0, [0])
+    assert s.receptive_field(0, 1) == [(0, 1)]

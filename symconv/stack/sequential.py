@@ -253,18 +253,16 @@ class StackExpansion:
         ``position`` is an int for a stack with one spatial axis, a tuple of indices otherwise.
         """
         shape = self.stages[-1].output_shape
-        position = (position,) if len(shape) == 2 and not isinstance(position, (tuple, list)) else position
-        if not isinstance(position, (tuple, list)) or len(position) != len(shape) - 1:
-            raise ValueError(
-                f"'position' must be a tuple of {len(shape) - 1} indices for this stack's output {shape[1:]} "
-                f"(got {position!r})."
-            )
-        names = (
-            ("channel", "position")
-            if len(shape) == 2
-            else ("channel", *(f"position[{a}]" for a in range(len(shape) - 1)))
-        )
-        index = check_position("output position", names, (channel, *position), shape)
+        if len(shape) == 2:  # one spatial axis: an int index, as in 1D everywhere
+            index = check_position("output position", ("channel", "position"), (channel, position), shape)
+        else:
+            if not isinstance(position, (tuple, list)) or len(position) != len(shape) - 1:
+                raise ValueError(
+                    f"'position' must be a tuple of {len(shape) - 1} indices for this stack's output {shape[1:]} "
+                    f"(got {position!r})."
+                )
+            names = ("channel", *(f"position[{a}]" for a in range(len(shape) - 1)))
+            index = check_position("output position", names, (channel, *position), shape)
         row = self._dependency[int(np.ravel_multi_index(index, shape))]
         return [tuple(int(v) for v in np.unravel_index(int(j), self.input_shape)) for j in np.flatnonzero(row)]
 
