@@ -14,6 +14,7 @@ import sympy
 from symconv._version import __version__
 from symconv.base.symbols import entries
 from symconv.cli.check import add_check_command, run_check_command
+from symconv.cli.explore import register as add_explore_command
 from symconv.cli.latex import add_latex_commands, run_diagram_command, run_latex_command
 from symconv.cli.options import add_layer_options, layer_from_args
 from symconv.layers.modes import convolve
@@ -201,6 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_layer_options(explain)
     add_check_command(sub)
+    add_explore_command(sub)
     add_latex_commands(sub)
     return parser
 
@@ -218,6 +220,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     top = build_parser()
     args = top.parse_args(argv)
     parser = command_parser(top, args.command)
+    if args.command == "explore":
+        return int(args.run(args, parser))
     if args.command == "check":
         return run_check_command(args, parser)
     if args.command in ("latex", "diagram"):

@@ -1,0 +1,446 @@
+/* symconv explore: draws a layer from its embedded taps and highlights what feeds what.
+ *
+ * Every highlight is read from the embedded taps (flat row, column, weight triples) and pad taps
+ * (row, pad cell); nothing here computes an index from stride, dilation or padding. Markup
+ * contract: data-kind (input, weight, output, entry, pad), data-index (position, channel first;
+ * row,col for an entry), class "hl" on highlighted elements, data-focus on the focused one.
+ */
+(function () {
+  "use strict";
+  var t0 = performance.now();
+  var data = JSON.parse(document.getElementById("symconv-explore-data").textContent);
+  var TYPES = { uint8: Uint8Array, uint16: Uint16Array, int8: Int8Array, int16: Int16Array, int32: Int32Array };
+  var WINDOW = 64;
+
+  function typed(field) {
+    var bin = atob(field.data), bytes = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    return new TYPES[field.dtype](bytes.buffer, 0, field.length);
+  }
+
+  function prod(a) { return a.reduce(function (x, y) { return x * y; }, 1); }
+
+  function unravel(flat, shape) {
+    var out = new Array(shape.length);
+    for (var a = shape.length - 1; a >= 0; a--) { out[a] = flat % shape[a]; flat = Math.floor(flat / shape[a]); }
+    return out;
+  }
+
+  function ravel(idx, shape) {
+    var flat = 0;
+    for (var a = 0; a < shape.length; a++) flat = flat * shape[a] + idx[a];
+    return flat;
+  }
+
+  /* Compressed rows: for each key, the positions of the taps that carry it (a counting sort). */
+  function csr(keys, n) {
+    var start = new Int32Array(n + 1), order = new Int32Array(keys.length), i;
+    for (i = 0; i < keys.length; i++) start[keys[i] + 1]++;
+    for (i = 0; i < n; i++) start[i + 1] += start[i];
+    var fill = start.slice(0, n);
+    for (i = 0; i < keys.length; i++) order[fill[keys[i]]++] = i;
+    return { start: start, order: order };
+  }
+
+  function each(index, key, fn) {
+    for (var p = index.start[key]; p < index.start[key + 1]; p++) fn(index.order[p]);
+  }
+
+  var rows = typed(data.taps.rows), cols = typed(data.taps.cols), weights = typed(data.taps.weights);
+  var outShape = [data.out_channels].concat(data.output_shape);
+  var inShape = [data.in_channels].concat(data.input_shape);
+  var wShape = data.weight_shape;
+  var R = prod(outShape), C = prod(inShape), NW = prod(wShape);
+  var byRow = csr(rows, R), byCol = csr(cols, C), byWeight = csr(weights, NW);
+  var padCells = typed(data.pads.cells), padSources = typed(data.pads.sources);
+  var padRows = typed(data.pads.rows), padOf = typed(data.pads.cells_of);
+  var nPads = padSources.length, width = 1 + data.ndim;
+  var padByRow = csr(padRows, R);
+
+  var els = { output: new Array(R), input: new Array(C), weight: new Array(NW), pad: new Array(nPads) };
+  var entries = new Map();
+
+  function label(flat, shape) { return unravel(flat, shape).join(","); }
+  function padLabel(p) { return Array.prototype.slice.call(padCells, p * width, (p + 1) * width).join(","); }
+
+  /* ---- drawing ---- */
+
+  function cellSize(count) { return Math.max(7, Math.min(30, Math.floor(300 / count))); }
+
+  function grid(columns, size) {
+    var g = document.createElement("div");
+    g.className = "grid";
+    g.style.gridTemplateColumns = "repeat(" + columns + ", " + size + "px)";
+    g.style.gridAutoRows = size + "px";
+    return g;
+  }
+
+  function sub(letter, index) { return letter + "[" + index + "]"; }
+
+  function cell(kind, index, text, row, col, name) {
+    var c = document.createElement("span");
+    c.className = "cell " + kind;
+    c.setAttribute("data-kind", kind);
+    c.setAttribute("data-index", index);
+    c.setAttribute("role", "button");
+    c.setAttribute("aria-label", name);
+    c.tabIndex = kind === "pad" ? -1 : 0;
+    c.style.gridRow = String(row);
+    c.style.gridColumn = String(col);
+    if (text !== null) c.textContent = text;
+    return c;
+  }
+
+  /* Padded frame of every channel: input cells from the shape, pad cells from the embedded list. */
+  function drawInput() {
+    var box = document.getElementById("input"), pads = data.padding, ndim = data.ndim;
+    var lo = pads.map(function (p) { return data.transposed ? 0 : p[0]; });
+    var ext = data.input_shape.map(function (n, a) { return n + (data.transposed ? 0 : pads[a][0] + pads[a][1]); });
+    var widthCells = ndim === 1 ? ext[0] : ext[1], size = cellSize(widthCells);
+    var text = ndim === 1 && widthCells <= 24;
+    var byChannel = [];
+    for (var c = 0; c < data.in_channels; c++) {
+      var wrap = document.createElement("div");
+      wrap.className = "channel";
+      var cap = document.createElement("p");
+      cap.className = "caption";
+      cap.textContent = "channel " + c;
+      var g = grid(widthCells, size);
+      wrap.appendChild(cap); wrap.appendChild(g); box.appendChild(wrap);
+      byChannel.push(g);
+    }
+    for (var col = 0; col < C; col++) {
+      var idx = unravel(col, inShape), pos = idx.slice(1);
+      var r = ndim === 1 ? 1 : pos[0] + lo[0] + 1, k = ndim === 1 ? pos[0] + lo[0] + 1 : pos[1] + lo[1] + 1;
+      var el = cell("input", idx.join(","), text ? "x" + pos[0] : null, r, k, "input " + sub("x", idx.join(",")));
+      els.input[col] = el;
+      byChannel[idx[0]].appendChild(el);
+    }
+    for (var p = 0; p < nPads; p++) {
+      var v = Array.prototype.slice.call(padCells, p * width, (p + 1) * width);
+      var src = padSources[p], what = src < 0 ? "zero pad" : "pad, reads " + sub("x", label(src, inShape));
+      var pr = ndim === 1 ? 1 : v[1] + lo[0] + 1, pk = ndim === 1 ? v[1] + lo[0] + 1 : v[2] + lo[1] + 1;
+      var pe = cell("pad", v.join(","), text ? (src < 0 ? "0" : "x" + unravel(src, inShape)[1]) : null, pr, pk,
+        what + " at " + v.join(","));
+      if (src < 0) pe.classList.add("zero");
+      els.pad[p] = pe;
+      byChannel[v[0]].appendChild(pe);
+    }
+  }
+
+  function drawWeights() {
+    var box = document.getElementById("weights"), ndim = data.ndim;
+    var kw = wShape[wShape.length - 1], size = Math.max(16, cellSize(kw));
+    var groups = {}, text = ndim === 1 && kw <= 12;
+    for (var f = 0; f < NW; f++) {
+      var idx = unravel(f, wShape), key = idx[0] + "," + idx[1], g = groups[key];
+      if (!g) {
+        var wrap = document.createElement("div");
+        wrap.className = "channel";
+        var cap = document.createElement("p");
+        cap.className = "caption";
+        cap.textContent = "w[" + key + ", ...]";
+        g = groups[key] = grid(kw, size);
+        wrap.appendChild(cap); wrap.appendChild(g); box.appendChild(wrap);
+      }
+      var r = ndim === 1 ? 1 : idx[2] + 1, k = ndim === 1 ? idx[2] + 1 : idx[3] + 1;
+      var el = cell("weight", idx.join(","), text ? "w" + idx[2] : null, r, k, "weight " + sub("w", idx.join(",")));
+      els.weight[f] = el;
+      g.appendChild(el);
+    }
+  }
+
+  function drawOutput() {
+    var box = document.getElementById("output"), ndim = data.ndim;
+    var widthCells = ndim === 1 ? outShape[1] : outShape[2], size = cellSize(widthCells);
+    var text = ndim === 1 && widthCells <= 24, grids = [];
+    for (var o = 0; o < data.out_channels; o++) {
+      var wrap = document.createElement("div");
+      wrap.className = "channel";
+      var cap = document.createElement("p");
+      cap.className = "caption";
+      cap.textContent = "channel " + o;
+      var g = grid(widthCells, size);
+      wrap.appendChild(cap); wrap.appendChild(g); box.appendChild(wrap);
+      grids.push(g);
+    }
+    for (var row = 0; row < R; row++) {
+      var idx = unravel(row, outShape);
+      var r = ndim === 1 ? 1 : idx[1] + 1, k = ndim === 1 ? idx[1] + 1 : idx[2] + 1;
+      var el = cell("output", idx.join(","), text ? "z" + idx[1] : null, r, k, "output " + sub("z", idx.join(",")));
+      els.output[row] = el;
+      grids[idx[0]].appendChild(el);
+    }
+  }
+
+  function drawHeat() {
+    var box = document.getElementById("heat");
+    if (!box) return;
+    var n = prod(data.output_shape), counts = [], max = 0, min = Infinity;
+    for (var u = 0; u < n; u++) {
+      var count = byRow.start[u + 1] - byRow.start[u];
+      counts.push(count); max = Math.max(max, count); min = Math.min(min, count);
+    }
+    var widthCells = data.ndim === 1 ? n : data.output_shape[1], size = Math.max(14, cellSize(widthCells));
+    var g = grid(widthCells, size);
+    g.setAttribute("role", "img");
+    g.setAttribute("aria-label", "taps per output of channel 0, from " + min + " to " + max + ", row by row: " +
+      counts.join(" "));
+    var show = size >= 14;
+    for (u = 0; u < n; u++) {
+      var h = document.createElement("span");
+      var level = max === min ? 2 : Math.round(4 * (counts[u] - min) / (max - min));
+      h.className = "heat h" + level;
+      h.setAttribute("data-count", String(counts[u]));
+      if (show) h.textContent = String(counts[u]);
+      var pos = unravel(u, data.output_shape);
+      h.style.gridRow = String(data.ndim === 1 ? 1 : pos[0] + 1);
+      h.style.gridColumn = String(data.ndim === 1 ? pos[0] + 1 : pos[1] + 1);
+      g.appendChild(h);
+    }
+    box.appendChild(g);
+  }
+
+  /* ---- the matrix window ---- */
+
+  var view = { rows: null, cols: null };
+
+  function rowCols(r) {
+    var s = [];
+    each(byRow, r, function (t) { s.push(cols[t]); });
+    return s;
+  }
+
+  function windowFor(row) {
+    var r0 = R <= WINDOW ? 0 : Math.max(0, Math.min(R - WINDOW, row - WINDOW / 2));
+    var rowsShown = [];
+    for (var r = r0; r < Math.min(R, r0 + WINDOW); r++) rowsShown.push(r);
+    var colsShown;
+    if (C <= WINDOW) {
+      colsShown = [];
+      for (var c = 0; c < C; c++) colsShown.push(c);
+    } else {
+      var chosen = new Set(), order = rowsShown.slice().sort(function (a, b) { return Math.abs(a - row) - Math.abs(b - row); });
+      for (var i = 0; i < order.length && chosen.size < WINDOW; i++) {
+        var cs = Array.from(new Set(rowCols(order[i]))).sort(function (a, b) { return a - b; });
+        for (var j = 0; j < cs.length && chosen.size < WINDOW; j++) chosen.add(cs[j]);
+      }
+      colsShown = Array.from(chosen).sort(function (a, b) { return a - b; });
+    }
+    return { rows: rowsShown, cols: colsShown };
+  }
+
+  function needsWindow(row) {
+    if (view.rows === null) return true;
+    if (row < view.rows[0] || row > view.rows[view.rows.length - 1]) return true;
+    var shown = new Set(view.cols), cs = rowCols(row);
+    return cs.some(function (c) { return !shown.has(c); }) && view.cols.length < C;
+  }
+
+  function wLabel(f) { return sub("w", label(f, wShape)); }
+
+  function drawMatrix(row) {
+    var w = windowFor(row), box = document.getElementById("matrix");
+    view = w;
+    entries.clear();
+    box.textContent = "";
+    var colPos = new Map();
+    w.cols.forEach(function (c, j) { colPos.set(c, j); });
+    var size = Math.max(8, Math.min(34, Math.floor(640 / Math.max(w.cols.length, 1)), Math.floor(720 / Math.max(w.rows.length, 1))));
+    var g = grid(w.cols.length, size);
+    g.classList.add("matrix");
+    g.style.gridTemplateRows = "repeat(" + w.rows.length + ", " + size + "px)";
+    g.style.backgroundSize = size + "px " + size + "px";
+    var text = size >= 30 && data.in_channels === 1 && data.out_channels === 1;
+    w.rows.forEach(function (r, i) {
+      var held = new Map();
+      each(byRow, r, function (t) {
+        if (!colPos.has(cols[t])) return;
+        if (!held.has(cols[t])) held.set(cols[t], []);
+        held.get(cols[t]).push(weights[t]);
+      });
+      held.forEach(function (ws, c) {
+        var key = r + "," + c;
+        var names = ws.map(wLabel).join(" + ");
+        var shortText = ws.map(function (f) { return "w" + unravel(f, wShape).slice(2).join(""); }).join("+");
+        var el = cell("entry", key, text && shortText.length <= 5 ? shortText : null, i + 1, colPos.get(c) + 1,
+          "matrix entry " + key + " = " + names);
+        if (ws.length > 1) el.classList.add("folded");
+        entries.set(key, el);
+        g.appendChild(el);
+      });
+    });
+    box.appendChild(g);
+    var note = document.getElementById("matrix-note");
+    var all = R <= WINDOW && C <= WINDOW;
+    note.textContent = (all
+      ? "The whole " + R + " x " + C + " matrix"
+      : "A window of the " + R + " x " + C + " matrix (at most " + WINDOW + " x " + WINDOW + " entries): rows " +
+        w.rows[0] + " to " + w.rows[w.rows.length - 1] + " around the focused output, and " + w.cols.length +
+        " of its columns (those the rows nearest it read, " + w.cols[0] + " to " + w.cols[w.cols.length - 1] +
+        "). It follows the focused output") +
+      ". Rows are outputs z (channel-major, C order), columns inputs x; only non-zero entries are drawn, " +
+      "the grey lattice is the zero pattern; an entry with a double border holds a sum of tied weights (folded padding).";
+  }
+
+  /* ---- equations (MathML) ---- */
+
+  var MATH = "http://www.w3.org/1998/Math/MathML";
+
+  function m(tag, children, text) {
+    var e = document.createElementNS(MATH, tag);
+    if (text !== undefined) e.textContent = text;
+    (children || []).forEach(function (c) { e.appendChild(c); });
+    return e;
+  }
+
+  function indexed(letter, idx) {
+    var parts = [];
+    idx.forEach(function (v, i) {
+      if (i) parts.push(m("mo", [], ","));
+      parts.push(m("mn", [], String(v)));
+    });
+    return m("msub", [m("mi", [], letter), m("mrow", parts)]);
+  }
+
+  /* One row's terms: per column, the weights it holds (folded padding adds several). */
+  function terms(r) {
+    var byColumn = new Map();
+    each(byRow, r, function (t) {
+      if (!byColumn.has(cols[t])) byColumn.set(cols[t], []);
+      byColumn.get(cols[t]).push(weights[t]);
+    });
+    return Array.from(byColumn.entries()).sort(function (a, b) { return a[0] - b[0]; });
+  }
+
+  function outputEquation(r) {
+    var idx = unravel(r, outShape), parts = [indexed("z", idx), m("mo", [], "=")], first = true;
+    if (data.bias) { parts.push(indexed("b", [idx[0]])); first = false; }
+    terms(r).forEach(function (entry) {
+      if (!first) parts.push(m("mo", [], "+"));
+      first = false;
+      var ws = entry[1].map(function (f) { return indexed("w", unravel(f, wShape)); });
+      if (ws.length > 1) {
+        var inner = [m("mo", [], "(")];
+        ws.forEach(function (w, i) { if (i) inner.push(m("mo", [], "+")); inner.push(w); });
+        inner.push(m("mo", [], ")"));
+        parts = parts.concat(inner);
+      } else {
+        parts.push(ws[0]);
+      }
+      parts.push(m("mo", [], "\u2062"));
+      parts.push(indexed("x", unravel(entry[0], inShape)));
+    });
+    if (first) parts.push(m("mn", [], "0"));
+    return m("math", [m("mrow", parts)]);
+  }
+
+  function say(nodes) {
+    var box = document.getElementById("equation");
+    box.textContent = "";
+    nodes.forEach(function (n) {
+      if (typeof n === "string") { var p = document.createElement("p"); p.textContent = n; box.appendChild(p); }
+      else box.appendChild(n);
+    });
+  }
+
+  /* ---- highlighting ---- */
+
+  var marked = [], focused = null;
+
+  function clear() {
+    marked.forEach(function (e) { e.classList.remove("hl"); });
+    marked = [];
+    if (focused) focused.removeAttribute("data-focus");
+    focused = null;
+  }
+
+  function mark(e) {
+    if (e && e !== focused && !e.classList.contains("hl")) { e.classList.add("hl"); marked.push(e); }
+  }
+
+  function focusOutput(r) {
+    var zeroPads = [];
+    each(byRow, r, function (t) {
+      mark(els.input[cols[t]]); mark(els.weight[weights[t]]); mark(entries.get(r + "," + cols[t]));
+    });
+    each(padByRow, r, function (q) {
+      var p = padOf[q];
+      mark(els.pad[p]);
+      if (padSources[p] < 0) zeroPads.push(padLabel(p));
+    });
+    var n = byRow.start[r + 1] - byRow.start[r];
+    var notes = [outputEquation(r), n + " taps read the input" +
+      (zeroPads.length ? "; " + zeroPads.length + " land on zero padding (" + zeroPads.join("; ") +
+        ") and add nothing, so their weights are not marked." : ".")];
+    say(notes);
+  }
+
+  function focusInput(c) {
+    var outs = new Set();
+    each(byCol, c, function (t) {
+      mark(els.output[rows[t]]); mark(els.weight[weights[t]]); mark(entries.get(rows[t] + "," + c));
+      outs.add(rows[t]);
+    });
+    say([sub("x", label(c, inShape)) + " feeds " + outs.size + " outputs through " +
+      (byCol.start[c + 1] - byCol.start[c]) + " taps."]);
+  }
+
+  function focusWeight(f) {
+    each(byWeight, f, function (t) {
+      mark(els.output[rows[t]]); mark(els.input[cols[t]]); mark(entries.get(rows[t] + "," + cols[t]));
+    });
+    say([wLabel(f) + " is tied across " + (byWeight.start[f + 1] - byWeight.start[f]) +
+      " taps: every marked output reads a marked input through it."]);
+  }
+
+  function focusEntry(key) {
+    var rc = key.split(",").map(Number), r = rc[0], c = rc[1], ws = [];
+    mark(els.output[r]); mark(els.input[c]);
+    each(byRow, r, function (t) {
+      if (cols[t] === c) { mark(els.weight[weights[t]]); ws.push(wLabel(weights[t])); }
+    });
+    say(["Matrix entry (" + key + ") = " + ws.join(" + ") + ": output " + sub("z", label(r, outShape)) +
+      " reads input " + sub("x", label(c, inShape)) + (ws.length > 1 ? " through folded padding." : ".")]);
+  }
+
+  function focus(el) {
+    if (el === focused) return;
+    clear();
+    var kind = el.getAttribute("data-kind"), index = el.getAttribute("data-index");
+    var idx = index.split(",").map(Number);
+    if (kind === "output") {
+      var r = ravel(idx, outShape);
+      if (needsWindow(r)) drawMatrix(r);
+    }
+    focused = el;
+    el.setAttribute("data-focus", "");
+    if (kind === "output") focusOutput(ravel(idx, outShape));
+    else if (kind === "input") focusInput(ravel(idx, inShape));
+    else if (kind === "weight") focusWeight(ravel(idx, wShape));
+    else if (kind === "entry") focusEntry(index);
+  }
+
+  var ACTIVE = { output: 1, input: 1, weight: 1, entry: 1 };
+
+  function target(ev) {
+    var el = ev.target && ev.target.closest ? ev.target.closest("[data-kind]") : null;
+    return el && ACTIVE[el.getAttribute("data-kind")] ? el : null;
+  }
+
+  document.addEventListener("mouseover", function (ev) { var el = target(ev); if (el) focus(el); });
+  document.addEventListener("focusin", function (ev) { var el = target(ev); if (el) focus(el); });
+  document.addEventListener("mouseout", function (ev) {
+    if (target(ev) && !(ev.relatedTarget && target({ target: ev.relatedTarget }))) clear();
+  });
+
+  drawInput();
+  drawWeights();
+  drawOutput();
+  drawHeat();
+  drawMatrix(0);
+  document.getElementById("summary").textContent = data.counts.taps + " taps, " + data.counts.weights +
+    " weights; input " + inShape.join(" x ") + ", output " + outShape.join(" x ") + " (channels first)" +
+    (data.transposed ? "; a transposed layer's padding crops its output, so its input has no pad cells." : ".");
+  document.documentElement.setAttribute("data-ready", String(Math.round(performance.now() - t0)));
+})();

@@ -1,0 +1,170 @@
+"""One self-contained HTML page per layer: the embedded data, the controls, the script and the style inlined.
+
+The page needs no network: its script (``assets/explore.js``) and style (``assets/explore.css``) are
+package files copied into it, and it draws every cell, highlight and equation from the data of
+:func:`~symconv.explore.data.page_data`.
+
+Examples:
+    >>> from symconv import Conv1d
+    >>> html = page_html(Conv1d(1, 1, 3), 5)
+    >>> html.startswith("<!DOCTYPE html>"), 'name="kernel-size"' in html, "https://" in html
+    (True, True, False)
+"""
+
+from __future__ import annotations
+
+import functools
+import html as html_text
+import json
+from importlib import resources
+from typing import Any
+
+from symconv._version import __version__
+from symconv.explore.data import page_data
+from symconv.explore.model import DATA_ID
+
+SERVE_NOTE = (
+    "This file holds the layer it was written for: the controls show its values. "
+    "To change them and see the layer recomputed, run <code>symconv explore --serve</code>."
+)
+
+
+@functools.cache
+def asset(name: str) -> str:
+    """The text of a package file in ``symconv/explore/assets``."""
+    return resources.files("symconv.explore").joinpath("assets", name).read_text(encoding="utf-8")
+
+
+def _axis_text(values: Any) -> str:
+    """A per-axis option as the command line writes it: ``3`` or ``3,2``."""
+    values = values if isinstance(values, (tuple, list)) else (values,)
+    return str(values[0]) if len(set(values)) == 1 else ",".join(str(v) for v in values)
+
+
+def _padding_text(layer: Any) -> str:
+    """``--padding`` as given to the layer: ``1``, ``same``, ``0,2`` (1D pair) or ``0:1,same`` (2D)."""
+    padding = layer.padding
+    if isinstance(padding, (str, int)):
+        return str(padding)
+    if layer.ndim == 1:
+        left, right = padding
+        return str(left) if left == right else f"{left},{right}"
+    parts = [p if isinstance(p, (str, int)) else (str(p[0]) if p[0] == p[1] else f"{p[0]}:{p[1]}") for p in padding]
+    return str(parts[0]) if len(set(parts)) == 1 else ",".join(str(p) for p in parts)
+
+
+def control_values(layer: Any, data: dict[str, Any]) -> dict[str, str]:
+    """The value each control shows, keyed by its ``name`` (the command-line option without ``--``)."""
+    shape = data["input_shape"]
+    return {
+        "in-channels": str(layer.in_channels),
+        "out-channels": str(layer.out_channels),
+        "kernel-size": _axis_text(layer.kernel_size),
+        "stride": _axis_text(layer.stride),
+        "padding": _padding_text(layer),
+        "dilation": _axis_text(layer.dilation),
+        "groups": str(layer.groups),
+        "padding-mode": layer.padding_mode,
+        "input-length" if layer.ndim == 1 else "input-shape": ",".join(str(n) for n in shape),
+        "output-padding": _axis_text(getattr(layer, "output_padding", 0)),
+        "transposed": "on" if data["transposed"] else "off",
+        "flip": "on" if data["flip"] else "off",
+        "no-bias": "off" if data["bias"] else "on",
+    }
+
+
+MODES = ("zeros", "reflect", "replicate", "circular", "symmetric", "wrap")
+
+
+def _control(name: str, value: str) -> str:
+    label = f'<label for="c-{name}">--{name}</label>'
+    if name == "padding-mode":
+        options = "".join(f"<option{' selected' if m == value else ''}>{m}</option>" for m in MODES)
+        return f'<div class="control">{label}<select id="c-{name}" name="{name}" disabled>{options}</select></div>'
+    if value in ("on", "off") and name in ("transposed", "flip", "no-bias"):
+        checked = " checked" if value == "on" else ""
+        box = f'<input type="checkbox" id="c-{name}" name="{name}"{checked} disabled>'
+        return f'<div class="control check">{box}{label}</div>'
+    safe = html_text.escape(value, quote=True)
+    return f'<div class="control">{label}<input type="text" id="c-{name}" name="{name}" value="{safe}" disabled></div>'
+
+
+def _data_script(data: dict[str, Any]) -> str:
+    text = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+    return f'<script type="application/json" id="{DATA_ID}">{text}</script>'
+
+
+def _code_block(data: dict[str, Any]) -> str:
+    code = data["code"]
+    out = [f'<h3>PyTorch</h3><pre><code id="code-pytorch">{html_text.escape(code["pytorch"])}</code></pre>']
+    if code["numpy"]:
+        what = "SciPy" if "scipy" in code["numpy"] else "NumPy"
+        out.append(f'<h3>{what}</h3><pre><code id="code-numpy">{html_text.escape(code["numpy"])}</code></pre>')
+    else:
+        out.append("<p>No single NumPy or SciPy call computes this layer (channels, dilation or transposition).</p>")
+    return "".join(out)
+
+
+def page_html(layer: Any, size: int | tuple[int, ...]) -> str:
+    """The explorer page of ``layer`` on an input of ``size``, as one HTML document with nothing to fetch."""
+    data = page_data(layer, size)
+    controls = "".join(_control(name, value) for name, value in control_values(layer, data).items())
+    title = html_text.escape(data["layer"])
+    heat = (
+        '<section aria-labelledby="h-heat" id="heat-panel"><h2 id="h-heat">Overlap: taps per output</h2>'
+        "<p>How many taps add up in each output of channel 0 (every output channel has the same pattern). "
+        "Uneven counts are the checkerboard of a transposed convolution whose stride does not divide its "
+        'kernel extent.</p><div id="heat"></div></section>'
+        if data["transposed"]
+        else ""
+    )
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>symconv explore: {title}</title>
+<style>{asset("explore.css")}</style>
+</head>
+<body>
+<header>
+<h1>symconv explore</h1>
+<p class="layer"><code>{title}</code></p>
+<p id="summary"></p>
+</header>
+<main>
+<section aria-labelledby="h-controls" id="controls-panel">
+<h2 id="h-controls">Layer</h2>
+<form id="controls" aria-describedby="serve-note">{controls}</form>
+<p id="serve-note" class="note">{SERVE_NOTE}</p>
+</section>
+<section aria-labelledby="h-focus" id="focus-panel">
+<h2 id="h-focus">Equation</h2>
+<div id="equation" aria-live="polite"><p>Hover or focus (Tab) an output to see its equation, an input to see what
+it feeds, a weight to see its tying group, a matrix entry to see the weights it holds.</p></div>
+<p class="legend"><span class="swatch focus"></span> focused <span class="swatch mark"></span> highlighted
+<span class="swatch pad"></span> padding</p>
+</section>
+<div class="panels">
+<section aria-labelledby="h-input" id="input-panel"><h2 id="h-input">Input x</h2><div id="input"></div></section>
+<section aria-labelledby="h-weight" id="weight-panel"><h2 id="h-weight">Kernel w</h2><div id="weights"></div></section>
+<section aria-labelledby="h-output" id="output-panel"><h2 id="h-output">Output z</h2><div id="output"></div></section>
+</div>
+{heat}
+<section aria-labelledby="h-matrix" id="matrix-panel">
+<h2 id="h-matrix">The weight-tied matrix</h2>
+<p id="matrix-note"></p>
+<div id="matrix"></div>
+</section>
+<section aria-labelledby="h-code" id="code-panel">
+<h2 id="h-code">The same layer in framework code</h2>
+{_code_block(data)}
+</section>
+</main>
+<footer><p>Written by symconv {__version__}. Every highlight and equation is read from the layer's taps embedded in
+this file; nothing is fetched.</p></footer>
+{_data_script(data)}
+<script>{asset("explore.js")}</script>
+</body>
+</html>
+"""
