@@ -96,10 +96,14 @@ def _data_script(data: dict[str, Any]) -> str:
 
 def _code_block(data: dict[str, Any]) -> str:
     code = data["code"]
-    out = [f'<h3>PyTorch</h3><pre><code id="code-pytorch">{html_text.escape(code["pytorch"])}</code></pre>']
+    out = [
+        f'<h3>PyTorch</h3><pre tabindex="0"><code id="code-pytorch">{html_text.escape(code["pytorch"])}</code></pre>'
+    ]
     if code["numpy"]:
         what = "SciPy" if "scipy" in code["numpy"] else "NumPy"
-        out.append(f'<h3>{what}</h3><pre><code id="code-numpy">{html_text.escape(code["numpy"])}</code></pre>')
+        out.append(
+            f'<h3>{what}</h3><pre tabindex="0"><code id="code-numpy">{html_text.escape(code["numpy"])}</code></pre>'
+        )
     else:
         out.append("<p>No single NumPy or SciPy call computes this layer (channels, dilation or transposition).</p>")
     return "".join(out)
@@ -140,7 +144,8 @@ def page_html(layer: Any, size: int | tuple[int, ...]) -> str:
 </section>
 <section aria-labelledby="h-focus" id="focus-panel">
 <h2 id="h-focus">Equation</h2>
-<div id="equation" aria-live="polite"><p>Hover or focus (Tab) an output to see its equation, an input to see what
+<div id="equation" aria-live="polite" role="region" aria-label="equation of the focused cell"
+tabindex="0"><p>Hover or focus (Tab) an output to see its equation, an input to see what
 it feeds, a weight to see its tying group, a matrix entry to see the weights it holds.</p></div>
 <p class="legend"><span class="swatch focus"></span> focused <span class="swatch mark"></span> highlighted
 <span class="swatch pad"></span> padding</p>
@@ -154,7 +159,7 @@ it feeds, a weight to see its tying group, a matrix entry to see the weights it 
 <section aria-labelledby="h-matrix" id="matrix-panel">
 <h2 id="h-matrix">The weight-tied matrix</h2>
 <p id="matrix-note"></p>
-<div id="matrix"></div>
+<div id="matrix" role="region" aria-label="the matrix window" tabindex="0"></div>
 </section>
 <section aria-labelledby="h-code" id="code-panel">
 <h2 id="h-code">The same layer in framework code</h2>

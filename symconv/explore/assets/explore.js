@@ -83,7 +83,7 @@
     c.setAttribute("data-kind", kind);
     c.setAttribute("data-index", index);
     c.setAttribute("role", "button");
-    c.setAttribute("aria-label", name);
+    c.setAttribute("aria-label", text === null ? name : text + ": " + name);  /* the visible text first */
     c.tabIndex = kind === "pad" ? -1 : 0;
     c.style.gridRow = String(row);
     c.style.gridColumn = String(col);
@@ -294,8 +294,14 @@
     return e;
   }
 
+  /* One channel in and out: the channel indices are left out, as symconv's symbols do (x_t, w_k, z_i, b). */
+  var ONE = data.in_channels === 1 && data.out_channels === 1;
+  var CHANNEL_INDICES = { x: 1, z: 1, w: 2, b: 1 };
+
   function indexed(letter, idx) {
     var parts = [];
+    if (ONE) idx = idx.slice(CHANNEL_INDICES[letter]);
+    if (!idx.length) return m("mi", [], letter);
     idx.forEach(function (v, i) {
       if (i) parts.push(m("mo", [], ","));
       parts.push(m("mn", [], String(v)));
@@ -442,5 +448,7 @@
   document.getElementById("summary").textContent = data.counts.taps + " taps, " + data.counts.weights +
     " weights; input " + inShape.join(" x ") + ", output " + outShape.join(" x ") + " (channels first)" +
     (data.transposed ? "; a transposed layer's padding crops its output, so its input has no pad cells." : ".");
-  document.documentElement.setAttribute("data-ready", String(Math.round(performance.now() - t0)));
+  /* milliseconds from the start of navigation until the page is interactive, and of this script alone */
+  document.documentElement.setAttribute("data-script-ms", String(Math.round(performance.now() - t0)));
+  document.documentElement.setAttribute("data-ready", String(Math.round(performance.now())));
 })();

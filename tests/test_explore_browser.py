@@ -1,0 +1,265 @@
+"""``symconv explore`` pages in a real browser: Debian's chromium driven by Playwright.
+
+The ``hl`` sets the page shows on hover and keyboard focus are compared with
+:class:`~symconv.explore.model.Highlights` (which ``tests/test_explore.py`` holds against
+independently computed taps); every request the page makes is routed and anything that is not
+``file:``, ``data:`` or ``about:`` fails the test; the console must stay free of errors; axe-core
+(the npm package, inlined into the page) must find no WCAG 2.1 A/AA violation.
+
+Needs: ``apt-get install chromium`` (or ``SYMCONV_CHROMIUM=/path/to/chrome``), ``pip install
+playwright`` (its own browser download is not used), and npm to fetch axe-core once (or
+``SYMCONV_AXE_JS=/path/to/axe.min.js``). ``SYMCONV_WRITE_FIGURES=1`` writes the screenshots to
+``docs/figures/explore-*.png`` instead of a temporary folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tarfile
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, sync_playwright
+
+from symconv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from symconv.explore import Highlights, page_html, read_page
+from symconv.explore.model import label
+
+AXE_VERSION = "4.14.1"
+ROOT = Path(__file__).resolve().parent.parent
+KINDS = ("output", "input", "weight", "entry", "pad")
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def chromium_path() -> str:
+    path = os.environ.get("SYMCONV_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        pytest.fail("no chromium: apt-get install chromium, or set SYMCONV_CHROMIUM to a Chrome/Chromium binary")
+    return path
+
+
+def axe_source() -> str:
+    """axe-core's ``axe.min.js``: ``SYMCONV_AXE_JS``, else fetched once from the npm registry with ``npm pack``."""
+    given = os.environ.get("SYMCONV_AXE_JS")
+    if given:
+        return Path(given).read_text(encoding="utf-8")
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "symconv" / f"axe-core-{AXE_VERSION}"
+    target = cache / "axe.min.js"
+    if not target.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        npm = shutil.which("npm")
+        if npm is None:
+            pytest.fail("no npm to fetch axe-core: install npm, or set SYMCONV_AXE_JS to axe.min.js")
+        subprocess.run([npm, "pack", f"axe-core@{AXE_VERSION}", "--silent"], cwd=cache, check=True, timeout=120)
+        with tarfile.open(cache / f"axe-core-{AXE_VERSION}.tgz") as tar:
+            member = tar.extractfile("package/axe.min.js")
+            assert member is not None
+            target.write_bytes(member.read())
+    return target.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+class Loaded:
+    """A page loaded from a file, with every request and console error recorded."""
+
+    def __init__(self, browser, path: Path) -> None:
+        self.page: Page = browser.new_page(viewport={"width": 1200, "height": 900})
+        self.outside: list[str] = []
+        self.errors: list[str] = []
+        self.page.route("**/*", self._route)
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.goto(path.as_uri())
+        self.page.wait_for_selector("html[data-ready]")
+
+    def _route(self, route) -> None:
+        url = route.request.url
+        if url.startswith(("file:", "data:", "about:")):
+            route.continue_()
+        else:
+            self.outside.append(url)
+            route.abort()
+
+    def marked(self) -> dict[str, set[str]]:
+        pairs = self.page.eval_on_selector_all(".hl", "es => es.map(e => [e.dataset.kind, e.dataset.index])")
+        out: dict[str, set[str]] = {kind: set() for kind in KINDS}
+        for kind, index in pairs:
+            out[kind].add(index)
+        return out
+
+    def present(self, kind: str) -> list[str]:
+        return self.page.eval_on_selector_all(f"[data-kind={kind}]", "es => es.map(e => e.dataset.index)")
+
+    def close(self) -> None:
+        assert not self.outside, f"requests left the page: {self.outside}"
+        assert not self.errors, f"console errors: {self.errors}"
+        self.page.close()
+
+
+def write(tmp_path: Path, layer, size) -> tuple[Path, Highlights]:
+    html = page_html(layer, size)
+    path = tmp_path / f"{type(layer).__name__}-{abs(hash(repr(layer))) % 10**8}.html"
+    path.write_text(html, encoding="utf-8")
+    return path, Highlights(read_page(html))
+
+
+def selector(kind: str, index: str) -> str:
+    return f'[data-kind="{kind}"][data-index="{index}"]'
+
+
+def check_hover(loaded: Loaded, h: Highlights, kind: str, index: str) -> None:
+    """Hover one element: its hl sets are the model's (entries: those the matrix window draws)."""
+    loaded.page.hover(selector(kind, index))
+    got = loaded.marked()
+    want = h.focus(kind, index)
+    shown = set(loaded.present("entry"))
+    want["entry"] &= shown
+    assert got == want, (kind, index)
+    focus = loaded.page.eval_on_selector("[data-focus]", "e => [e.dataset.kind, e.dataset.index, e.className]")
+    assert focus[:2] == [kind, index] and "hl" not in focus[2].split()
+
+
+LAYERS = [
+    (Conv1d(1, 1, 3, padding=1), 5),
+    (Conv1d(2, 2, 3, stride=2, dilation=2, padding=(3, 1), padding_mode="reflect", groups=2, flip=True), 7),
+    (Conv1d(1, 2, 4, padding="full", padding_mode="symmetric"), 3),
+    (Conv2d(2, 2, 3, stride=(2, 1), padding=1, padding_mode="circular"), (4, 5)),
+    (Conv2d(1, 1, (2, 3), dilation=(2, 1), padding=((2, 0), "same"), padding_mode="replicate"), (5, 4)),
+    (ConvTranspose1d(1, 1, 3, stride=2, padding=1, output_padding=1), 4),
+    (ConvTranspose2d(2, 2, 3, stride=2, padding=1, groups=2), (3, 3)),
+]
+
+
+SWEEP = """kind => Array.from(document.querySelectorAll(`[data-kind="${kind}"]`)).map(el => {
+  el.dispatchEvent(new MouseEvent("mouseover", {bubbles: true}));
+  return [el.dataset.index, Array.from(document.querySelectorAll(".hl")).map(e => [e.dataset.kind, e.dataset.index])];
+})"""
+
+
+@pytest.mark.parametrize(("layer", "size"), LAYERS, ids=lambda v: repr(v)[:40])
+def test_hover_marks_the_taps(browser, tmp_path, layer, size) -> None:
+    """Every output, input, weight and matrix entry hovered (a mouseover on each, and the real mouse on a
+    few of each kind): hl is exactly the taps' answer."""
+    path, h = write(tmp_path, layer, size)
+    loaded = Loaded(browser, path)
+    assert loaded.page.text_content("#matrix-note").startswith("The whole")  # every entry is drawn
+    for kind in ("output", "input", "weight", "entry"):
+        swept = loaded.page.evaluate(SWEEP, kind)
+        assert len(swept) == len(loaded.present(kind)) > 0
+        for index, pairs in swept:
+            got: dict[str, set[str]] = {k: set() for k in KINDS}
+            for k, i in pairs:
+                got[k].add(i)
+            assert got == h.focus(kind, index), (kind, index)
+        for index in loaded.present(kind)[:: max(1, len(swept) // 3)]:
+            check_hover(loaded, h, kind, index)
+    loaded.page.hover("h1")
+    assert loaded.marked() == {kind: set() for kind in KINDS}  # leaving the cells clears the marks
+    loaded.close()
+
+
+def test_keyboard_reaches_every_output_and_focus_marks_like_hover(browser, tmp_path) -> None:
+    for layer, size in (LAYERS[0], LAYERS[4], LAYERS[5]):
+        path, h = write(tmp_path, layer, size)
+        loaded = Loaded(browser, path)
+        outputs = set(loaded.present("output"))
+        reached: set[str] = set()
+        for _ in range(2000):
+            loaded.page.keyboard.press("Tab")
+            kind, index = loaded.page.evaluate(
+                "() => [document.activeElement.dataset.kind, document.activeElement.dataset.index]"
+            )
+            if kind == "output":
+                if len(reached) < 3:  # focus marks as hover does
+                    want = h.focus(kind, index)
+                    want["entry"] &= set(loaded.present("entry"))
+                    assert loaded.marked() == want, index
+                reached.add(index)
+            if reached == outputs:
+                break
+        assert reached == outputs
+        loaded.close()
+
+
+def test_large_page_is_interactive_within_a_second(browser, tmp_path) -> None:
+    """Conv2d(3, 8, 3) on 32x32 (194,400 taps): ready within 1 s of navigation; hovers answer from the taps,
+    and the matrix window always holds the focused output's row."""
+    path, h = write(tmp_path, Conv2d(3, 8, 3), (32, 32))
+    loaded = Loaded(browser, path)
+    ready = int(loaded.page.get_attribute("html", "data-ready") or 0)
+    script = loaded.page.get_attribute("html", "data-script-ms")
+    print(
+        f"Conv2d(3, 8, 3) on 32x32: {path.stat().st_size / 1e6:.2f} MB, interactive {ready} ms after navigation "
+        f"(script {script} ms)"
+    )
+    assert ready < 1000
+    out_shape = [8, 30, 30]
+    for row in (0, 1234, 3599, 7199):
+        index = label(row, out_shape)
+        check_hover(loaded, h, "output", index)
+        assert set(loaded.present("entry")) >= h.focus("output", index)["entry"]  # the window follows
+    check_hover(loaded, h, "input", "1,10,10")
+    check_hover(loaded, h, "weight", "7,2,1,1")
+    loaded.close()
+
+
+@pytest.mark.parametrize(
+    ("layer", "size", "hover"),
+    [
+        (Conv1d(1, 1, 3, padding=1, padding_mode="reflect"), 5, ("output", "0,0")),
+        (Conv2d(2, 2, 3, stride=2, padding=1), (5, 5), ("output", "1,1,1")),
+        (ConvTranspose2d(1, 1, 3, stride=2), (3, 3), ("weight", "0,0,1,1")),
+    ],
+)
+def test_axe_finds_no_wcag_aa_violation(browser, tmp_path, layer, size, hover) -> None:
+    """axe-core, inlined, on the page at rest and with a focused element and its highlights."""
+    path, _ = write(tmp_path, layer, size)
+    loaded = Loaded(browser, path)
+    loaded.page.add_script_tag(content=axe_source())
+    options = json.dumps({"runOnly": {"type": "tag", "values": WCAG}})
+    for step in ("rest", "hover"):
+        if step == "hover":
+            loaded.page.hover(selector(*hover))
+        result = loaded.page.evaluate(f"async () => (await axe.run(document, {options})).violations")
+        summary = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result]
+        assert not result, f"{step}: {summary}"
+    loaded.close()
+
+
+FIGURES = [
+    ("explore-conv1d-seed.png", Conv1d(1, 1, 3), 5, ("output", "0,1")),
+    ("explore-conv2d.png", Conv2d(1, 2, 3, stride=2, padding=1, padding_mode="reflect"), (7, 7), ("output", "1,0,3")),
+    (
+        "explore-transposed.png",
+        ConvTranspose2d(1, 1, 3, stride=2, padding=1, output_padding=1),
+        (4, 4),
+        ("output", "0,3,4"),
+    ),
+]
+
+
+def test_screenshots(browser, tmp_path) -> None:
+    """The figures of the docs: a 1D seed layer, a 2D layer and a transposed layer with its heat map, hovered."""
+    folder = ROOT / "docs" / "figures" if os.environ.get("SYMCONV_WRITE_FIGURES") == "1" else tmp_path
+    for name, layer, size, hover in FIGURES:
+        path, h = write(tmp_path, layer, size)
+        loaded = Loaded(browser, path)
+        check_hover(loaded, h, *hover)
+        loaded.page.screenshot(path=str(folder / name), full_page=True)
+        assert (folder / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        if "transposed" in name:
+            counts = loaded.page.eval_on_selector_all(".heat", "es => es.map(e => Number(e.dataset.count))")
+            want = [int(v) for v in h.rows.tolist()]
+            per_row = [want.count(r) for r in range(len(counts))]
+            assert counts == per_row and len(set(counts)) > 1  # the checkerboard: uneven overlap
+        loaded.close()
