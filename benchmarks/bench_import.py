@@ -23,6 +23,7 @@ TITLE = "import symconv in a fresh interpreter (python -X importtime), median of
 ORDER = 5
 
 TARGET = 0.8
+FRAMEWORKS = ("torch", "jax", "tensorflow", "keras", "scipy", "matplotlib", "latexify")
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -74,4 +75,14 @@ def run(ctx: Context) -> list[Row]:
     parts = [(f"{p} (cumulative)", middle.get(p, (0.0, 0.0))[1]) for p in ("sympy", "numpy")]
     parts.append(("symconv's own modules (self)", sum(t[0] for m, t in middle.items() if m.split(".")[0] == "symconv")))
     rows += [Row(f"of which {label}", s, note=f"{s / whole:.0%} of the median run") for label, s in parts]
+    # the frameworks the checker and converters use are imported only when the user hands over their objects
+    heavy = [m for m in FRAMEWORKS if m in middle]
+    rows.append(
+        Row(
+            "frameworks imported by it",
+            note=", ".join(heavy) if heavy else "none of " + ", ".join(FRAMEWORKS),
+            target="none",
+            ok=not heavy,
+        )
+    )
     return rows

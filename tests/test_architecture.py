@@ -28,6 +28,7 @@ FLOORS = {
     "frameworks": 6,
     "figures": 6,
     "latex": 7,
+    "explore": 7,
     "cli": 8,
     "__init__": 9,
     "__main__": 9,

@@ -134,3 +134,30 @@ def test_nd_positions_of_the_wrong_length_or_range_are_refused() -> None:
         taps.tying_group(0, 0, 1)
     with pytest.raises(ValueError, match="'k1' must be in \\[0, 3\\)"):
         taps.tying_group(0, 0, (0, 3))
+
+
+def test_nd_apply_is_the_same_in_chunks_on_fractions_and_in_float32(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The unfolded input is multiplied a chunk of samples at a time: chunks of one sample, exact
+    Fractions (object dtype) and float32 give the sum the triples give."""
+    from fractions import Fraction
+
+    import symconv.geometry.gather as gather
+
+    monkeypatch.setattr(gather, "_CHUNK", 1)
+    rng, data = random.Random(5), np.random.default_rng(5)
+    for _ in range(30):
+        taps = Taps(random_geometry(rng, rng.choice([2, 3])))
+        x, w, b = arrays(taps, data, batch=3)
+        rows, cols, weights = taps.triples()
+        matrix = np.zeros(
+            (taps.out_channels * taps.output_length, taps.in_channels * taps.input_length), dtype=np.int64
+        )
+        np.add.at(matrix, (rows, cols), w.ravel()[weights])
+        want = np.einsum("rc,nc->nr", matrix, x.reshape(3, -1)) + (0 if b is None else np.repeat(b, taps.output_length))
+        want = want.reshape(3, taps.out_channels, *taps.output_shape)
+        assert np.array_equal(taps.apply(x, w, b), want)
+        thirds = np.vectorize(lambda v: Fraction(int(v), 3), otypes=[object])
+        got = taps.apply(thirds(x), thirds(w), None if b is None else thirds(b) / 3)
+        assert got.dtype == object and np.array_equal(got * 9, want), taps.geometry
+        single = taps.apply(x.astype(np.float32), w.astype(np.float32), b, np.float32)
+        assert single.dtype == np.float32 and np.array_equal(single, want)

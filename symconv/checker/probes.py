@@ -70,9 +70,11 @@ def integer_probe(e: Expansion, batch: int, rng: np.random.Generator, dtype: str
     pool = np.r_[-reach:0, 1 : reach + 1]
     w = rng.permuted(np.tile(pool, (rows, 1)), axis=1)[:, :size].reshape(spec.weight_shape)
     shape = (batch, spec.in_channels, *e.input_shape)
-    # raw random bytes folded onto -top..-1, 1..top (nearly uniform: 256 is not a multiple of 2*top),
-    # several times faster than rng.integers at real sizes
-    x = (np.frombuffer(rng.bytes(int(np.prod(shape))), dtype=np.uint8) % (2 * top)).astype(np.int8).reshape(shape)
+    # the generator's raw 64-bit words cut into bytes, folded onto -top..-1, 1..top (nearly uniform:
+    # 256 is not a multiple of 2*top); several times faster than rng.integers or rng.bytes at real sizes
+    count = math.prod(shape)
+    raw = rng.bit_generator.random_raw(-(-count // 8)).view(np.uint8)[:count]
+    x = (raw % (2 * top)).view(np.int8).reshape(shape)
     x -= top
     x += x >= 0
     b = rng.choice(np.r_[-9:0, 1:10], size=spec.out_channels) if spec.bias else None

@@ -151,6 +151,14 @@ class Taps:
 
         return correlate_gather(self, x, w, b, precision)
 
+    def project(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, a: np.ndarray) -> np.ndarray:
+        """``a @ y`` over the output channels of the layer's output ``y``, ``(N, J, *out)`` for ``a`` ``(J, C_out)``,
+        at the cost of a layer with ``J`` output channels, in ``x``'s dtype (see
+        :func:`~symconv.geometry.gather.project_gather`)."""
+        from symconv.geometry.gather import project_gather
+
+        return project_gather(self, x, w, b, a)
+
     def input_grad(self, delta: np.ndarray, w: np.ndarray) -> np.ndarray:
         """``W^T vec(delta)`` on numbers (see :mod:`symconv.geometry.adjoint`)."""
         if self.ndim == 1:
