@@ -49,6 +49,8 @@ class CheckResult:
         mutated: The inputs (``'x'``, ``'w'``, ``'b'``) the code changed in place.
         precision: When the errors are those of a lower precision, what it is.
         convention: The calling convention used (``'numpy'``, ``'torch'``, ...).
+        impulse: When no variant explains the failure, the index rule the code uses on a one-hot
+            input next to the layer's (:mod:`symconv.checker.impulse`).
     """
 
     passed: bool
@@ -65,6 +67,7 @@ class CheckResult:
     mutated: tuple[str, ...] = ()
     precision: str = ""
     convention: str = ""
+    impulse: str = field(default="", repr=False)
 
     @property
     def diagnosis(self) -> str:
@@ -102,6 +105,8 @@ class CheckResult:
         if self.pattern:
             lines.append(f"Wrong outputs: {self.pattern}")
         lines.append(f"Diagnosis: {self.diagnosis}.")
+        if self.impulse:
+            lines.append(self.impulse + ".")
         return "\n".join(lines)
 
     def __str__(self) -> str:
