@@ -394,3 +394,23 @@ def test_bad_options_are_usage_errors(argv, message, capsys) -> None:
 def test_three_d_layer_refused_by_name() -> None:
     with pytest.raises(ValueError, match="the explorer draws 1D and 2D layers; Conv3d has 3 spatial axes"):
         page_html(Conv3d(1, 1, 2), (3, 3, 3))
+
+
+def test_served_controls_become_the_command_line() -> None:
+    """What a served page's form submits, read as the command line's options (``--serve``'s requests)."""
+    from symconv.cli.app import build_parser
+    from symconv.cli.explore import query_argv, render_query
+
+    query = {"kernel-size": ["5"], "padding": [""], "input-length": ["6,5"], "output-padding": ["0,0"]}
+    assert query_argv({**query, "flip": ["on"]}) == ["--kernel-size", "5", "--input-shape", "6,5", "--flip"]
+    first = build_parser().parse_args(["explore", "--serve", "--input-length", "9", "--stride", "2"])
+    status, page = render_query({}, first)  # the first page: the command line's layer
+    assert status == 200 and read_page(page)["output_shape"] == [4]
+    status, page = render_query(query, first)
+    assert status == 200 and read_page(page)["output_shape"] == [2, 1]
+    status, page = render_query({"kernel-size": ["x"]}, first)
+    assert status == 400 and "argument --kernel-size: must be a positive int (got &#x27;x&#x27;)" in page
+    status, page = render_query({"kernel-size": ["3"], "port": ["1"]}, first)
+    assert status == 400 and "unknown controls [&#x27;port&#x27;]" in page
+    with pytest.raises(SystemExit):
+        main(["explore", "--serve", "--port", "70000"])

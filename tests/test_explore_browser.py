@@ -263,3 +263,86 @@ def test_screenshots(browser, tmp_path) -> None:
             per_row = [want.count(r) for r in range(len(counts))]
             assert counts == per_row and len(set(counts)) > 1  # the checkerboard: uneven overlap
         loaded.close()
+
+
+SUBMITTED = """() => document.getElementById("controls").addEventListener("submit", () => {
+  sessionStorage.submitted = String(performance.timeOrigin + performance.now());
+}, true)"""
+SINCE_SUBMITTED = """() => performance.timeOrigin + Number(document.documentElement.dataset.ready)
+  - Number(sessionStorage.submitted)"""
+
+
+def test_served_controls_recompute_the_layer(browser) -> None:
+    """``--serve``: changing a control reloads the page of the new layer; its output count is PyTorch's, and a
+    1D layer on 256 inputs redraws within 300 ms of the change."""
+    import torch
+
+    from symconv.cli.app import build_parser
+    from symconv.cli.explore import render_query
+    from symconv.explore.serve import Server
+
+    first = build_parser().parse_args(["explore", "--serve", "--no-open", "--input-length", "256"])
+    with Server(lambda query: render_query(query, first)) as server:
+        page = browser.new_page()
+        outside: list[str] = []
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+
+        def route(r) -> None:
+            if r.request.url.startswith(server.url):
+                r.continue_()
+            else:
+                outside.append(r.request.url)
+                r.abort()
+
+        page.route("**/*", route)
+        page.goto(server.url)
+        page.wait_for_selector("html[data-ready]")
+
+        def change(name: str, value: str | None, ready: bool = True) -> float:
+            """Change a control; the milliseconds from the form's submission to the new page being ready."""
+            page.evaluate(SUBMITTED)
+            with page.expect_navigation():
+                if value is None:
+                    page.click(f'[name="{name}"]')  # a checkbox
+                else:
+                    page.fill(f'[name="{name}"]', value)
+                    page.press(f'[name="{name}"]', "Enter")
+            if not ready:
+                return 0.0
+            page.wait_for_selector("html[data-ready]")
+            return float(page.evaluate(SINCE_SUBMITTED))
+
+        def outputs() -> int:
+            return page.locator("[data-kind=output]").count()
+
+        assert outputs() == torch.nn.Conv1d(1, 1, 3)(torch.zeros(1, 1, 256)).numel()
+        page.add_script_tag(content=axe_source())  # the live controls and their button, too
+        options = json.dumps({"runOnly": {"type": "tag", "values": WCAG}})
+        assert page.evaluate(f"async () => (await axe.run(document, {options})).violations") == []
+        times = [change("kernel-size", "5")]
+        assert outputs() == torch.nn.Conv1d(1, 1, 5)(torch.zeros(1, 1, 256)).numel()
+        times += [change("stride", "3"), change("padding", "2")]
+        print(f"--serve: a Conv1d on 256 inputs redrawn {', '.join(f'{t:.0f}' for t in times)} ms after each change")
+        assert sorted(times)[1] < 300  # the median
+        assert outputs() == torch.nn.Conv1d(1, 1, 5, stride=3, padding=2)(torch.zeros(1, 1, 256)).numel()
+        change("transposed", None)
+        want = torch.nn.ConvTranspose1d(1, 1, 5, stride=3, padding=2)(torch.zeros(1, 1, 256)).numel()
+        assert outputs() == want
+        assert page.get_attribute('[name="transposed"]', "checked") is not None
+        change("input-length", "6,5")  # a 2D layer
+        want = torch.nn.ConvTranspose2d(1, 1, 5, stride=3, padding=2)(torch.zeros(1, 1, 6, 5)).numel()
+        assert outputs() == want
+        change("kernel-size", "9")  # the transposed layer takes it: (6-1)*3 - 4 + 8 + 1
+        assert page.locator("[data-kind=output]").count() == 20 * 17
+        change("transposed", None)  # Conv2d(1, 1, 9, stride=3, padding=2) on 6x5: one output
+        assert outputs() == torch.nn.Conv2d(1, 1, 9, stride=3, padding=2)(torch.zeros(1, 1, 6, 5)).numel() == 1
+        change("padding", "0", ready=False)  # 6x5 is smaller than the kernel: the error, and the controls
+        assert page.text_content("#error").startswith("axis 0: input size 6 with padding (0, 0)")
+        assert page.locator("[data-kind=output]").count() == 0
+        assert page.input_value('[name="kernel-size"]') == "9"
+        change("kernel-size", "3")  # the error page's form submits too
+        assert outputs() == torch.nn.Conv2d(1, 1, 3, stride=3)(torch.zeros(1, 1, 6, 5)).numel()
+        page.close()
+        assert not outside, outside
+        assert errors == ["Failed to load resource: the server responded with a status of 400 (Bad Request)"]  # one

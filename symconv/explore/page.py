@@ -76,17 +76,63 @@ def control_values(layer: Any, data: dict[str, Any]) -> dict[str, str]:
 MODES = ("zeros", "reflect", "replicate", "circular", "symmetric", "wrap")
 
 
-def _control(name: str, value: str) -> str:
+CHECKBOXES = ("transposed", "flip", "no-bias")
+
+SERVED_NOTE = (
+    "Served by <code>symconv explore --serve</code> on this computer: change a control (Enter, or leave the field) "
+    "and the page is recomputed from symconv's taps."
+)
+
+
+def _control(name: str, value: str, served: bool) -> str:
     label = f'<label for="c-{name}">--{name}</label>'
+    off = "" if served else " disabled"
     if name == "padding-mode":
         options = "".join(f"<option{' selected' if m == value else ''}>{m}</option>" for m in MODES)
-        return f'<div class="control">{label}<select id="c-{name}" name="{name}" disabled>{options}</select></div>'
-    if value in ("on", "off") and name in ("transposed", "flip", "no-bias"):
+        return f'<div class="control">{label}<select id="c-{name}" name="{name}"{off}>{options}</select></div>'
+    if name in CHECKBOXES:
         checked = " checked" if value == "on" else ""
-        box = f'<input type="checkbox" id="c-{name}" name="{name}"{checked} disabled>'
+        box = f'<input type="checkbox" id="c-{name}" name="{name}"{checked}{off}>'
         return f'<div class="control check">{box}{label}</div>'
     safe = html_text.escape(value, quote=True)
-    return f'<div class="control">{label}<input type="text" id="c-{name}" name="{name}" value="{safe}" disabled></div>'
+    return f'<div class="control">{label}<input type="text" id="c-{name}" name="{name}" value="{safe}"{off}></div>'
+
+
+def controls_section(values: dict[str, str], served: bool, error: str | None = None) -> str:
+    """The controls, named after the command line's options; a served page's form submits them to ``/``."""
+    controls = "".join(_control(name, value, served) for name, value in values.items())
+    form = (
+        f'<form id="controls" method="get" action="/" data-served="1" aria-describedby="serve-note">{controls}'
+        '<div class="control"><button type="submit">Recompute</button></div></form>'
+        if served
+        else f'<form id="controls" aria-describedby="serve-note">{controls}</form>'
+    )
+    alert = f'<p id="error" role="alert">{html_text.escape(error)}</p>' if error else ""
+    note = SERVED_NOTE if served else SERVE_NOTE
+    return (
+        f'<section aria-labelledby="h-controls" id="controls-panel">\n<h2 id="h-controls">Layer</h2>\n{form}\n'
+        f'{alert}<p id="serve-note" class="note">{note}</p>\n</section>'
+    )
+
+
+def error_page(values: dict[str, str], message: str) -> str:
+    """A served page for controls that give no layer: the controls as submitted and what is wrong."""
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>symconv explore: no layer</title>
+<style>{asset("explore.css")}</style>
+</head>
+<body>
+<header><h1>symconv explore</h1></header>
+<main>
+{controls_section(values, True, message)}
+</main>
+</body>
+</html>
+"""
 
 
 def _data_script(data: dict[str, Any]) -> str:
@@ -109,10 +155,13 @@ def _code_block(data: dict[str, Any]) -> str:
     return "".join(out)
 
 
-def page_html(layer: Any, size: int | tuple[int, ...]) -> str:
-    """The explorer page of ``layer`` on an input of ``size``, as one HTML document with nothing to fetch."""
+def page_html(layer: Any, size: int | tuple[int, ...], *, served: bool = False) -> str:
+    """The explorer page of ``layer`` on an input of ``size``, as one HTML document with nothing to fetch.
+
+    ``served``: the page of ``symconv explore --serve``, whose controls are live.
+    """
     data = page_data(layer, size)
-    controls = "".join(_control(name, value) for name, value in control_values(layer, data).items())
+    controls = controls_section(control_values(layer, data), served)
     title = html_text.escape(data["layer"])
     heat = (
         '<section aria-labelledby="h-heat" id="heat-panel"><h2 id="h-heat">Overlap: taps per output</h2>'
@@ -137,11 +186,7 @@ def page_html(layer: Any, size: int | tuple[int, ...]) -> str:
 <p id="summary"></p>
 </header>
 <main>
-<section aria-labelledby="h-controls" id="controls-panel">
-<h2 id="h-controls">Layer</h2>
-<form id="controls" aria-describedby="serve-note">{controls}</form>
-<p id="serve-note" class="note">{SERVE_NOTE}</p>
-</section>
+{controls}
 <section aria-labelledby="h-focus" id="focus-panel">
 <h2 id="h-focus">Equation</h2>
 <div id="equation" aria-live="polite" role="region" aria-label="equation of the focused cell"

@@ -440,6 +440,12 @@
     if (target(ev) && !(ev.relatedTarget && target({ target: ev.relatedTarget }))) clear();
   });
 
+  /* A served page (symconv explore --serve): a changed control asks the server for the new layer's page. */
+  var form = document.getElementById("controls");
+  if (form && form.getAttribute("data-served") === "1") {
+    form.addEventListener("change", function () { if (form.requestSubmit) form.requestSubmit(); else form.submit(); });
+  }
+
   drawInput();
   drawWeights();
   drawOutput();
