@@ -188,6 +188,12 @@ def test_keyboard_reaches_every_output_and_focus_marks_like_hover(browser, tmp_p
             if reached == outputs:
                 break
         assert reached == outputs
+        first = sorted(outputs, key=lambda i: [int(v) for v in i.split(",")])[0]
+        loaded.page.focus(selector("output", first))
+        loaded.page.keyboard.press("ArrowRight")  # the arrow keys walk a grid
+        index = loaded.page.evaluate("() => document.activeElement.dataset.index")
+        want = first[: first.rindex(",")] + "," + str(int(first.split(",")[-1]) + 1)
+        assert index == want and loaded.page.get_attribute(selector("output", want), "data-focus") == ""
         loaded.close()
 
 

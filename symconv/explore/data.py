@@ -95,11 +95,6 @@ def pad_taps(taps: Taps) -> dict[str, np.ndarray]:
     """
     outs, pflat, outside, frame = _spatial_pad_taps(taps)
     positions = np.flatnonzero(outside)
-    if positions.size * taps.in_channels > MAX_CELLS:
-        raise ValueError(
-            f"the padded input has {positions.size * taps.in_channels} pad cells: more than the {MAX_CELLS} "
-            "cells a page draws; use a smaller 'padding'."
-        )
     pad_id = np.full(outside.size, -1, dtype=np.int64)
     pad_id[positions] = np.arange(positions.size)
     lefts = [int(ax.axis.padding[0]) for ax in taps.axes]
@@ -128,12 +123,18 @@ def _no_pads(ndim: int) -> dict[str, np.ndarray]:
 def _check_size(layer: Any, taps: Any) -> None:
     """Refuse a layer too large to draw, naming the figure and the limit."""
     if len(taps) > MAX_TAPS:
-        raise ValueError(f"the layer has {len(taps)} taps: more than the {MAX_TAPS} a page holds; use a smaller input.")
-    cells = taps.channels.in_channels * taps.input_length + taps.channels.out_channels * taps.output_length
+        raise ValueError(
+            f"the layer has {len(taps)} taps: more than the {MAX_TAPS} a page holds; use a smaller input or padding, "
+            "or fewer channels."
+        )
+    frame = taps.input_length
+    if isinstance(taps, Taps):  # a convolution draws its padded input
+        frame = math.prod(ax.size + sum(int(p) for p in ax.axis.padding) for ax in taps.axes)
+    cells = taps.channels.in_channels * frame + taps.channels.out_channels * taps.output_length
     if cells > MAX_CELLS:
         raise ValueError(
-            f"the layer has {cells} input and output cells: more than the {MAX_CELLS} a page draws; "
-            "use a smaller input or fewer channels."
+            f"the layer has {cells} input (padding included) and output cells: more than the {MAX_CELLS} a page "
+            "draws; use a smaller input or padding, or fewer channels."
         )
 
 

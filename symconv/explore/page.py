@@ -184,6 +184,9 @@ def page_html(layer: Any, size: int | tuple[int, ...], *, served: bool = False) 
 <h1>symconv explore</h1>
 <p class="layer"><code>{title}</code></p>
 <p id="summary"></p>
+<nav aria-label="Sections"><p>Go to: <a href="#input-panel">input</a> · <a href="#weight-panel">kernel</a> ·
+<a href="#output-panel">output</a> · <a href="#matrix-panel">matrix</a> · <a href="#code-panel">code</a>.
+Tab or the arrow keys move between cells.</p></nav>
 </header>
 <main>
 {controls}

@@ -434,6 +434,27 @@
     return el && ACTIVE[el.getAttribute("data-kind")] ? el : null;
   }
 
+  /* Arrow keys move the focus to the next cell of the same kind in the same grid (Tab walks them all). */
+  var ARROWS = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] };
+
+  function neighbour(el, dr, dc) {
+    var r0 = Number(el.style.gridRowStart), c0 = Number(el.style.gridColumnStart), kind = el.getAttribute("data-kind");
+    var best = null, bestStep = Infinity;
+    Array.prototype.forEach.call(el.parentNode.children, function (s) {
+      if (s === el || s.getAttribute("data-kind") !== kind) return;
+      var dRow = Number(s.style.gridRowStart) - r0, dCol = Number(s.style.gridColumnStart) - c0;
+      var step = dr ? dRow * dr : dCol * dc, across = dr ? dCol : dRow;
+      if (step > 0 && across === 0 && step < bestStep) { best = s; bestStep = step; }
+    });
+    return best;
+  }
+
+  document.addEventListener("keydown", function (ev) {
+    var el = target(ev), d = ARROWS[ev.key];
+    if (!el || !d) return;
+    var next = neighbour(el, d[0], d[1]);
+    if (next) { ev.preventDefault(); next.focus(); }
+  });
   document.addEventListener("mouseover", function (ev) { var el = target(ev); if (el) focus(el); });
   document.addEventListener("focusin", function (ev) { var el = target(ev); if (el) focus(el); });
   document.addEventListener("mouseout", function (ev) {
