@@ -379,6 +379,7 @@ def test_cli_writes_the_page(tmp_path, capsys) -> None:
         (["--input-shape", "300,300"], "input (padding included) and output cells: more than the 60000 a page"),
         (["--padding", "1000000", "--padding-mode", "symmetric"], "use a smaller input or padding"),
         (["--padding", "1099511627776"], "use a smaller input or padding"),
+        (["--padding", "1099511627776", "--stride", "1099511627776"], "use a smaller input or padding"),  # 3 outputs
         (["--torch", "nn.Sequential(nn.Conv1d(1, 1, 2), nn.ReLU())", "--input-length", "5"], "one convolution layer"),
         (["--kernel-size", "5", "--input-length", "3"], "kernel"),
         (["-o", "/nonexistent-dir/p.html"], "'--output': cannot write"),
