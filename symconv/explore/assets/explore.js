@@ -65,6 +65,15 @@
 
   /* ---- drawing ---- */
 
+  /* Grid placement: a 1D row wraps every WRAP cells; a 2D position is its own row and column (1-based). */
+  var WRAP = 48;
+
+  function columns(extent) { return extent.length === 1 ? Math.min(extent[0], WRAP) : extent[1]; }
+
+  function at(pos) {
+    return pos.length === 1 ? [Math.floor(pos[0] / WRAP) + 1, (pos[0] % WRAP) + 1] : [pos[0] + 1, pos[1] + 1];
+  }
+
   function cellSize(count) { return Math.max(7, Math.min(30, Math.floor(300 / count))); }
 
   function grid(columns, size) {
@@ -96,8 +105,8 @@
     var box = document.getElementById("input"), pads = data.padding, ndim = data.ndim;
     var lo = pads.map(function (p) { return data.transposed ? 0 : p[0]; });
     var ext = data.input_shape.map(function (n, a) { return n + (data.transposed ? 0 : pads[a][0] + pads[a][1]); });
-    var widthCells = ndim === 1 ? ext[0] : ext[1], size = cellSize(widthCells);
-    var text = ndim === 1 && widthCells <= 24;
+    var widthCells = columns(ext), size = cellSize(widthCells);
+    var text = ndim === 1 && ext[0] <= 24;
     var byChannel = [];
     for (var c = 0; c < data.in_channels; c++) {
       var wrap = document.createElement("div");
@@ -111,16 +120,17 @@
     }
     for (var col = 0; col < C; col++) {
       var idx = unravel(col, inShape), pos = idx.slice(1);
-      var r = ndim === 1 ? 1 : pos[0] + lo[0] + 1, k = ndim === 1 ? pos[0] + lo[0] + 1 : pos[1] + lo[1] + 1;
-      var el = cell("input", idx.join(","), text ? "x" + pos[0] : null, r, k, "input " + sub("x", idx.join(",")));
+      var rc = at(pos.map(function (v, a) { return v + lo[a]; }));
+      var el = cell("input", idx.join(","), text ? "x" + pos[0] : null, rc[0], rc[1],
+        "input " + sub("x", idx.join(",")));
       els.input[col] = el;
       byChannel[idx[0]].appendChild(el);
     }
     for (var p = 0; p < nPads; p++) {
       var v = Array.prototype.slice.call(padCells, p * width, (p + 1) * width);
       var src = padSources[p], what = src < 0 ? "zero pad" : "pad, reads " + sub("x", label(src, inShape));
-      var pr = ndim === 1 ? 1 : v[1] + lo[0] + 1, pk = ndim === 1 ? v[1] + lo[0] + 1 : v[2] + lo[1] + 1;
-      var pe = cell("pad", v.join(","), text ? (src < 0 ? "0" : "x" + unravel(src, inShape)[1]) : null, pr, pk,
+      var prc = at(v.slice(1).map(function (t, a) { return t + lo[a]; }));
+      var pe = cell("pad", v.join(","), text ? (src < 0 ? "0" : "x" + unravel(src, inShape)[1]) : null, prc[0], prc[1],
         what + " at " + v.join(","));
       if (src < 0) pe.classList.add("zero");
       els.pad[p] = pe;
@@ -130,7 +140,7 @@
 
   function drawWeights() {
     var box = document.getElementById("weights"), ndim = data.ndim;
-    var kw = wShape[wShape.length - 1], size = Math.max(16, cellSize(kw));
+    var kw = columns(wShape.slice(2)), size = Math.max(16, cellSize(kw));
     var groups = {}, text = ndim === 1 && kw <= 12;
     for (var f = 0; f < NW; f++) {
       var idx = unravel(f, wShape), key = idx[0] + "," + idx[1], g = groups[key];
@@ -143,8 +153,9 @@
         g = groups[key] = grid(kw, size);
         wrap.appendChild(cap); wrap.appendChild(g); box.appendChild(wrap);
       }
-      var r = ndim === 1 ? 1 : idx[2] + 1, k = ndim === 1 ? idx[2] + 1 : idx[3] + 1;
-      var el = cell("weight", idx.join(","), text ? "w" + idx[2] : null, r, k, "weight " + sub("w", idx.join(",")));
+      var wrc = at(idx.slice(2));
+      var el = cell("weight", idx.join(","), text ? "w" + idx[2] : null, wrc[0], wrc[1],
+        "weight " + sub("w", idx.join(",")));
       els.weight[f] = el;
       g.appendChild(el);
     }
@@ -152,8 +163,8 @@
 
   function drawOutput() {
     var box = document.getElementById("output"), ndim = data.ndim;
-    var widthCells = ndim === 1 ? outShape[1] : outShape[2], size = cellSize(widthCells);
-    var text = ndim === 1 && widthCells <= 24, grids = [];
+    var widthCells = columns(data.output_shape), size = cellSize(widthCells);
+    var text = ndim === 1 && outShape[1] <= 24, grids = [];
     for (var o = 0; o < data.out_channels; o++) {
       var wrap = document.createElement("div");
       wrap.className = "channel";
@@ -166,8 +177,9 @@
     }
     for (var row = 0; row < R; row++) {
       var idx = unravel(row, outShape);
-      var r = ndim === 1 ? 1 : idx[1] + 1, k = ndim === 1 ? idx[1] + 1 : idx[2] + 1;
-      var el = cell("output", idx.join(","), text ? "z" + idx[1] : null, r, k, "output " + sub("z", idx.join(",")));
+      var orc = at(idx.slice(1));
+      var el = cell("output", idx.join(","), text ? "z" + idx[1] : null, orc[0], orc[1],
+        "output " + sub("z", idx.join(",")));
       els.output[row] = el;
       grids[idx[0]].appendChild(el);
     }
@@ -181,7 +193,7 @@
       var count = byRow.start[u + 1] - byRow.start[u];
       counts.push(count); max = Math.max(max, count); min = Math.min(min, count);
     }
-    var widthCells = data.ndim === 1 ? n : data.output_shape[1], size = Math.max(14, cellSize(widthCells));
+    var widthCells = columns(data.output_shape), size = Math.max(14, cellSize(widthCells));
     var g = grid(widthCells, size);
     g.setAttribute("role", "img");
     g.setAttribute("aria-label", "taps per output of channel 0, from " + min + " to " + max + ", row by row: " +
@@ -193,9 +205,9 @@
       h.className = "heat h" + level;
       h.setAttribute("data-count", String(counts[u]));
       if (show) h.textContent = String(counts[u]);
-      var pos = unravel(u, data.output_shape);
-      h.style.gridRow = String(data.ndim === 1 ? 1 : pos[0] + 1);
-      h.style.gridColumn = String(data.ndim === 1 ? pos[0] + 1 : pos[1] + 1);
+      var hrc = at(unravel(u, data.output_shape));
+      h.style.gridRow = String(hrc[0]);
+      h.style.gridColumn = String(hrc[1]);
       g.appendChild(h);
     }
     box.appendChild(g);
@@ -220,7 +232,8 @@
       colsShown = [];
       for (var c = 0; c < C; c++) colsShown.push(c);
     } else {
-      var chosen = new Set(), order = rowsShown.slice().sort(function (a, b) { return Math.abs(a - row) - Math.abs(b - row); });
+      var chosen = new Set();
+      var order = rowsShown.slice().sort(function (a, b) { return Math.abs(a - row) - Math.abs(b - row); });
       for (var i = 0; i < order.length && chosen.size < WINDOW; i++) {
         var cs = Array.from(new Set(rowCols(order[i]))).sort(function (a, b) { return a - b; });
         for (var j = 0; j < cs.length && chosen.size < WINDOW; j++) chosen.add(cs[j]);
@@ -246,7 +259,8 @@
     box.textContent = "";
     var colPos = new Map();
     w.cols.forEach(function (c, j) { colPos.set(c, j); });
-    var size = Math.max(8, Math.min(34, Math.floor(640 / Math.max(w.cols.length, 1)), Math.floor(720 / Math.max(w.rows.length, 1))));
+    var size = Math.max(8, Math.min(34, Math.floor(640 / Math.max(w.cols.length, 1)),
+      Math.floor(720 / Math.max(w.rows.length, 1))));
     var g = grid(w.cols.length, size);
     g.classList.add("matrix");
     g.style.gridTemplateRows = "repeat(" + w.rows.length + ", " + size + "px)";
@@ -280,7 +294,8 @@
         " of its columns (those the rows nearest it read, " + w.cols[0] + " to " + w.cols[w.cols.length - 1] +
         "). It follows the focused output") +
       ". Rows are outputs z (channel-major, C order), columns inputs x; only non-zero entries are drawn, " +
-      "the grey lattice is the zero pattern; an entry with a double border holds a sum of tied weights (folded padding).";
+      "the grey lattice is the zero pattern; an entry with a double border holds a sum of tied weights " +
+      "(folded padding).";
   }
 
   /* ---- equations (MathML) ---- */
