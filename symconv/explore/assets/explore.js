@@ -294,7 +294,7 @@
         " of its columns (those the rows nearest it read, " + w.cols[0] + " to " + w.cols[w.cols.length - 1] +
         "). It follows the focused output") +
       ". Rows are outputs z (channel-major, C order), columns inputs x; only non-zero entries are drawn, " +
-      "the grey lattice is the zero pattern; an entry with a double border holds a sum of tied weights " +
+      "the grey lattice is the zero pattern; an entry with a dark corner holds a sum of tied weights " +
       "(folded padding).";
   }
 
