@@ -417,3 +417,28 @@ def test_served_controls_become_the_command_line() -> None:
     assert status == 400 and "unknown controls [&#x27;port&#x27;]" in page
     with pytest.raises(SystemExit):
         main(["explore", "--serve", "--port", "70000"])
+
+
+def test_server_answers_its_own_address_only() -> None:
+    """``--serve`` listens on 127.0.0.1 and refuses a request whose Host names another site (DNS rebinding)."""
+    import http.client
+
+    from symconv.explore.serve import Server
+
+    with Server(lambda query: (200, "<p>page</p>")) as server:
+        assert server.url.startswith("http://127.0.0.1:")
+        for host, status in ((f"127.0.0.1:{server.port}", 200), (f"evil.example:{server.port}", 403)):
+            connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+            connection.request("GET", "/", headers={"Host": host})
+            assert connection.getresponse().status == status, host
+            connection.close()
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        connection.request("GET", "/other")
+        assert connection.getresponse().status == 404
+        connection.close()
+
+
+def test_embedded_data_cannot_close_its_script() -> None:
+    html = page_html(Conv1d(1, 1, 3), 5)
+    script = html[html.index('id="symconv-explore-data">') : html.index("</script>")]
+    assert "<" not in script[len('id="symconv-explore-data">') :]

@@ -74,7 +74,9 @@ def register(sub: Any) -> None:
     opts = parser.add_argument_group("explore")
     opts.add_argument("-o", "--output", default=DEFAULT_PAGE, metavar="PAGE", help=f"the page (default {DEFAULT_PAGE})")
     opts.add_argument("--no-open", action="store_true", help="write the page (or serve it) without opening it")
-    opts.add_argument("--serve", action="store_true", help="serve the page on 127.0.0.1 with live controls")
+    opts.add_argument(
+        "--serve", action="store_true", help="serve the page on 127.0.0.1 with live controls (no file is written)"
+    )
     opts.add_argument("--port", type=_port, default=0, help="the port of --serve (default 0: a free port)")
     parser.set_defaults(run=run_explore_command)
 

@@ -136,7 +136,7 @@ def error_page(values: dict[str, str], message: str) -> str:
 
 
 def _data_script(data: dict[str, Any]) -> str:
-    text = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+    text = json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")  # no </script> nor <!-- inside
     return f'<script type="application/json" id="{DATA_ID}">{text}</script>'
 
 

@@ -25,6 +25,12 @@ def make_handler(render: Render) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             parts = urlsplit(self.path)
+            port = self.server.server_address[1]
+            if self.headers.get("Host") not in (f"{HOST}:{port}", f"localhost:{port}"):  # DNS rebinding
+                self._send(
+                    403, "<!DOCTYPE html><title>Forbidden</title><p>symconv explore answers its own address only.</p>"
+                )
+                return
             if parts.path != "/":
                 self._send(404, "<!DOCTYPE html><title>Not found</title><p>symconv explore serves / only.</p>")
                 return
