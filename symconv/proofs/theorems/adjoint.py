@@ -1,0 +1,123 @@
+"""Theorem 5: the transposed convolution is ``W^T``; its output length, the round trip, and its overlap counts."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import sympy
+
+from symconv.proofs.proof import Chain, Equation, Fact, Part, Theorem
+from symconv.proofs.symbols import K, d, i, k, output_length, p, s, t, w
+from symconv.proofs.terms import Bracket, Sum, divides, within
+
+M = sympy.Symbol("M", integer=True)  # inputs of the transposed layer (outputs of the convolution)
+u = sympy.IndexedBase("u")
+q = sympy.Symbol("o_p", integer=True)  # output padding
+HYPOTHESES = (M >= 1, K >= 1, s >= 1, d >= 1, p >= 0)
+TAP = s * i + d * k - p
+
+SCATTER = Sum(Sum(Bracket(sympy.Eq(TAP, t)) * w[k] * u[i], (k, 0, K - 1)), (i, 0, M - 1))
+ENTRY = Sum(w[k] * Bracket(sympy.Eq(t, TAP)), (k, 0, K - 1))
+ADJOINT = sympy.Eq(SCATTER, Sum(ENTRY * u[i], (i, 0, M - 1)), evaluate=False)
+OVERLAP = Sum(Sum(Bracket(sympy.Eq(TAP, t)), (k, 0, K - 1)), (i, 0, M - 1))
+READ = (t + p - d * k) / s  # the input that kernel position k brings to output t, when it is an integer
+GATHER = Sum(divides(s, t + p - d * k) * within(0, READ, M - 1) * w[k] * u[READ], (k, 0, K - 1))
+COUNT = Sum(divides(s, t + p - d * k) * within(0, READ, M - 1), (k, 0, K - 1))
+
+L_T = (M - 1) * s - 2 * p + d * (K - 1) + q + 1
+LENGTH_HYPS = (*HYPOTHESES, q >= 0, L_T >= 1)
+BACK = output_length(L_T, K, s, d, p, p)
+BACK_LENGTH = sympy.Eq(BACK, M + sympy.floor(q / s))
+ROUND_TRIP = sympy.Equivalent(sympy.Eq(BACK, M), q <= s - 1)
+
+
+def _gather_form(summand_u: sympy.Expr) -> Chain:
+    return Chain(summand_u, HYPOTHESES).by("exchange").by("sum_delta")
+
+
+def _build() -> list[Part]:
+    adjoint = Equation(
+        Chain(ADJOINT.lhs, HYPOTHESES).by("equivalence", every=True, new=sympy.Eq(t, TAP), note="the same equation, sides swapped"),
+        Chain(ADJOINT.rhs, HYPOTHESES).by("linearity", direction="in"),
+        "the scatter is W transposed",
+    )
+    gather = _gather_form(SCATTER)
+    overlap = _gather_form(OVERLAP)
+    parts: list[Part] = [
+        adjoint,
+        Equation(gather, Chain(GATHER, HYPOTHESES), "the gather form"),
+        Equation(overlap, Chain(COUNT, HYPOTHESES), "the overlap count"),
+        Fact(BACK_LENGTH, LENGTH_HYPS, "the length back"),
+        Fact(ROUND_TRIP, LENGTH_HYPS, "the round trip"),
+    ]
+    return parts
+
+
+def claims() -> tuple[sympy.Basic, ...]:
+    return (ADJOINT, sympy.Eq(SCATTER, GATHER, evaluate=False), sympy.Eq(OVERLAP, COUNT, evaluate=False),
+            BACK_LENGTH, ROUND_TRIP)
+
+
+def _instance(rng: random.Random) -> None:
+    from symconv.layers.conv import Conv1d
+    from symconv.layers.transposed import ConvTranspose1d
+
+    k_, st, dl = rng.randint(1, 5), rng.randint(1, 4), rng.randint(1, 3)
+    n_in, pad = rng.randint(1, 8), rng.randint(0, 4)
+    opad = rng.randint(0, max(st, dl) - 1)
+    length = (n_in - 1) * st - 2 * pad + dl * (k_ - 1) + opad + 1
+    if length < 1:
+        return _instance(rng)
+    layer = ConvTranspose1d(1, 1, k_, stride=st, padding=pad, output_padding=opad, dilation=dl, bias=False)
+    assert layer.output_length(n_in) == length
+    back = Conv1d(1, 1, k_, stride=st, padding=pad, dilation=dl).output_length(length)
+    assert back == n_in + opad // st and (back == n_in) == (opad < st), (k_, st, dl, n_in, pad, opad)
+    weights = np.array([rng.randint(-9, 9) for _ in range(k_)], dtype=np.int64)
+    data = np.array([rng.randint(-9, 9) for _ in range(n_in)], dtype=np.int64)
+    got = layer.make_taps(n_in).apply(data[None, None, :], weights[None, None, :], None)[0, 0]
+    scatter = np.zeros(length, dtype=np.int64)
+    counts = np.zeros(length, dtype=np.int64)
+    for ii in range(n_in):
+        for kk in range(k_):
+            pos = st * ii + dl * kk - pad
+            if 0 <= pos < length:
+                scatter[pos] += weights[kk] * data[ii]
+                counts[pos] += 1
+    gather = [sum(int(weights[kk] * data[(tt + pad - dl * kk) // st]) for kk in range(k_)
+                  if (tt + pad - dl * kk) % st == 0 and 0 <= (tt + pad - dl * kk) // st < n_in) for tt in range(length)]
+    assert (got == scatter).all() and list(scatter) == gather, (k_, st, dl, n_in, pad, opad)
+    conv = Conv1d(1, 1, k_, stride=st, padding=pad, dilation=dl).make_taps(length)
+    outs, ins, ks = conv.spatial
+    matrix = np.zeros((conv.output_length, length), dtype=np.int64)
+    np.add.at(matrix, (outs, ins), weights[ks])
+    assert conv.output_length == back and (matrix[:n_in].T @ data == scatter).all()
+    overlap = [sum(1 for kk in range(k_) if (tt + pad - dl * kk) % st == 0 and 0 <= (tt + pad - dl * kk) // st < n_in)
+               for tt in range(length)]
+    assert list(counts) == overlap
+
+
+def theorem() -> Theorem:
+    return Theorem(
+        name="adjoint",
+        title="The transposed convolution is the adjoint",
+        statement=claims(),
+        hypotheses=LENGTH_HYPS,
+        build=_build,
+        instance=_instance,
+        summary=(
+            "A transposed convolution scatters each input $u_i$ through the taps of the matching convolution: "
+            "$y_t = \\sum_i \\sum_k [s\\,i + d\\,k - p = t]\\, w_k\\, u_i$ (PyTorch's definition). "
+            "This is $W^{\\mathsf T} u$, with $W$ the convolution's matrix (Theorem 4). Gathered per output, "
+            "it reads $u$ only where $s$ divides $t + p - d\\,k$: the zeros inserted between the inputs. "
+            "The same computation with $u = 1$ counts the taps that reach output $t$ (the overlap, or "
+            "checkerboard). With output padding $o_p$ the length is $L_T = (M-1)s - 2p + d(K-1) + o_p + 1$; "
+            "the convolution maps it back to $M + \\lfloor o_p/s \\rfloor$, so the round trip holds exactly when $o_p < s$."
+        ),
+        definitions=(("L_T", sympy.latex(L_T)), ("W_{i,t}", sympy.latex(ENTRY))),
+        remarks=(
+            "PyTorch accepts any $o_p < \\max(s, d)$: with $d > s$ an admissible $o_p \\ge s$ breaks the round trip "
+            "(for example $s = 1$, $d = 2$, $o_p = 1$ gives $M + 1$). The rule of thumb ``$o_p = 1$ whenever $s \\ge 2$'' "
+            "is refused by \\texttt{symconv.prove} with a counterexample."
+        ),
+    )
