@@ -150,6 +150,10 @@ def test_the_api_pages_document_every_public_name(site: Path, parsed: dict[str, 
         text = text.replace("&quot;", '"').replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">")
         words = first.split()[:6]
         assert " ".join(words) in " ".join(text.split()), (name, words)
+    # The overview links each public name to its entry.
+    overview = set(parsed["api/index.html"].links)
+    for name in symconv.__all__:
+        assert f"{anchors[f'symconv.{name}'].removeprefix('api/')}#symconv.{name}" in overview, name
     layers = (site / "api/layers.html").read_text(encoding="utf-8")
     for name in ("Conv1d", "Conv2d", "ConvTranspose1d", "convolve", "correlate"):
         assert f'id="symconv.{name}"' in layers, name
