@@ -78,6 +78,11 @@ def _split(f: sympy.Expr, k: sympy.Symbol) -> tuple[sympy.Expr, sympy.Expr]:
     return c, g
 
 
+def _integer(e: sympy.Expr) -> sympy.Basic:
+    """The side condition "``e`` is an integer", kept unevaluated as ``floor(e) = e`` so that it can be shown."""
+    return sympy.Eq(sympy.floor(e, evaluate=False), e, evaluate=False)
+
+
 def _affine(e: sympy.Expr, k: sympy.Symbol) -> tuple[sympy.Expr, sympy.Expr] | None:
     """``e = c*k + r`` with ``c``, ``r`` free of ``k``, or None."""
     e = sympy.expand(e)
@@ -147,9 +152,9 @@ def _sum_delta(e: sympy.Expr) -> Match | None:
         c, v = -c, -v
     rest = body(e) / factor
     if c == 1:
-        return within(a, v, b) * rest.subs(t, v), [sympy.Eq(sympy.floor(v), v)]
+        return within(a, v, b) * rest.subs(t, v), [_integer(v)]
     u = v / c
-    return divides(c, v) * within(a, u, b) * rest.subs(t, u), [c >= 1, sympy.Eq(sympy.floor(v), v)]
+    return divides(c, v) * within(a, u, b) * rest.subs(t, u), [c >= 1, _integer(v)]
 
 
 def _bracket_substitution(e: sympy.Expr, old: sympy.Expr, new: sympy.Expr) -> Match | None:
@@ -174,7 +179,7 @@ def _reindex(e: sympy.Expr, j: sympy.Symbol, sign: int = 1, shift: sympy.Expr = 
     if j in e.free_symbols and j != k:
         raise ProofError(f"rule 'reindex': the new index {j} already occurs in {e}")
     lo, hi = ((a - shift), (b - shift)) if sign == 1 else ((shift - b), (shift - a))
-    return Sum(body(e).subs(k, sign * j + shift), (j, lo, hi)), [sympy.Eq(sympy.floor(shift), shift)]
+    return Sum(body(e).subs(k, sign * j + shift), (j, lo, hi)), [_integer(shift)]
 
 
 def _split_range(e: sympy.Expr, at: sympy.Expr) -> Match | None:
@@ -190,7 +195,7 @@ def _fibres(e: sympy.Expr, v: sympy.Symbol, image: sympy.Expr, lo: sympy.Expr, h
     k, a, b = _range(e)
     f = body(e)
     guard = within(lo, image, hi)
-    conditions: list[Any] = [sympy.Eq(sympy.floor(image), image)]
+    conditions: list[Any] = [_integer(image)]
     if guard in sympy.Mul.make_args(f):
         f = f / guard
     else:
@@ -304,7 +309,7 @@ def _derivative(e: sympy.Expr) -> Match | None:
         return derivative(e.expr, v), []
     if not isinstance(v, sympy.Indexed):
         return None
-    return derivative(e.expr, v), [sympy.Eq(sympy.floor(u), u) for u in v.indices]
+    return derivative(e.expr, v), [_integer(u) for u in v.indices]
 
 
 RULES: dict[str, Rule] = {
@@ -320,7 +325,7 @@ RULES: dict[str, Rule] = {
         Rule("equivalence", "Equivalent conditions", r"[P] = [Q] \quad \text{when } P \Leftrightarrow Q \text{ under the hypotheses}", _equivalence),
         Rule("arithmetic", "Integer arithmetic", r"u = v \quad \text{proven for all integer values under the hypotheses}", _arithmetic),
         Rule("bracket_product", "Product of brackets", r"[P]\,[Q] = [P \wedge Q]", _bracket_product),
-        Rule("prune", "Equivalent conditions", r"[P \wedge Q] = [P] \quad \text{when } P \Rightarrow Q \text{ under the hypotheses}", _prune),
+        Rule("prune", "Dropping an implied condition", r"[P \wedge Q] = [P] \quad \text{when } P \Rightarrow Q \text{ under the hypotheses}", _prune),
         Rule("count", "Sum of a constant", r"\sum_{k=a}^{b} c = (b - a + 1)\, c \quad (b \ge a - 1,\ c \text{ free of } k)", _count),
         Rule("expand_range", "A sum over a concrete range", r"\sum_{k=a}^{b} f_k = f_a + f_{a+1} + \dots + f_b \quad (a, b \text{ given integers})", _expand_range),
         Rule("derivative", "Derivative of a finite sum", r"\frac{\partial}{\partial x_v} \sum_k f_k = \sum_k \frac{\partial f_k}{\partial x_v}, \quad \frac{\partial x_u}{\partial x_v} = [u = v]", _derivative),

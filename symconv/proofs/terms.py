@@ -36,6 +36,15 @@ class Sum(sympy.Sum):
     ``doit()`` evaluates only concrete ranges, with that convention; a symbolic range stays.
     """
 
+    def _latex(self, printer: Any) -> str:
+        """Nested sums, outermost first: ``\\sum_{i=0}^{n} \\sum_{k=0}^{m} f``."""
+        out = ""
+        for k, a, b in reversed(self.limits):
+            out += rf"\sum_{{{printer._print(k)}={printer._print(a)}}}^{{{printer._print(b)}}} "
+        f = self.function
+        body = printer._print(f)
+        return out + (rf"\left({body}\right)" if isinstance(f, sympy.Add) else body)
+
     def doit(self, **hints: Any) -> sympy.Expr:
         (k, a, b), f = self.limits[0], self.function
         if len(self.limits) != 1 or not (a.is_Integer and b.is_Integer):

@@ -31,7 +31,7 @@ DEFS = [(xpad, PADDED)]
 def _dw() -> Equation:
     hyps = (*HYPOTHESES, 0 <= j, j <= K - 1)
     left = (Chain(DW.lhs, hyps).unfold(DEFS, note="the padded input").by("derivative").by("sum_delta")
-            .by("equivalence", new=sympy.true, note="0 <= j <= K - 1"))
+            .by("equivalence", new=sympy.true, note="$0 \\le j \\le K - 1$"))
     right = Chain(DW.rhs, hyps).unfold(DEFS)
     return Equation(left, right, "the weight gradient")
 
@@ -39,7 +39,7 @@ def _dw() -> Equation:
 def _dx() -> Equation:
     hyps = (*HYPOTHESES, 0 <= t, t <= L - 1)
     left = (Chain(DX.lhs, hyps).unfold(DEFS, note="the padded input").by("derivative")
-            .by("bracket_product").by("equivalence", new=sympy.Eq(TAP, t), note="0 <= t <= L - 1 makes the range test redundant"))
+            .by("bracket_product").by("equivalence", new=sympy.Eq(TAP, t), note="$0 \\le t \\le L - 1$ makes the range test redundant"))
     left.by("linearity", direction="in")
     right = Chain(DX.rhs, hyps)
     return Equation(left, right, "the input gradient")

@@ -17,7 +17,7 @@ HYPOTHESES = (*SIZES, p_l >= 0, p_r >= 0, FITS)
 HALF = sympy.floor(d * (K - 1) / 2)
 L_MIN = (O - 1) * s - p_l - p_r + d * (K - 1) + 1
 
-m, c = sympy.symbols("m c", integer=True)
+m, c, T = sympy.symbols("m c T", integer=True)
 WINDOWS = sympy.Equivalent(sympy.And(i >= 0, i <= L_OUT - 1), sympy.And(i >= 0, s * i + d * (K - 1) <= P - 1))
 TF_OUT = sympy.ceiling(L / s)
 TF_TOTAL = sympy.Max(0, (TF_OUT - 1) * s + d * (K - 1) + 1 - L)
@@ -41,7 +41,7 @@ FACTS = (
     ("'full' adds d(K-1)", (sympy.Eq(s, 1), *_pads(SPAN, SPAN)), sympy.Eq(L_OUT, L + SPAN)),
     ("'causal' keeps the length", (sympy.Eq(s, 1), *_pads(SPAN, 0)), sympy.Eq(L_OUT, L)),
     ("'valid' loses d(K-1)", (sympy.Eq(s, 1), *_pads(0, 0)), sympy.Eq(L_OUT, L - SPAN)),
-    ("TensorFlow 'SAME' gives ceil(L/s)", _pads(sympy.floor(TF_TOTAL / 2), TF_TOTAL - sympy.floor(TF_TOTAL / 2)),
+    ("TensorFlow 'SAME' gives ceil(L/s)", (sympy.Eq(T, TF_TOTAL), *_pads(sympy.floor(T / 2), T - sympy.floor(T / 2))),
      sympy.Eq(L_OUT, TF_OUT)),
     ("the stride ambiguity", (O >= 1,), AMBIGUITY),
 )
@@ -51,7 +51,7 @@ CLAIMS = tuple(sympy.Implies(sympy.And(*extra), claim) if extra else claim for _
 def _build() -> list[Part]:
     count = Chain(COUNT, (*HYPOTHESES, O >= 1)).by("count")
     return [*(Fact(claim, HYPOTHESES, title) for (title, _, _), claim in zip(FACTS, CLAIMS)),
-            Equation(count, Chain(s, HYPOTHESES), "s input lengths share one output length")]
+            Equation(count, Chain(s, HYPOTHESES), "exactly s input lengths share one output length")]
 
 
 def _instance(rng: random.Random) -> None:

@@ -61,9 +61,9 @@ def _equation(mode: str) -> Equation:
     image = MODES[mode][0].subs(u, s * i + d * k)
     if mode == "zeros":
         right.by("equivalence", new=sympy.And(p_l <= s * i + d * k, s * i + d * k <= p_l + L - 1),
-                 note="the same condition, shifted by p_l")
+                 note="the same condition, shifted by $p_l$")
     else:
-        right.by("equivalence", new=sympy.true, note="every tap reads an input: the fold lands in 0..L-1")
+        right.by("equivalence", new=sympy.true, note="every tap reads an input: the fold lands in $0, \\dots, L-1$")
     assert image in bracket.args[0].free_symbols or True
     return Equation(left, right, f"padding '{mode}'")
 
