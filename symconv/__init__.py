@@ -34,6 +34,7 @@ from symconv.layers.poolnd import AvgPool2d, AvgPool3d, MaxPool2d, MaxPool3d
 from symconv.layers.stages import Activation, AvgPool1d, Flatten, Linear, MaxPool1d
 from symconv.layers.transposed import ConvTranspose1d
 from symconv.layers.transposednd import ConvTranspose2d, ConvTranspose3d
+from symconv.views.expansion import set_explorer
 
 if TYPE_CHECKING:
     from symconv.checker.check import MismatchError, assert_matches, check
@@ -90,6 +91,27 @@ _MOVED = {
     "StackExpansion": "symconv.stack.sequential",
     "StackGradients": "symconv.stack.sequential",
 }
+
+
+def _explorer_html(expansion: Any) -> str | None:
+    """``Expansion._repr_html_``: the explorer fragment (the explorer loads on first display)."""
+    from symconv.explore.notebook import expansion_html
+
+    return expansion_html(expansion)
+
+
+def _explorer_widget(expansion: Any) -> Any:
+    """``Expansion.explore()``: the live widget (needs anywidget: ``pip install symconv[widget]``)."""
+    try:
+        from symconv.explore.widget import expansion_widget
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("anywidget", "traitlets", "ipywidgets"):
+            raise
+        raise ImportError(f"Expansion.explore() needs anywidget: pip install 'symconv[widget]' ({exc}).") from exc
+    return expansion_widget(expansion)
+
+
+set_explorer(html=_explorer_html, widget=_explorer_widget)
 
 
 def __getattr__(name: str) -> Any:

@@ -10,7 +10,7 @@ and the lazy alternative. Nothing here differentiates or multiplies symbolic mat
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -83,6 +83,17 @@ def as_expansion(layer: Any, input_length: int | None, **options: Any) -> Expans
     if input_length is None:
         raise ValueError("'input_length' is required when 'layer' is a spec (got None).")
     return layer.expand(input_length, **options)  # type: ignore[no-any-return]
+
+
+#: The explorer's renderers, which this floor cannot import (``symconv.explore`` is above it): ``symconv`` sets
+#: them on import (:func:`set_explorer`). ``"html"``: ``Expansion -> str | None`` (``_repr_html_``);
+#: ``"widget"``: ``Expansion -> widget`` (:meth:`Expansion.explore`).
+EXPLORER: dict[str, Callable[[Expansion], Any]] = {}
+
+
+def set_explorer(*, html: Callable[[Expansion], Any], widget: Callable[[Expansion], Any]) -> None:
+    """Set the functions behind ``Expansion._repr_html_`` (an HTML fragment or None) and ``Expansion.explore``."""
+    EXPLORER.update(html=html, widget=widget)
 
 
 @functools.lru_cache(maxsize=64)
@@ -465,6 +476,27 @@ class Expansion:
         if len(shown) < len(eqs):
             lines += [r"&\;\;\vdots", f"{sympy.latex(eqs[-1].lhs)} &= {sympy.latex(eqs[-1].rhs)}"]
         return "$\\displaystyle \\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}$"
+
+    def _repr_html_(self) -> str | None:
+        """Jupyter's rich display: the explorer (``symconv explore``'s view, hover included, no server) of a 1D or
+        2D convolution of at most ``symconv.explore.notebook.MAX_NOTEBOOK_TAPS`` taps (20,000); else None, and
+        Jupyter shows :meth:`_repr_latex_`."""
+        render = EXPLORER.get("html")
+        return None if render is None else render(self)  # type: ignore[no-any-return]
+
+    def explore(self) -> Any:
+        """A live explorer widget (anywidget, ``pip install symconv[widget]``) of this layer: its controls (kernel
+        size, stride, dilation, padding, padding mode, input size, channels, groups, transposed) recompute the view
+        in Python, from symconv's taps. ``w.stride = 2`` changes it from Python.
+
+        Raises:
+            ImportError: anywidget is not installed.
+            ValueError: A layer the explorer does not draw (3D, pooling).
+        """
+        make = EXPLORER.get("widget")
+        if make is None:  # pragma: no cover - symconv sets it on import
+            raise RuntimeError("the explorer is not registered: import symconv.")
+        return make(self)
 
 
 register_expander(expand)
