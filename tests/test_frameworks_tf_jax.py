@@ -20,7 +20,7 @@ import tensorflow as tf
 import torch
 import torch.nn.functional as F
 
-from symconv import Conv1d, Conv2d, ConvTranspose2d, check, convolve
+from symconv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, check, convolve
 
 jax.config.update("jax_enable_x64", True)
 
@@ -243,6 +243,20 @@ GALLERY = [
         "padding_mode 'reflect'",
     ),
     Wrong(
+        "Keras Conv2DTranspose 'same' ported as PyTorch padding=1, output_padding=1",
+        lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1),
+        ConvTranspose2d(2, 3, 3, stride=2, padding="same"),
+        "PyTorch padding for TensorFlow 'same'",
+        (("convention", "torch"),),
+    ),
+    Wrong(
+        "Keras Conv1DTranspose 'same' ported as PyTorch padding=1, output_padding=1",
+        lambda x, w, b: F.conv_transpose1d(x, w, b, stride=2, padding=1, output_padding=1),
+        ConvTranspose1d(2, 3, 3, stride=2, padding="same"),
+        "output cropped at 1",
+        (("convention", "torch"),),
+    ),
+    Wrong(
         "np.convolve 'same' for PyTorch's padding='same' (even kernel)",
         lambda x, w: np.convolve(x, w[::-1], "same"),
         Conv1d(1, 1, 4, padding="same", bias=False),
@@ -326,7 +340,9 @@ def test_from_keras_of_random_stacks_gives_keras_own_outputs_exactly(seed: int, 
         padding = str(rng.choice(["valid", "same"] + (["causal"] if nd == 1 else [])))
         stride = int(rng.integers(1, 3)) if padding != "causal" else 1
         layers.append(conv(int(rng.integers(1, 3)), 2, strides=stride, padding=padding, activation="relu"))
-    layers += [pool(2), keras.layers.Flatten(), keras.layers.Dense(3, activation="tanh"), keras.layers.Dense(2)]
+    pooling = str(rng.choice(["valid", "same"]))
+    layers += [pool(2, padding=pooling), keras.layers.Flatten()]
+    layers += [keras.layers.Dense(3, activation="tanh"), keras.layers.Dense(2)]
     model = keras.Sequential(layers)
     _keras_ints(model, seed)
     x = rng.integers(-3, 4, (2, *shape, 2)).astype(float)
@@ -351,7 +367,8 @@ def test_from_keras_of_one_layer_and_its_refusals(keras_float64: None) -> None:
     for bad, error, message in (
         (unbuilt, ValueError, "is not built, so its input channels are unknown"),
         (keras.layers.LSTM(2), TypeError, "is a LSTM, which symconv does not cover"),
-        (keras.layers.MaxPooling2D(2, padding="same"), ValueError, "from_keras reads 'valid'"),
+        (_built(keras.layers.Conv1DTranspose(2, 3, 2, padding="same", output_padding=1), (None, 4, 1)), ValueError,
+         "reads 'same' without output_padding"),
         (keras.Sequential([keras.Input((5, 5, 1)), keras.layers.Conv2D(2, 3), keras.layers.Dense(2)]), ValueError,
          "put a Flatten before it"),
         ("Conv2D", TypeError, "must be a Keras layer or model"),
@@ -360,6 +377,46 @@ def test_from_keras_of_one_layer_and_its_refusals(keras_float64: None) -> None:
             symconv.from_keras(bad)
     with pytest.raises(TypeError, match=r"'model' must be a torch\.nn\.Module or a Keras layer or model"):
         symconv.parameters_of([1, 2])
+
+
+def _built(layer: Any, shape: tuple[Any, ...]) -> Any:
+    layer.build(shape)
+    return layer
+
+
+@pytest.mark.parametrize("dims", [1, 2])
+def test_from_keras_of_transposed_layers_and_same_pools_gives_keras_own_outputs(dims: int, keras_float64: None) -> None:
+    """Conv1DTranspose/Conv2DTranspose 'same' (TensorFlow's crop, one more on the right when the overhang is
+    odd: no PyTorch padding does that) and 'valid' (with output_padding, and kernels shorter than the
+    stride), and MaxPooling/AveragePooling 'same' (TensorFlow's split, padded positions never counted)."""
+    import symconv
+
+    rng = np.random.default_rng(dims)
+    transposed = keras.layers.Conv1DTranspose if dims == 1 else keras.layers.Conv2DTranspose
+    pools = (keras.layers.MaxPooling1D, keras.layers.AveragePooling1D) if dims == 1 else (
+        keras.layers.MaxPooling2D, keras.layers.AveragePooling2D)  # fmt: skip
+    odd = 0
+    for trial in range(40):
+        shape = tuple(int(v) for v in rng.integers(1, 7, dims))
+        k, stride = int(rng.integers(1, 5)), int(rng.integers(1, 4))
+        padding = str(rng.choice(["same", "valid"]))
+        op = int(rng.integers(0, stride)) if padding == "valid" and rng.random() < 0.4 else None
+        layer = _built(transposed(2, k, stride, padding=padding, output_padding=op), (None, *shape, 3))
+        _keras_ints(layer, trial)
+        odd += padding == "same" and (k - stride) % 2 == 1
+        x = rng.integers(-3, 4, (2, *shape, 3)).astype(float)
+        mine = symconv.from_keras(layer)
+        got = mine.expand(shape[0] if dims == 1 else shape).evaluate(
+            np.moveaxis(x, -1, 1), **symconv.parameters_of(layer)
+        )
+        assert np.array_equal(np.moveaxis(got, 1, -1), np.asarray(layer(x))), (mine, shape)
+        pool = pools[trial % 2](int(rng.integers(1, 4)), int(rng.integers(1, 4)), padding="same")
+        mine = symconv.from_keras(pool)
+        ours = symconv.Sequential(mine).expand(shape[0] if dims == 1 else shape, in_channels=3)
+        got = np.array(ours.evaluate(np.moveaxis(x, -1, 1)), dtype=float)
+        want = np.asarray(pool(x))
+        assert np.allclose(np.moveaxis(got, 1, -1), want, rtol=1e-13, atol=1e-13), (mine, shape)  # averages round
+    assert odd >= 3  # the cases PyTorch has no padding for
 
 
 def test_keras_flatten_is_channels_last() -> None:
@@ -401,3 +458,52 @@ def test_gradients_in_every_padding_mode_through_jax_and_tensorflow(mode: str) -
     if mode in TF_PAD:
         result = check_gradients(tf_conv2d(((1, 2), (2, 1)), mode), layer)
         assert result.passed and result.convention == "tensorflow", result.report()
+
+
+def test_same_pools_are_tensorflows_on_every_axis() -> None:
+    """``padding='same'`` pools (TensorFlow's split, the extra position on the right; padded positions
+    never win a maximum nor count in an average) against ``tf.nn.max_pool``/``avg_pool`` 'SAME'."""
+    from symconv import AvgPool2d, AvgPool3d, MaxPool2d, MaxPool3d
+    from symconv.layers.stages import AvgPool1d, MaxPool1d
+
+    classes = {1: (MaxPool1d, AvgPool1d), 2: (MaxPool2d, AvgPool2d), 3: (MaxPool3d, AvgPool3d)}
+    rng = np.random.default_rng(5)
+    for trial in range(200):
+        dims = int(rng.integers(1, 4))
+        shape = tuple(int(v) for v in rng.integers(1, 8 if dims < 3 else 5, dims))
+        k = tuple(int(v) for v in rng.integers(1, 4, dims))
+        s = tuple(int(v) for v in rng.integers(1, 4, dims))
+        average = trial % 2 == 1
+        if dims == 3 and any(kk <= ss - 2 for kk, ss in zip(k, s)):
+            s = tuple(min(ss, kk + 1) for kk, ss in zip(k, s))  # see the test below: TensorFlow's 3D quirk
+        x = rng.integers(-9, 10, (1, *shape, 1)).astype(np.float32)  # tf's 3D pools take float32 only
+        tf_pool = tf.nn.avg_pool if average else tf.nn.max_pool
+        want = tf_pool(x, k, s, "SAME").numpy()[0, ..., 0].astype(np.float64)
+        one = (lambda t: t[0]) if dims == 1 else (lambda t: t)
+        cls = classes[dims][average]
+        pool = cls(one(k), one(s), "same", count_include_pad=False) if average else cls(one(k), one(s), "same")
+        flat = x.reshape(-1).astype(np.float64)
+        windows = pool.flat_windows(shape)
+        if average:
+            got = [flat[w].sum() / d for w, d in zip(windows, pool.flat_divisors(shape))]
+        else:
+            got = [flat[w].max() for w in windows]
+        assert pool.output_shape((1, *shape))[1:] == want.shape, (pool, shape)
+        assert np.allclose(np.reshape(got, want.shape), want, rtol=1e-6, atol=0), (pool, shape)  # float32 averages
+        if not average:
+            assert np.array_equal(np.reshape(got, want.shape), want)
+
+
+def test_tensorflows_3d_same_pooling_shifts_where_the_padding_is_negative_and_from_keras_refuses_it() -> None:
+    """TensorFlow's 3D pooling kernel does not clamp a negative 'same' padding (pool 1, stride 3 on 3
+    inputs: it reads input 1, not 0); its 2D kernel does. symconv's 'same' clamps, so from_keras refuses
+    the 3D layers where that can happen, and keeps the 2D ones."""
+    import symconv
+
+    x = np.array([6, 2, 3], dtype=np.float32)
+    assert tf.nn.max_pool3d(x.reshape(1, 1, 1, 3, 1), (1, 1, 1), (1, 1, 3), "SAME").numpy().ravel().tolist() == [2]
+    assert tf.nn.max_pool2d(x.reshape(1, 1, 3, 1), (1, 1), (1, 3), "SAME").numpy().ravel().tolist() == [6]
+    assert symconv.MaxPool3d(1, (1, 1, 3), "same").windows((1, 1, 3)) == [[(0, 0, 0)]]
+    with pytest.raises(ValueError, match="TensorFlow's 3D pooling kernel does not clamp"):
+        symconv.from_keras(keras.layers.MaxPooling3D((1, 1, 1), (1, 1, 3), padding="same"))
+    assert symconv.from_keras(keras.layers.MaxPooling2D(1, 3, padding="same")) == symconv.MaxPool2d(1, 3, "same")

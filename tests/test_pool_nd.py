@@ -225,3 +225,29 @@ def test_nd_stack_terms_count_what_is_built() -> None:
     assert net.terms((5, 5)) == built
     with pytest.raises(ValueError, match=r"has \d+ terms, above max_terms=10"):
         net.expand((5, 5), max_terms=10)
+
+
+def test_same_padding_is_refused_where_it_means_nothing() -> None:
+    """TensorFlow's 'same' fixes the output length: no ceil_mode, and no other padding word."""
+    import symconv
+    from symconv.layers.stages import MaxPool1d
+
+    with pytest.raises(ValueError, match=r"'ceil_mode' must be False with padding='same'"):
+        MaxPool1d(2, padding="same", ceil_mode=True)
+    with pytest.raises(ValueError, match=r"'padding' must be an int >= 0 or 'same' \(got 'valid'\)"):
+        MaxPool1d(2, padding="valid")
+    with pytest.raises(ValueError, match=r"axis 0: 'ceil_mode' must be False"):
+        symconv.MaxPool2d(2, padding="same", ceil_mode=True)
+    assert MaxPool1d(3, 2, "same").pads(6) == (0, 1) and symconv.MaxPool2d(3, 2, "same").output_shape((1, 5, 6)) == (
+        1, 3, 3)  # fmt: skip
+    with pytest.raises(ValueError, match=r"'output_padding' must be 0 with padding='same'"):
+        symconv.ConvTranspose1d(1, 1, 3, stride=2, padding="same", output_padding=1)
+    with pytest.raises(ValueError, match=r"'output_padding' must be 0 with padding='same'"):
+        symconv.ConvTranspose2d(1, 1, 3, stride=2, padding="same", output_padding=(1, 0))
+    layer = symconv.ConvTranspose1d(1, 1, 3, stride=2, padding="same")
+    with pytest.raises(ValueError, match=r"'input_length' must be given to conv\(\) when padding='same'"):
+        layer.conv()
+    assert layer.output_length(4) == 8 and layer.resolve_padding(4) == (0, 1)
+    assert layer.transpose_check(4).proven
+    with pytest.raises(ValueError, match=r"derivation of .* is not written for padding='same'"):
+        symconv.derivation(layer, 4)

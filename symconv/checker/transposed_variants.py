@@ -29,9 +29,10 @@ from symconv.layers.transposed import ConvTranspose1d
 def transposed_variants(layer: ConvTranspose1d, length: int) -> Iterator[Variant]:
     """The variants of a transposed layer on ``length`` inputs."""
     yield from _flip(layer, length)
-    yield from _output_paddings(layer, length)
-    yield from _paddings(layer, length)
-    yield from _input_padded(layer, length)
+    if layer.padding != "same":  # TensorFlow's 'same' has no output_padding and no one padding number
+        yield from _output_paddings(layer, length)
+        yield from _paddings(layer, length)
+        yield from _input_padded(layer, length)
     yield from _crops(layer, length)
     yield from _strides(layer, length)
     yield from _dilations(layer, length)
@@ -84,7 +85,7 @@ def _output_paddings(layer: ConvTranspose1d, length: int) -> Iterator[Variant]:
 
 
 def _paddings(layer: ConvTranspose1d, length: int) -> Iterator[Variant]:
-    p = layer.padding
+    p = int(layer.padding)
     for other in sorted({0, p - 1, p + 1} - {p}):
         if other >= 0:
             text = (
@@ -96,7 +97,7 @@ def _paddings(layer: ConvTranspose1d, length: int) -> Iterator[Variant]:
 
 def _input_padded(layer: ConvTranspose1d, length: int) -> Iterator[Variant]:
     """The input zero-padded by ``p`` (as ``Conv1d`` pads), and nothing cropped."""
-    p = layer.padding
+    p = int(layer.padding)
     run = _run(dataclasses.replace(layer, padding=0), length + 2 * p) if p else None
     if run is not None:
         text = (
@@ -108,23 +109,34 @@ def _input_padded(layer: ConvTranspose1d, length: int) -> Iterator[Variant]:
 
 
 def _crops(layer: ConvTranspose1d, length: int) -> Iterator[Variant]:
-    """The full output cropped at another offset: padding on one side only, or a one-position shift."""
-    p = layer.padding
+    """The full output cropped at another offset: padding on one side only, or a one-position shift
+    (with TensorFlow's 'same', PyTorch's symmetric padding in its place)."""
+    left, right = layer.resolve_padding(length)
     full = _run(dataclasses.replace(layer, padding=0, output_padding=0), length)
-    if full is None or p == 0:
+    if full is None or left + right == 0:
         return
     out_length = layer.output_length(length)
-    for start in sorted({0, 2 * p, p - 1, p + 1} - {p}):
+    same = layer.padding == "same"
+    meant = f"TensorFlow's 'same' crops from position {left}" if same else f"padding={left} crops from position {left}"
+    for start in sorted({0, left + right, left - 1, left + 1} - {left}):
+        if start < 0:
+            continue
+        torch_like = same and start == right != left
         notes = [
             note
             for note, applies in (
                 ("all the cropping at the right end", start == 0),
-                ("all the cropping at the left end", start == 2 * p),
-                ("off by one: every output shifted by one position", abs(start - p) == 1),
+                ("all the cropping at the left end", start == left + right),
+                ("off by one: every output shifted by one position", abs(start - left) == 1),
+                (
+                    f"PyTorch's padding={right}, output_padding={right - left}: the same length, but PyTorch "
+                    f"crops {right} from each end where TensorFlow crops {left} on the left and {right} on the right",
+                    torch_like,
+                ),
             )
             if applies
         ]
-        text = f"the full output cropped from position {start} where padding={p} crops from position {p}"
+        text = f"the full output cropped from position {start} where {meant}"
         text += f" ({'; '.join(notes)})" if notes else ""
         yield Variant(f"output cropped at {start}", text, _cropped(full, start, out_length))
 
@@ -164,14 +176,14 @@ def _dilations(layer: ConvTranspose1d, length: int) -> Iterator[Variant]:
 
 def _forward(layer: ConvTranspose1d, length: int) -> Iterator[Variant]:
     """``conv1d(x, w, b)`` with the same stride, padding and dilation (needs ``C_in == C_out``)."""
-    if layer.in_channels != layer.out_channels:
+    if layer.in_channels != layer.out_channels or layer.padding == "same":
         return
     conv = Conv1d(
         layer.in_channels,
         layer.out_channels,
         layer.kernel_size,
         stride=layer.stride,
-        padding=(layer.padding, layer.padding),
+        padding=(int(layer.padding), int(layer.padding)),
         dilation=layer.dilation,
         groups=layer.groups,
         bias=layer.bias,

@@ -131,6 +131,9 @@ def _paddings(spec: Any, shape: tuple[int, ...]) -> Iterator[Variant]:
 
 
 def _transposed_paddings(spec: Any, shape: tuple[int, ...]) -> Iterator[Variant]:
+    if spec.padding == "same":
+        yield from _torch_for_tf_same(spec, shape)
+        return
     for a, p in enumerate(spec.padding):
         for other in (p - 1, p + 1, 0):
             if other < 0 or other == p:
@@ -147,6 +150,24 @@ def _transposed_paddings(spec: Any, shape: tuple[int, ...]) -> Iterator[Variant]
             changed = tuple(0 if j == a else v for j, v in enumerate(spec.output_padding))
             text = f"output_padding 0 on axis {a} where {q} was meant (the output one row short)"
             yield from _replaced(spec, shape, f"axis {a} output_padding 0", text, output_padding=changed)
+
+
+def _torch_for_tf_same(spec: Any, shape: tuple[int, ...]) -> Iterator[Variant]:
+    """PyTorch's symmetric crop in place of TensorFlow's transposed 'same': ``padding`` the right crop
+    and ``output_padding`` the difference, the same size, shifted where the overhang is odd."""
+    pairs = _pairs(spec, shape)
+    if all(left == right for left, right in pairs):
+        return
+    rights = tuple(right for _, right in pairs)
+    extra = tuple(right - left for left, right in pairs)
+    text = (
+        f"PyTorch's padding={rights}, output_padding={extra} where TensorFlow's 'same' was meant: the same "
+        f"output size, but PyTorch crops {rights} from each end where 'same' crops {pairs} (left, right) per "
+        "axis, so the outputs are shifted by one on the axes with an odd overhang"
+    )
+    yield from _replaced(
+        spec, shape, "PyTorch padding for TensorFlow 'same'", text, padding=rights, output_padding=extra
+    )
 
 
 def _padding_modes(spec: Any, shape: tuple[int, ...]) -> Iterator[Variant]:
@@ -262,6 +283,8 @@ def _interleaved_groups(spec: Any, shape: tuple[int, ...]) -> Iterator[Variant]:
 
 def _forward(spec: Any, shape: tuple[int, ...]) -> Iterator[Variant]:
     """A forward convolution where the transposed one was meant (same kernel, stride, padding, dilation)."""
+    if spec.padding == "same":
+        return
     conv_class = spec.conv_class
     try:
         conv = conv_class(

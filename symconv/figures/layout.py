@@ -19,7 +19,6 @@ import sympy
 from symconv.base.symbols import entries
 from symconv.geometry.kernel import padded_sources
 from symconv.geometry.transposed_taps import TransposedTaps
-from symconv.layers.transposed import ConvTranspose1d
 from symconv.views.expansion import Expansion
 
 #: One colour per weight (flat index modulo the length), colour-blind friendly (Okabe-Ito, then Tableau).
@@ -154,8 +153,9 @@ def connectivity_transposed(e: Expansion) -> Diagram:
 
 
 def spec_padding(e: Expansion) -> int:
-    """The padding ``p`` of a transposed convolution (cropped from each end of the full output)."""
-    return cast(ConvTranspose1d, e.spec).padding
+    """The padding ``p`` cropped from the left of a transposed convolution's full output (from each end,
+    but with TensorFlow's ``'same'``, whose right crop can be one more)."""
+    return int(e.padding[0])
 
 
 def _shift(spec: Any, width: int) -> float:

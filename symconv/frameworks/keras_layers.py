@@ -73,15 +73,17 @@ def from_keras(layer_or_model: Any) -> Any:
     """The symconv layer (or :class:`~symconv.Sequential`) that computes what a built Keras layer or
     ``keras.Sequential`` computes, channels first.
 
-    Covers ``Conv1D/2D/3D``, ``Conv1DTranspose/2D/3D`` (padding 'valid'), ``MaxPooling1D/2D/3D`` and
-    ``AveragePooling1D/2D/3D`` (padding 'valid'), ``Flatten``, ``Dense`` (on a flattened input),
+    Covers ``Conv1D/2D/3D``, ``Conv1DTranspose/2D/3D`` (padding 'valid', with or without
+    ``output_padding``, or 'same': ``padding='same'``, TensorFlow's crop), ``MaxPooling1D/2D/3D`` and
+    ``AveragePooling1D/2D/3D`` (padding 'valid' or 'same': the pools' ``padding='same'``, TensorFlow's
+    rule, averages over the real positions only), ``Flatten``, ``Dense`` (on a flattened input),
     ``ReLU``, ``Activation`` (relu, tanh, sigmoid, linear) and a convolution's or dense layer's
     ``activation``.
 
     Raises:
         TypeError: Not a Keras layer, or one symconv does not cover (named, with its place).
         ValueError: A setting symconv cannot express here (named): an unbuilt layer, ``channels_first``
-            data, 'same' pooling or transposed 'same' padding, a ``Dense`` on an unflattened map.
+            data, a transposed 'same' with ``output_padding``, a ``Dense`` on an unflattened map.
     """
     return _convert(layer_or_model, "layer")
 
@@ -122,24 +124,36 @@ def _convert(layer: Any, where: str) -> Any:
                 bias=config["use_bias"], **options,
             )  # fmt: skip
         else:
-            if config["padding"] != "valid" or config.get("output_padding") is not None:
-                raise ValueError(
-                    f"'{where}': {name} with padding={config['padding']!r}, output_padding="
-                    f"{config.get('output_padding')!r}: from_keras reads padding='valid' without output_padding."
-                )
-            k, s = np.atleast_1d(size), np.atleast_1d(options["stride"])
-            if any(kk < ss for kk, ss in zip(k, s)):
-                raise ValueError(f"'{where}': {name} with a kernel smaller than the stride pads its output; not read.")
-            conv = TRANSPOSED[name](kernel[-1], config["filters"], size, bias=config["use_bias"], **options)
+            given = config.get("output_padding")
+            if config["padding"] == "same":
+                if given is not None:
+                    raise ValueError(
+                        f"'{where}': {name} with padding='same' and output_padding={given!r}: from_keras reads "
+                        "'same' without output_padding (L * stride outputs)."
+                    )
+                extra: dict[str, Any] = {"padding": "same"}
+            else:  # 'valid': the full scatter, and with a kernel shorter than the stride zeros after it
+                k, st, d = (np.atleast_1d(v) for v in (size, options["stride"], options["dilation"]))
+                short = tuple(int(max(ss - (dd * (kk - 1) + 1), 0)) for kk, ss, dd in zip(k, st, d))
+                op = np.atleast_1d(given) if given is not None else short
+                extra = {"output_padding": int(op[0]) if len(k) == 1 else tuple(int(v) for v in op)}
+            conv = TRANSPOSED[name](kernel[-1], config["filters"], size, bias=config["use_bias"], **options, **extra)
         act = _activation(config.get("activation", "linear"), where)
         return conv if act is None else Sequential(conv, act)
     if name in MAX_POOLS or name in AVG_POOLS:
-        if config["padding"] != "valid":
-            raise ValueError(
-                f"'{where}': {name} with padding='same' pads with -inf or by count; from_keras reads 'valid'."
-            )
         pool, stride = _one(config["pool_size"]), _one(config["strides"])
-        return (MAX_POOLS | AVG_POOLS)[name](pool, stride)
+        if config["padding"] == "valid":
+            return (MAX_POOLS | AVG_POOLS)[name](pool, stride)
+        sizes, steps = np.atleast_1d(pool), np.atleast_1d(stride if stride is not None else pool)
+        if len(sizes) == 3 and any(k <= st - 2 for k, st in zip(sizes, np.broadcast_to(steps, sizes.shape))):
+            raise ValueError(
+                f"'{where}': {name} with padding='same' and a pool_size at least 2 below the strides: "
+                "TensorFlow's 3D pooling kernel does not clamp the negative padding that gives, and shifts its "
+                "windows (its 1D and 2D kernels, and symconv's 'same', clamp it); not read."
+            )
+        if name in MAX_POOLS:  # TensorFlow's 'same': padded positions never win a maximum
+            return MAX_POOLS[name](pool, stride, "same")
+        return AVG_POOLS[name](pool, stride, "same", count_include_pad=False)  # and never count in an average
     if name == "Flatten":
         return Flatten(channels_last=True)
     if name == "Dense":

@@ -49,6 +49,22 @@ def check_output_padding(output_padding: int, stride: int, dilation: int) -> Non
         )
 
 
+def tf_same_crop(input_length: int, kernel_size: int, stride: int = 1, dilation: int = 1) -> tuple[int, int]:
+    """``(left, right)`` cropped from a transposed convolution's full output under TensorFlow's
+    ``'same'`` (Keras ``Conv1DTranspose(padding='same')``): ``L * stride`` outputs, the overhang
+    ``max(d*(K-1) + 1 - stride, 0)`` split with the extra position on the right.
+
+    It is the padding of the convolution ``'same'`` maps ``L * stride`` inputs to ``L`` outputs with.
+
+    Examples:
+        >>> tf_same_crop(4, 3, 2), tf_same_crop(4, 4, 2), tf_same_crop(4, 1, 2)
+        ((0, 1), (1, 1), (0, 0))
+    """
+    _, size, s, _, d = _checked(input_length, kernel_size, stride, 0, dilation)
+    total = max(d * (size - 1) + 1 - s, 0)
+    return (total // 2, total - total // 2)
+
+
 def transposed_output_length(
     input_length: int, kernel_size: int, stride: int = 1, padding: int = 0, output_padding: int = 0, dilation: int = 1
 ) -> int:

@@ -116,6 +116,12 @@ def derivation(
 
 def _derivable(e: Expansion) -> Expansion:
     """``e`` if it has at most :data:`MAX_TAPS` taps, else a ``ValueError`` naming the limit and the alternatives."""
+    if is_transposed(e.spec) and e.spec.padding == "same":
+        raise ValueError(
+            f"a derivation of {e.layer!r} is not written for padding='same' (TensorFlow's crop); derive the "
+            f"layer with its resolved crop instead: padding {e.padding} (left, right), or view it with "
+            "layer.expand(L) (equations, matrix, connectivity)."
+        )
     taps = len(e.taps)
     if taps > MAX_TAPS:
         raise ValueError(

@@ -103,6 +103,11 @@ class PoolNd:
         return math.prod(pool.connections(n) for pool, n in zip(self.axis_pools(), spatial))
 
 
+def _padding(value: Any, ndim: int) -> Any:
+    """``'same'`` (TensorFlow's rule on every axis) or one int per axis."""
+    return "same" if isinstance(value, str) and value == "same" else per_axis("padding", value, ndim, minimum=0)
+
+
 def _stride(value: Any, kernel: tuple[int, ...], ndim: int) -> tuple[int, ...]:
     return kernel if value is None else per_axis("stride", value, ndim)
 
@@ -113,7 +118,7 @@ class MaxPoolNd(PoolNd, MaxRule):
 
     kernel_size: tuple[int, ...]  # an int is accepted and broadcast
     stride: tuple[int, ...] | None = None
-    padding: tuple[int, ...] = 0  # type: ignore[assignment]
+    padding: tuple[int, ...] | str = 0  # type: ignore[assignment]
     dilation: tuple[int, ...] = 1  # type: ignore[assignment]
     return_indices: bool = False
     ceil_mode: bool = False
@@ -124,7 +129,7 @@ class MaxPoolNd(PoolNd, MaxRule):
         put = functools.partial(object.__setattr__, self)
         put("kernel_size", per_axis("kernel_size", self.kernel_size, self.ndim))
         put("stride", _stride(self.stride, self.kernel_size, self.ndim))
-        put("padding", per_axis("padding", self.padding, self.ndim, minimum=0))
+        put("padding", _padding(self.padding, self.ndim))
         put("dilation", per_axis("dilation", self.dilation, self.ndim))
         if as_bool("return_indices", self.return_indices):
             raise ValueError(
@@ -136,7 +141,8 @@ class MaxPoolNd(PoolNd, MaxRule):
 
     def _axis_pool(self, a: int) -> MaxPool1d:
         assert self.stride is not None
-        return MaxPool1d(self.kernel_size[a], self.stride[a], self.padding[a], self.dilation[a], False, self.ceil_mode)
+        pad = self.padding if self.padding == "same" else self.padding[a]
+        return MaxPool1d(self.kernel_size[a], self.stride[a], pad, self.dilation[a], False, self.ceil_mode)
 
 
 @dataclass(frozen=True)
@@ -145,7 +151,7 @@ class AvgPoolNd(PoolNd, AverageRule):
 
     kernel_size: tuple[int, ...]  # an int is accepted and broadcast
     stride: tuple[int, ...] | None = None
-    padding: tuple[int, ...] = 0  # type: ignore[assignment]
+    padding: tuple[int, ...] | str = 0  # type: ignore[assignment]
     ceil_mode: bool = False
     count_include_pad: bool = True
     divisor_override: int | None = None
@@ -156,7 +162,7 @@ class AvgPoolNd(PoolNd, AverageRule):
         put = functools.partial(object.__setattr__, self)
         put("kernel_size", per_axis("kernel_size", self.kernel_size, self.ndim))
         put("stride", _stride(self.stride, self.kernel_size, self.ndim))
-        put("padding", per_axis("padding", self.padding, self.ndim, minimum=0))
+        put("padding", _padding(self.padding, self.ndim))
         put("ceil_mode", as_bool("ceil_mode", self.ceil_mode))
         put("count_include_pad", as_bool("count_include_pad", self.count_include_pad))
         if self.divisor_override is not None:
@@ -170,11 +176,13 @@ class AvgPoolNd(PoolNd, AverageRule):
 
     def _axis_pool(self, a: int) -> AvgPool1d:
         assert self.stride is not None
-        return AvgPool1d(self.kernel_size[a], self.stride[a], self.padding[a], self.ceil_mode, self.count_include_pad)
+        pad = self.padding if self.padding == "same" else self.padding[a]
+        return AvgPool1d(self.kernel_size[a], self.stride[a], pad, self.ceil_mode, self.count_include_pad)
 
     def output_spatial(self, spatial: Any) -> tuple[int, ...]:
         spatial = self._spatial(spatial)
-        if self.ndim == 3 and any(n < k for n, k in zip(spatial, self.kernel_size)):
+        torch_rule = self.padding != "same"  # TensorFlow's 'same' pools any input
+        if torch_rule and self.ndim == 3 and any(n < k for n, k in zip(spatial, self.kernel_size)):
             raise ValueError(
                 f"AvgPool3d needs the input at least as large as the kernel on every axis, padding not counted, "
                 f"as PyTorch's avg_pool3d requires (got input {spatial}, kernel_size {self.kernel_size})."

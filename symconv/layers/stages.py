@@ -144,39 +144,69 @@ class MaxRule(abc.ABC):
 
 
 class Pool:
-    """Windows and output lengths shared by the 1D pooling layers (each declares its fields in PyTorch's order)."""
+    """Windows and output lengths shared by the 1D pooling layers (each declares its fields in PyTorch's order).
+
+    ``padding`` is PyTorch's (an int, at most half the kernel, on both ends) or ``'same'``,
+    TensorFlow's rule: ``ceil(L / stride)`` outputs, the window's overhang split with the extra
+    position on the right, padded positions never read (Keras' ``padding='same'`` pooling).
+    """
 
     kind: ClassVar[Kind] = Kind.POOLING
 
     kernel_size: int
     stride: int | None
-    padding: int
+    padding: int | str
     ceil_mode: bool
 
     def _check(self) -> None:
         object.__setattr__(self, "kernel_size", as_size("kernel_size", self.kernel_size))
         stride = self.kernel_size if self.stride is None else as_size("stride", self.stride)
         object.__setattr__(self, "stride", stride)
-        object.__setattr__(self, "padding", as_size("padding", self.padding, minimum=0))
         object.__setattr__(self, "ceil_mode", as_bool("ceil_mode", self.ceil_mode))
+        if isinstance(self.padding, str) and self.padding == "same":
+            if self.ceil_mode:
+                raise ValueError(
+                    "'ceil_mode' must be False with padding='same': TensorFlow's rule fixes the output length "
+                    "at ceil(L / stride) (got ceil_mode=True)."
+                )
+            return
+        if isinstance(self.padding, str):
+            raise ValueError(f"'padding' must be an int >= 0 or 'same' (got {self.padding!r}).")
+        object.__setattr__(self, "padding", as_size("padding", self.padding, minimum=0))
         if 2 * self.padding > self.kernel_size:
             raise ValueError(
                 f"'padding' must be at most half of the kernel size {self.kernel_size}, as PyTorch requires "
                 f"(dilation not counted; got padding={self.padding})."
             )
 
+    def pads(self, length: int) -> tuple[int, int]:
+        """``(left, right)`` padding on ``length`` inputs: ``(p, p)``, or TensorFlow's 'same' split.
+
+        Examples:
+            >>> MaxPool1d(3, 2, "same").pads(6), MaxPool1d(3, 2, "same").pads(7), MaxPool1d(2, 1, "same").pads(5)
+            ((0, 1), (1, 1), (0, 1))
+        """
+        if self.padding != "same":
+            return (int(self.padding), int(self.padding))
+        assert self.stride is not None
+        extent = self._dilation * (self.kernel_size - 1) + 1
+        total = max((-(-length // self.stride) - 1) * self.stride + extent - length, 0)
+        return (total // 2, total - total // 2)
+
     def windows(self, length: int) -> list[list[int]]:
         """The real input positions each output reads (padding positions left out)."""
         dil = self._dilation
         assert self.stride is not None
-        n = self.output_length(length)
-        starts = [i * self.stride - self.padding for i in range(n)]
+        n, left = self.output_length(length), self.pads(length)[0]
+        starts = [i * self.stride - left for i in range(n)]
         return [[s + dil * j for j in range(self.kernel_size) if 0 <= s + dil * j < length] for s in starts]
 
     def output_length(self, length: int) -> int:
         """The number of windows on ``length`` inputs (arithmetic: no window is listed)."""
         assert self.stride is not None
-        return _pool_length(length, self.kernel_size, self.stride, self.padding, self._dilation, self.ceil_mode)
+        if self.padding == "same":
+            return -(-length // self.stride)
+        return _pool_length(length, self.kernel_size, self.stride, int(self.padding), self._dilation, self.ceil_mode)
 
     def output_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
         if len(shape) != 2:
@@ -197,9 +227,9 @@ class Pool:
         the outputs whose window start ``stride*i - padding + dilation*j`` lands in the input.
         """
         assert self.stride is not None
-        n, total = self.output_length(length), 0
+        n, total, left = self.output_length(length), 0, self.pads(length)[0]
         for j in range(self.kernel_size):
-            offset = self._dilation * j - self.padding
+            offset = self._dilation * j - left
             lo = max(0, -(offset // self.stride))
             hi = min(n, (length - 1 - offset) // self.stride + 1)
             total += max(0, hi - lo)
@@ -218,7 +248,7 @@ class AvgPool1d(Pool, AverageRule):
 
     kernel_size: int
     stride: int | None = None
-    padding: int = 0
+    padding: int | str = 0
     ceil_mode: bool = False
     count_include_pad: bool = True
 
@@ -229,10 +259,10 @@ class AvgPool1d(Pool, AverageRule):
     def divisors(self, length: int) -> list[int]:
         """PyTorch's divisor per window: padded positions count, positions past the padding never do."""
         assert self.stride is not None
-        out = []
+        out, (left, right) = [], self.pads(length)
         for i, window in enumerate(self.windows(length)):
-            start = i * self.stride - self.padding
-            end = min(start + self.kernel_size, length + self.padding)
+            start = i * self.stride - left
+            end = min(start + self.kernel_size, length + right)
             out.append(end - start if self.count_include_pad else len(window))
         return out
 
@@ -256,7 +286,7 @@ class MaxPool1d(Pool, MaxRule):
 
     kernel_size: int
     stride: int | None = None
-    padding: int = 0
+    padding: int | str = 0
     dilation: int = 1
     return_indices: bool = False
     ceil_mode: bool = False

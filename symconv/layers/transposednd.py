@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from symconv.base.validate import as_bool, as_int, check_groups
-from symconv.geometry.arithmetic import check_output_padding, transposed_output_length
+from symconv.geometry.arithmetic import check_output_padding, tf_same_crop, transposed_output_length
 from symconv.geometry.geometry import Geometry
 from symconv.geometry.taps import Taps
 from symconv.geometry.transposed_taps import TransposedTaps
@@ -41,7 +41,7 @@ class ConvTransposeNd:
     out_channels: int
     kernel_size: tuple[int, ...]  # type: ignore[assignment]  # an int is accepted and broadcast
     stride: tuple[int, ...] = 1  # type: ignore[assignment]
-    padding: tuple[int, ...] = 0  # type: ignore[assignment]
+    padding: tuple[int, ...] | str = 0  # type: ignore[assignment]
     output_padding: tuple[int, ...] = 0  # type: ignore[assignment]
     groups: int = 1
     bias: bool = True
@@ -61,8 +61,14 @@ class ConvTransposeNd:
         put("kernel_size", per_axis("kernel_size", self.kernel_size, self.ndim))
         put("stride", per_axis("stride", self.stride, self.ndim))
         put("dilation", per_axis("dilation", self.dilation, self.ndim))
-        put("padding", per_axis("padding", self.padding, self.ndim, minimum=0))
+        if not (isinstance(self.padding, str) and self.padding == "same"):
+            put("padding", per_axis("padding", self.padding, self.ndim, minimum=0))
         put("output_padding", per_axis("output_padding", self.output_padding, self.ndim, minimum=0))
+        if self.padding == "same" and any(self.output_padding):
+            raise ValueError(
+                "'output_padding' must be 0 with padding='same': TensorFlow's rule fixes each output size "
+                f"at n * stride (got output_padding={self.output_padding})."
+            )
         put("groups", as_int("groups", self.groups, minimum=1))
         put("bias", as_bool("bias", self.bias))
         name = type(self).__name__
@@ -91,16 +97,19 @@ class ConvTransposeNd:
         return tuple(as_int(f"input_shape[{a}]", n, minimum=1) for a, n in enumerate(shape))
 
     def output_shape(self, input_shape: Sequence[int]) -> tuple[int, ...]:
-        """``(n-1)*s - 2p + d*(K-1) + output_padding + 1`` per axis, as PyTorch."""
+        """``(n-1)*s - 2p + d*(K-1) + output_padding + 1`` per axis, as PyTorch; ``n * s`` with ``padding='same'``."""
         out = []
-        for a, n in enumerate(self.input_shape(input_shape)):
+        shape = self.input_shape(input_shape)
+        if self.padding == "same":
+            return tuple(n * s for n, s in zip(shape, self.stride))
+        for a, n in enumerate(shape):
             try:
                 out.append(
                     transposed_output_length(
                         n,
                         self.kernel_size[a],
                         self.stride[a],
-                        self.padding[a],
+                        int(self.padding[a]),
                         self.output_padding[a],
                         self.dilation[a],
                     )
@@ -110,18 +119,29 @@ class ConvTransposeNd:
         return tuple(out)
 
     def resolve_padding(self, input_shape: Sequence[int]) -> tuple[tuple[int, int], ...]:
-        """``(p, p)`` per axis: the padding of the matching convolution (cropped from the full output here)."""
-        self.input_shape(input_shape)
-        return tuple((p, p) for p in self.padding)
+        """``(p, p)`` per axis: the padding of the matching convolution (cropped from the full output here);
+        TensorFlow's ``(left, right)`` per axis with ``padding='same'``."""
+        shape = self.input_shape(input_shape)
+        if self.padding == "same":
+            return tuple(tf_same_crop(*args) for args in zip(shape, self.kernel_size, self.stride, self.dilation))
+        return tuple((int(p), int(p)) for p in self.padding)
 
-    def conv(self) -> ConvNd:
-        """The convolution whose matrix this layer's matrix is the transpose of (no bias)."""
+    def conv(self, input_shape: Sequence[int] | None = None) -> ConvNd:
+        """The convolution whose matrix this layer's matrix is the transpose of (no bias); with
+        ``padding='same'`` its padding depends on ``input_shape``, which must then be given."""
+        if self.padding == "same" and input_shape is None:
+            raise ValueError("'input_shape' must be given to conv() when padding='same' (the crop depends on it).")
+        pairs = (
+            self.resolve_padding(input_shape)
+            if input_shape is not None
+            else tuple((int(p), int(p)) for p in self.padding)
+        )
         return self.conv_class(
             self.out_channels,
             self.in_channels,
             self.kernel_size,
             stride=self.stride,
-            padding=tuple((p, p) for p in self.padding),
+            padding=pairs,
             dilation=self.dilation,
             groups=self.groups,
             bias=False,
@@ -135,13 +155,13 @@ class ConvTransposeNd:
     def geometry(self, input_shape: Sequence[int]) -> Geometry:
         """The matching convolution's geometry, transposed: each axis's input dilated by its stride."""
         shape = self.input_shape(input_shape)
-        conv = self.conv().geometry(self.output_shape(shape))
+        conv = self.conv(shape).geometry(self.output_shape(shape))
         return dataclasses.replace(conv.transposed(output_size=shape), bias=self.bias)
 
     def make_taps(self, input_shape: Sequence[int]) -> TransposedTaps:
         """The taps on ``input_shape``: the matching convolution's, read backwards."""
         shape = self.input_shape(input_shape)
-        conv = self.conv().geometry(self.output_shape(shape))
+        conv = self.conv(shape).geometry(self.output_shape(shape))
         axes = []
         for axis, n in zip(conv.axes, shape):
             extra = int(axis.output_size) - n  # output_padding >= stride: the conv has more outputs
@@ -162,6 +182,11 @@ class ConvTransposeNd:
         return expand_layer(self, input_shape, index_base=index_base, names=names, max_terms=max_terms)
 
     def describe(self) -> str:
+        if self.padding == "same":
+            return (
+                f"{self!r}: transposed convolution, TensorFlow's 'same' (n * stride outputs per axis; the adjoint "
+                "of a convolution with that rule's padding)"
+            )
         return f"{self!r}: transposed convolution (the adjoint of {self.conv()!r})"
 
 
