@@ -29,6 +29,7 @@ FLOORS = {
     "figures": 6,
     "latex": 7,
     "explore": 7,
+    "proofs": 7,
     "cli": 8,
     "__init__": 9,
     "__main__": 9,
