@@ -5,14 +5,14 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
-APT_PACKAGES := texlive-latex-base texlive-latex-recommended texlive-pictures poppler-utils
+APT_PACKAGES := texlive-latex-base texlive-latex-recommended texlive-pictures poppler-utils chromium
 # The installed-package test: the sdist and the wheel, a fresh venv that installs the wheel
 # without the test extra, and a wheelhouse of symconv's runtime dependencies for it.
 DIST       := build/dist
 SMOKE_VENV := build/smoke-venv
 WHEELHOUSE := $(VENV)/wheelhouse
 
-.PHONY: demo test package-test bench lint typecheck system-deps clean
+.PHONY: demo test package-test bench lint typecheck system-deps docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,10 +30,12 @@ $(WHEELHOUSE)/.stamp: $(STAMP)
 	$(PY) -m pip wheel --quiet --wheel-dir $(WHEELHOUSE) -r $(VENV)/runtime-requirements.txt
 	touch $@
 
-# pdflatex and pdftoppm, from Debian's packages, when they are missing.
+# pdflatex and pdftoppm (the LaTeX engine) and chromium (the explorer's browser tests, driven by
+# Playwright with executable_path), from Debian's packages, when they are missing.
 system-deps:
-	@if command -v pdflatex >/dev/null && command -v pdftoppm >/dev/null && kpsewhich tikz.sty >/dev/null; then \
-		echo "LaTeX engine present"; \
+	@if command -v pdflatex >/dev/null && command -v pdftoppm >/dev/null && kpsewhich tikz.sty >/dev/null \
+		&& command -v chromium >/dev/null; then \
+		echo "LaTeX engine and chromium present"; \
 	else \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(APT_PACKAGES); \
@@ -73,8 +75,12 @@ package-test: $(STAMP) system-deps $(WHEELHOUSE)/.stamp
 test: $(STAMP) system-deps lint typecheck package-test
 	$(PY) -m pytest -q
 
-bench: $(STAMP)
+bench: $(STAMP) system-deps
 	$(PY) benchmarks/run.py
+
+# The documentation site into build/site; strict: a broken link or reference fails it.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -7,18 +7,20 @@ independently computed taps); every request the page makes is routed and anythin
 (the npm package, inlined into the page) must find no WCAG 2.1 A/AA violation.
 
 Needs: ``apt-get install chromium`` (or ``SYMCONV_CHROMIUM=/path/to/chrome``), ``pip install
-playwright`` (its own browser download is not used), and npm to fetch axe-core once (or
+playwright`` (its own browser download is not used); axe-core is downloaded once from the npm registry (or
 ``SYMCONV_AXE_JS=/path/to/axe.min.js``). ``SYMCONV_WRITE_FIGURES=1`` writes the screenshots to
 ``docs/figures/explore-*.png`` instead of a temporary folder.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
 import shutil
-import subprocess
 import tarfile
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -41,8 +43,14 @@ def chromium_path() -> str:
     return path
 
 
+# the npm registry's tarball of axe-core, and its SHA-256 (checked: a changed download fails the test)
+AXE_URL = f"https://registry.npmjs.org/axe-core/-/axe-core-{AXE_VERSION}.tgz"
+AXE_SHA256 = "e6b0ce02b84d892e2e33e403485e7f3d6c29e2be6df65daf44d89ba564139745"
+
+
 def axe_source() -> str:
-    """axe-core's ``axe.min.js``: ``SYMCONV_AXE_JS``, else fetched once from the npm registry with ``npm pack``."""
+    """axe-core's ``axe.min.js``: ``SYMCONV_AXE_JS``, else downloaded once from the npm registry (no npm
+    needed), its SHA-256 checked, and cached."""
     given = os.environ.get("SYMCONV_AXE_JS")
     if given:
         return Path(given).read_text(encoding="utf-8")
@@ -50,11 +58,11 @@ def axe_source() -> str:
     target = cache / "axe.min.js"
     if not target.exists():
         cache.mkdir(parents=True, exist_ok=True)
-        npm = shutil.which("npm")
-        if npm is None:
-            pytest.fail("no npm to fetch axe-core: install npm, or set SYMCONV_AXE_JS to axe.min.js")
-        subprocess.run([npm, "pack", f"axe-core@{AXE_VERSION}", "--silent"], cwd=cache, check=True, timeout=120)
-        with tarfile.open(cache / f"axe-core-{AXE_VERSION}.tgz") as tar:
+        with urllib.request.urlopen(AXE_URL, timeout=120) as response:
+            data = response.read()
+        digest = hashlib.sha256(data).hexdigest()
+        assert digest == AXE_SHA256, f"{AXE_URL} has SHA-256 {digest}, not {AXE_SHA256}"
+        with tarfile.open(fileobj=io.BytesIO(data)) as tar:
             member = tar.extractfile("package/axe.min.js")
             assert member is not None
             target.write_bytes(member.read())
