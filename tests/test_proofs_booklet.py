@@ -26,7 +26,7 @@ def test_booklet_names_every_rule_of_every_step() -> None:
 
 
 def test_unknown_theorem_is_refused_with_the_known_names() -> None:
-    with pytest.raises(ValueError, match=r"'theorem' must be one of output_length, bounds, .* \(got nope\)"):
+    with pytest.raises(ValueError, match=r"'theorem' must be one of output_length, bounds, flip, .* \(got nope\)"):
         booklet(["nope"])
 
 

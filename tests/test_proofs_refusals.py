@@ -119,3 +119,20 @@ def test_bad_statements_are_type_errors() -> None:
         from symconv.proofs.proof import Chain
 
         Chain(s).by("magic")
+
+
+def test_numpy_same_offset_needs_k_at_most_l() -> None:
+    """Theorem 3's hypothesis K <= L: without it NumPy's argument swap moves 'same' (12 pairs with L, K <= 8)."""
+    import numpy as np
+
+    from symconv.proofs.theorems.flip import OFFSET
+
+    with pytest.raises(ProofError, match="counterexample"):
+        prove(OFFSET.args[1], [K >= 1, L >= 1])
+    broken = []
+    for n in range(1, 9):
+        for m in range(1, 9):
+            a, v = np.arange(1, n + 1) ** 2, np.arange(2, m + 2) ** 3
+            if list(np.convolve(a, v, "same")) != list(np.correlate(a, v[::-1], "same")):
+                broken.append((n, m))
+    assert len(broken) == 12 and all(m > n and n % 2 == 0 for n, m in broken)

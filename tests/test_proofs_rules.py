@@ -71,6 +71,10 @@ CASES = [
      {"old": sympy.floor((m + n) / 2) + sympy.ceiling((m + n) / 2), "new": m + n}),
     ("bracket_product", Bracket(t >= a) * Bracket(t <= b) * x[t], (), {}),
     ("count", Sum(c, (k, a, b)), (b >= a - 1,), {}),
+    ("restrict", Sum(Bracket(sympy.And(sympy.Le(m, t), sympy.Le(t, n))) * x[t], (t, a, b)), (), {}),
+    ("restrict", Sum(Bracket(sympy.And(sympy.Ge(t, m), sympy.Le(t, n + 1))) * x[t] * y[t], (t, a, b)), (), {}),
+    ("power", Sum(c ** (k + m) * x[k], (k, 0, b)), (m >= 0,), {}),
+    ("linearity", Sum(x[k], (k, a, b)) * Sum(y[v], (v, 0, n)), (), {"direction": "in"}),
     ("expand_range", Sum(x[k] * y[k + m], (k, -1, 3)), (), {}),
     ("prune", Sum(Bracket(sympy.And(sympy.Eq(t, m), m >= 0, t >= 0)) * x[t], (t, a, b)), (), {"assuming": ()}),
 ]

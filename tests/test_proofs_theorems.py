@@ -76,7 +76,7 @@ def test_verify_rebuilds_the_proof() -> None:
 
 
 def test_unknown_theorem_names_the_known_ones() -> None:
-    with pytest.raises(KeyError, match="output_length, bounds, matrix_entry"):
+    with pytest.raises(KeyError, match="output_length, bounds, flip, matrix_entry"):
         theorems["nope"]
 
 

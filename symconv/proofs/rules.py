@@ -107,7 +107,7 @@ def _linearity(e: sympy.Expr, direction: str = "out") -> Match | None:
         return (new, []) if new != e else None
     if direction == "in" and isinstance(e, sympy.Mul):
         sums = [a for a in e.args if _sums(a)]
-        if len(sums) != 1:
+        if not sums:
             return None
         s = sums[0]
         c = e / s
@@ -203,8 +203,8 @@ def _fibres(e: sympy.Expr, v: sympy.Symbol, image: sympy.Expr, lo: sympy.Expr, h
     return Sum(Sum(Bracket(sympy.Eq(v, image)) * f, (k, a, b)), (v, lo, hi)), conditions
 
 
-def _equivalence(e: sympy.Expr, new: sympy.Basic) -> Match | None:
-    if not isinstance(e, Bracket):
+def _equivalence(e: sympy.Expr, new: sympy.Basic, old: sympy.Basic | None = None) -> Match | None:
+    if not isinstance(e, Bracket) or (old is not None and e.args[0] != old):
         return None
     return Bracket(new), [sympy.Equivalent(e.args[0], new)]
 
@@ -241,6 +241,38 @@ def _prune(e: sympy.Expr, assuming: Sequence[Any] = ()) -> Match | None:
         return None
     new = sympy.And(*kept)
     return Bracket(new), [sympy.Equivalent(e.args[0], new)]
+
+
+def _restrict(e: sympy.Expr) -> Match | None:
+    """``sum_{t=a}^{b} [lo <= t <= hi] f = sum_{t=max(a,lo)}^{min(b,hi)} f`` for a bracket of bounds on ``t``."""
+    if not _sums(e):
+        return None
+    t, a, b = _range(e)
+    f = body(e)
+    for factor in sympy.Mul.make_args(f):
+        if isinstance(factor, Bracket) and isinstance(factor.args[0], sympy.And):
+            lows, highs = [a], [b]
+            for c in factor.args[0].args:
+                if not isinstance(c, (sympy.Le, sympy.Ge)):
+                    break
+                small, big = (c.lhs, c.rhs) if isinstance(c, sympy.Le) else (c.rhs, c.lhs)
+                if big == t and t not in small.free_symbols:
+                    lows.append(small)
+                elif small == t and t not in big.free_symbols:
+                    highs.append(big)
+                else:
+                    break
+            else:
+                return Sum(f / factor, (t, sympy.Max(*lows), sympy.Min(*highs))), []
+    return None
+
+
+def _power(e: sympy.Expr) -> Match | None:
+    """``z^(a + b) = z^a z^b`` for exponents ``a, b >= 0`` (so that no ``0^(-1)`` appears)."""
+    if not (isinstance(e, sympy.Pow) and isinstance(e.exp, sympy.Add)):
+        return None
+    parts = e.exp.args
+    return sympy.Mul(*(sympy.Pow(e.base, a) for a in parts)), [a >= 0 for a in parts]
 
 
 def _count(e: sympy.Expr) -> Match | None:
@@ -326,6 +358,8 @@ RULES: dict[str, Rule] = {
         Rule("arithmetic", "Integer arithmetic", r"u = v \quad \text{proven for all integer values under the hypotheses}", _arithmetic),
         Rule("bracket_product", "Product of brackets", r"[P]\,[Q] = [P \wedge Q]", _bracket_product),
         Rule("prune", "Dropping an implied condition", r"[P \wedge Q] = [P] \quad \text{when } P \Rightarrow Q \text{ under the hypotheses}", _prune),
+        Rule("restrict", "Summing a bracket of bounds out", r"\sum_{t=a}^{b} [l \le t \le h]\, f_t = \sum_{t=\max(a,l)}^{\min(b,h)} f_t", _restrict),
+        Rule("power", "The power rule", r"z^{a+b} = z^a z^b \quad (a, b \ge 0)", _power),
         Rule("count", "Sum of a constant", r"\sum_{k=a}^{b} c = (b - a + 1)\, c \quad (b \ge a - 1,\ c \text{ free of } k)", _count),
         Rule("expand_range", "A sum over a concrete range", r"\sum_{k=a}^{b} f_k = f_a + f_{a+1} + \dots + f_b \quad (a, b \text{ given integers})", _expand_range),
         Rule("derivative", "Derivative of a finite sum", r"\frac{\partial}{\partial x_v} \sum_k f_k = \sum_k \frac{\partial f_k}{\partial x_v}, \quad \frac{\partial x_u}{\partial x_v} = [u = v]", _derivative),
@@ -336,7 +370,10 @@ RULES: dict[str, Rule] = {
 def _walk(e: sympy.Basic, rule: Rule, args: dict[str, Any], ranges: list[Any], every: bool, found: list[Any]) -> sympy.Basic:
     if found and not every:
         return e
-    hit = rule.rewrite(e, **args) if isinstance(e, sympy.Expr) else None
+    over = args.get("over")
+    wanted = over is None or (_sums(e) and _range(e)[0] == over)
+    rest = {key: value for key, value in args.items() if key != "over"}
+    hit = rule.rewrite(e, **rest) if isinstance(e, sympy.Expr) and wanted else None
     if hit is not None:
         found.append((hit[1], list(ranges)))
         return hit[0]
@@ -346,9 +383,13 @@ def _walk(e: sympy.Basic, rule: Rule, args: dict[str, Any], ranges: list[Any], e
     if _sums(e):
         k, a, b = _range(e)
         inner.append(sympy.And(a <= k, k <= b))
+        new_a = _walk(a, rule, args, ranges, every, found)
+        new_b = _walk(b, rule, args, ranges, every, found)
         inside = body(e)
         new_f = _walk(inside, rule, args, inner, every, found)
-        return e if new_f is inside else Sum(new_f, (k, a, b))
+        if new_f is inside and new_a is a and new_b is b:
+            return e
+        return Sum(new_f, (k, new_a, new_b))
     new_args = [_walk(a, rule, args, ranges, every, found) for a in e.args]
     if all(n is o for n, o in zip(new_args, e.args)):
         return e
@@ -357,6 +398,8 @@ def _walk(e: sympy.Basic, rule: Rule, args: dict[str, Any], ranges: list[Any], e
 
 def apply(rule: Rule, expr: sympy.Expr, hypotheses: Sequence[Any], every: bool = False, note: str = "", **args: Any) -> Applied:
     """Apply ``rule`` at the first subterm of ``expr`` where it matches (every such subterm with ``every``).
+
+    ``over=k`` restricts a rule on sums to the sums over ``k``.
 
     Raises:
         ProofError: The rule matches nowhere, or a side condition is not proven (with a counterexample).

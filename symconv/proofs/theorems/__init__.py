@@ -3,7 +3,7 @@
 Examples:
     >>> from symconv.proofs.theorems import theorems
     >>> list(theorems)[:3]
-    ['output_length', 'bounds', 'matrix_entry']
+    ['output_length', 'bounds', 'flip']
 """
 
 from __future__ import annotations
@@ -19,9 +19,12 @@ if TYPE_CHECKING:
 _FACTORIES = {
     "output_length": ("lengths", "theorem"),
     "bounds": ("matrix", "bounds_theorem"),
+    "flip": ("flip", "theorem"),
     "matrix_entry": ("matrix", "entry_theorem"),
     "adjoint": ("adjoint", "theorem"),
     "gradients": ("gradients", "theorem"),
+    "polynomial": ("poly", "theorem"),
+    "kronecker": ("nd", "theorem"),
 }
 
 
