@@ -37,7 +37,7 @@ from symconv.layers.transposed import ConvTranspose1d
 from symconv.layers.transposednd import ConvTranspose2d
 
 #: The largest layer (in taps) that ``Expansion._repr_html_`` draws; above it, Jupyter shows the LaTeX display.
-#: At this size the fragment is about 0.3 MB and draws in well under a second.
+#: At this size the fragment is at most about 0.2 MB and interactive within 0.7 s in headless Chromium (40,000 cells).
 MAX_NOTEBOOK_TAPS = 20_000
 
 #: The layers the explorer draws (1D and 2D; a 3D one is refused by :func:`~symconv.explore.data.page_data`).
