@@ -14,6 +14,16 @@ Examples:
     (['0,0', '0,1'], ['0,-1'])
     >>> sorted(h.focus("weight", "0,0,0")["output"])
     ['0,1', '0,2', '0,3', '0,4']
+
+The gradient view (``grad-w``, ``grad-x``) under the loss ``L = z_r`` (``output="c,i"``) or the sum of
+the outputs (``output=None``): its entries and closed forms, and what hovering one marks.
+
+    >>> h.gradient_entries(output="0,0")
+    {'grad-w': ['0,0,1', '0,0,2'], 'grad-x': ['0,0', '0,1']}
+    >>> h.gradient_terms("grad-w", "0,0,0")  # dL/dw_0 = delta_1 x_0 + delta_2 x_1 + ... (output row, input columns)
+    [(1, [0]), (2, [1]), (3, [2]), (4, [3])]
+    >>> h.gradient_value("grad-x", "0,1", output="0,0")  # dL/dx_1 = w_2 for L = z_0
+    {2: 1}
 """
 
 from __future__ import annotations
@@ -81,8 +91,73 @@ class Highlights:
             "pad": set(),
         }
 
-    def focus(self, kind: str, index: str) -> dict[str, set[str]]:
-        """The elements marked ``hl`` when the element ``kind``/``index`` is hovered or focused (itself excluded)."""
+    # -- the gradient view ------------------------------------------------------------------
+    def _grad_keep(self, kind: str, index: str) -> np.ndarray:
+        """The taps of a gradient entry's closed form: a weight's tying group (``grad-w``), an input's column."""
+        values = [int(v) for v in index.split(",")]
+        if kind == "grad-w":
+            return self.weights == int(np.ravel_multi_index(values, self.weight_shape))
+        if kind == "grad-x":
+            return self.cols == int(np.ravel_multi_index(values, self.in_shape))
+        raise ValueError(f"'kind' of a gradient entry must be 'grad-w' or 'grad-x' (got {kind!r}).")
+
+    def _output_row(self, output: str | None) -> int | None:
+        if output is None:
+            return None
+        return int(np.ravel_multi_index([int(v) for v in output.split(",")], self.out_shape))
+
+    def gradient_taps(self, kind: str, index: str, output: str | None = None) -> np.ndarray:
+        """Positions (in the embedded taps) of the taps that make the entry under the loss: its tying group or
+        column, where ``delta`` is not 0 (``output``: ``L = z_output``, only that output's taps; None: the sum)."""
+        keep = self._grad_keep(kind, index)
+        row = self._output_row(output)
+        if row is not None:
+            keep = keep & (self.rows == row)
+        return np.flatnonzero(keep)
+
+    def gradient_entries(self, output: str | None = None) -> dict[str, list[str]]:
+        """The ``data-index`` of the entries the panel lists, in order: every weight and input under the sum of
+        the outputs; under ``L = z_output``, the weights and inputs of its taps (every other entry is 0)."""
+        row = self._output_row(output)
+        w: list[int]
+        x: list[int]
+        if row is None:
+            w, x = list(range(int(np.prod(self.weight_shape)))), list(range(int(np.prod(self.in_shape))))
+        else:
+            keep = self.rows == row
+            w, x = sorted(set(self.weights[keep].tolist())), sorted(set(self.cols[keep].tolist()))
+        return {
+            "grad-w": [label(f, self.weight_shape) for f in w],
+            "grad-x": [label(c, self.in_shape) for c in x],
+        }
+
+    def gradient_terms(self, kind: str, index: str) -> list[tuple[int, list[int]]]:
+        """The closed form in ``delta``, whatever the loss: ``(row, factors)`` by output row, in order, for
+        ``delta_row * sum(factors)``; the factors are flat input columns (``grad-w``) or flat weights (``grad-x``)."""
+        keep = self._grad_keep(kind, index)
+        factors = (self.cols if kind == "grad-w" else self.weights)[keep]
+        by_row: dict[int, list[int]] = defaultdict(list)
+        for row, f in zip(self.rows[keep].tolist(), factors.tolist()):
+            by_row[row].append(f)
+        return [(row, sorted(fs)) for row, fs in sorted(by_row.items())]
+
+    def gradient_value(self, kind: str, index: str, output: str | None = None) -> dict[int, int]:
+        """The entry's value under the loss: ``{factor: count}`` (a sum of inputs for ``grad-w``, of weights for
+        ``grad-x``), the factors of the taps whose ``delta`` is 1."""
+        taps = self.gradient_taps(kind, index, output)
+        factors = (self.cols if kind == "grad-w" else self.weights)[taps]
+        values, counts = np.unique(factors, return_counts=True)
+        return {int(v): int(n) for v, n in zip(values, counts)}
+
+    def focus(self, kind: str, index: str, output: str | None = None) -> dict[str, set[str]]:
+        """The elements marked ``hl`` when the element ``kind``/``index`` is hovered or focused (itself excluded).
+
+        ``output``: for a gradient entry (``grad-w``, ``grad-x``), the chosen output of ``L = z_output``; None
+        for the sum of the outputs.
+        """
+        if kind in ("grad-w", "grad-x"):
+            taps = self.gradient_taps(kind, index, output)
+            return self._marks(self.rows[taps], self.cols[taps], self.weights[taps])
         values = [int(v) for v in index.split(",")]
         if kind == "entry":
             keep = (self.rows == values[0]) & (self.cols == values[1])
@@ -94,7 +169,9 @@ class Highlights:
         elif kind == "weight":
             keep = self.weights == int(np.ravel_multi_index(values, self.weight_shape))
         else:
-            raise ValueError(f"'kind' must be 'output', 'input', 'weight' or 'entry' (got {kind!r}).")
+            raise ValueError(
+                f"'kind' must be 'output', 'input', 'weight', 'entry', 'grad-w' or 'grad-x' (got {kind!r})."
+            )
         marks = self._marks(self.rows[keep], self.cols[keep], self.weights[keep])
         if kind == "output":
             marks["pad"] = {self.pad_labels[cell] for cell in self.pad_rows.get(row, [])}

@@ -135,6 +135,38 @@ def error_page(values: dict[str, str], message: str) -> str:
 """
 
 
+#: The index formula of each gradient, by the layer's kind (one channel, one axis, zero padding): what the taps give.
+GRADIENT_FORMULAS = {
+    False: "with zero padding and no flip, \u2202L/\u2202w<sub>k</sub> = \u03a3<sub>i</sub> \u03b4<sub>i</sub> "
+    "x<sub>si+dk\u2212p</sub>, the cross-correlation of the padded input with \u03b4",
+    True: "for this transposed layer, \u2202L/\u2202w<sub>k</sub> = \u03a3<sub>t</sub> x<sub>t</sub> "
+    "\u03b4<sub>st+dk\u2212p</sub> and \u2202L/\u2202x<sub>t</sub> = \u03a3<sub>k</sub> w<sub>k</sub> "
+    "\u03b4<sub>st+dk\u2212p</sub>, a convolution of \u03b4",
+}
+
+
+def gradient_panel(transposed: bool) -> str:
+    """The gradient view: a loss to choose, and two lists that the page's script fills from the taps."""
+    return f"""<section aria-labelledby="h-grad" id="grad-panel">
+<h2 id="h-grad">Gradients</h2>
+<div class="control grad-loss"><label for="grad-loss">Loss L</label>
+<select id="grad-loss"><option value="output" selected>L = z of the chosen output (click an output)</option>
+<option value="sum">L = \u03a3 z, the sum of every output</option></select></div>
+<p id="grad-note"></p>
+<p class="note">Each entry is read off the taps: tap (i, t, k), output z<sub>i</sub> reading input x<sub>t</sub>
+through weight w<sub>k</sub>, adds \u03b4<sub>i</sub> x<sub>t</sub> to \u2202L/\u2202w<sub>k</sub> (a sum over the
+tying group of w<sub>k</sub>) and \u03b4<sub>i</sub> w<sub>k</sub> to \u2202L/\u2202x<sub>t</sub> (a sum over the
+taps reading x<sub>t</sub>: W<sup>T</sup>\u03b4). Written by index ({GRADIENT_FORMULAS[transposed]}). \u03b4 =
+\u2202L/\u2202z is symconv's <code>delta</code>. Hover or focus an entry to mark the taps that make it.</p>
+<div class="grad-lists">
+<div><h3 id="h-grad-w">\u2202L/\u2202w: <span id="grad-w-count"></span> entries</h3>
+<ul id="grad-w" aria-labelledby="h-grad-w"></ul><div id="grad-w-more"></div></div>
+<div><h3 id="h-grad-x">\u2202L/\u2202x: <span id="grad-x-count"></span> entries</h3>
+<ul id="grad-x" aria-labelledby="h-grad-x"></ul><div id="grad-x-more"></div></div>
+</div>
+</section>"""
+
+
 def _data_script(data: dict[str, Any]) -> str:
     text = json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")  # no </script> nor <!-- inside
     return f'<script type="application/json" id="{DATA_ID}">{text}</script>'
@@ -185,7 +217,8 @@ def page_html(layer: Any, size: int | tuple[int, ...], *, served: bool = False) 
 <p class="layer"><code>{title}</code></p>
 <p id="summary"></p>
 <nav aria-label="Sections"><p>Go to: <a href="#input-panel">input</a> · <a href="#weight-panel">kernel</a> ·
-<a href="#output-panel">output</a> · <a href="#matrix-panel">matrix</a> · <a href="#code-panel">code</a>.
+<a href="#output-panel">output</a> · <a href="#grad-panel">gradients</a> · <a href="#matrix-panel">matrix</a> ·
+<a href="#code-panel">code</a>.
 Tab or the arrow keys move between cells.</p></nav>
 </header>
 <main>
@@ -203,6 +236,7 @@ it feeds, a weight to see its tying group, a matrix entry to see the weights it 
 <section aria-labelledby="h-weight" id="weight-panel"><h2 id="h-weight">Kernel w</h2><div id="weights"></div></section>
 <section aria-labelledby="h-output" id="output-panel"><h2 id="h-output">Output z</h2><div id="output"></div></section>
 </div>
+{gradient_panel(data["transposed"])}
 {heat}
 <section aria-labelledby="h-matrix" id="matrix-panel">
 <h2 id="h-matrix">The weight-tied matrix</h2>

@@ -3,7 +3,8 @@
  * Every highlight is read from the embedded taps (flat row, column, weight triples) and pad taps
  * (row, pad cell); nothing here computes an index from stride, dilation or padding. Markup
  * contract: data-kind (input, weight, output, entry, pad), data-index (position, channel first;
- * row,col for an entry), class "hl" on highlighted elements, data-focus on the focused one.
+ * row,col for an entry), class "hl" on highlighted elements, data-focus on the focused one. The
+ * gradient panel's entries are data-kind grad-w (data-index: the weight's) and grad-x (the input's).
  */
 (function () {
   "use strict";
@@ -311,7 +312,9 @@
 
   /* One channel in and out: the channel indices are left out, as symconv's symbols do (x_t, w_k, z_i, b). */
   var ONE = data.in_channels === 1 && data.out_channels === 1;
+  var DELTA = "\u03b4";
   var CHANNEL_INDICES = { x: 1, z: 1, w: 2, b: 1 };
+  CHANNEL_INDICES[DELTA] = 1;
 
   function indexed(letter, idx) {
     var parts = [];
@@ -425,6 +428,182 @@
       " reads input " + sub("x", label(c, inShape)) + (ws.length > 1 ? " through folded padding." : ".")]);
   }
 
+  /* ---- the gradient view ----
+   * delta_i = dL/dz_i, named and indexed as symconv names it (delta, like z). The loss is a chosen output,
+   * L = z_r (delta is 1 at r and 0 elsewhere), or the sum of every output (every delta_i is 1). Each entry is
+   * read off the taps: tap (r, t, k) adds delta_r x_t to dL/dw_k and delta_r w_k to dL/dx_t. Hovering an entry
+   * marks the taps whose delta is not 0: of dL/dw_k, its tying group's; of dL/dx_t, its column's (the chosen
+   * output's only, under L = z_r). */
+  var gradLoss = document.getElementById("grad-loss"), chosen = 0, chosenEl = null, GRAD_SHOW = 48, SHOWN_TERMS = 6;
+  var GRAD = {
+    "grad-w": { index: byWeight, shape: wShape, letter: "w", factor: "x", factors: cols },
+    "grad-x": { index: byCol, shape: inShape, letter: "x", factor: "w", factors: weights }
+  };
+
+  function sumLoss() { return !!gradLoss && gradLoss.value === "sum"; }
+
+  /* The taps of an entry whose delta is not 0 under the chosen loss. */
+  function gradTaps(kind, key) {
+    var out = [], only = sumLoss() ? -1 : chosen;
+    each(GRAD[kind].index, key, function (t) { if (only < 0 || rows[t] === only) out.push(t); });
+    return out;
+  }
+
+  function factorNode(kind, f) {
+    return GRAD[kind].factor === "x" ? indexed("x", unravel(f, inShape)) : indexed("w", unravel(f, wShape));
+  }
+
+  function partial(letter, idx) {
+    var frac = m("mfrac", [m("mrow", [m("mo", [], "\u2202"), m("mi", [], "L")]),
+      m("mrow", [m("mo", [], "\u2202"), indexed(letter, idx)])]);
+    frac.setAttribute("displaystyle", "true");
+    return frac;
+  }
+
+  /* A sum of items, each drawn by render(item) as a list of nodes; a long one shows its first three terms and its
+   * last around an ellipsis (only the terms shown are drawn). */
+  function sumNodes(items, render) {
+    if (!items.length) return [m("mn", [], "0")];
+    var shown = items.length <= SHOWN_TERMS ? items : items.slice(0, 3).concat([null], items.slice(-1));
+    var out = [];
+    shown.forEach(function (item, i) {
+      if (i) out.push(m("mo", [], "+"));
+      if (item === null) out.push(m("mo", [], "\u22ef")); else out = out.concat(render(item));
+    });
+    return out;
+  }
+
+  function byNumber(a, b) { return a - b; }
+
+  /* The closed form's terms, one per output row in order: [row, factors], delta_row times the sum of its factors
+   * (a folded pad adds several). */
+  function deltaTerms(kind, key) {
+    var byRowOf = new Map(), factors = GRAD[kind].factors;
+    each(GRAD[kind].index, key, function (t) {
+      if (!byRowOf.has(rows[t])) byRowOf.set(rows[t], []);
+      byRowOf.get(rows[t]).push(factors[t]);
+    });
+    return Array.from(byRowOf.entries()).sort(function (a, b) { return a[0] - b[0]; });
+  }
+
+  function deltaTerm(kind) {
+    return function (entry) {
+      var fs = entry[1].slice().sort(byNumber).map(function (f) { return factorNode(kind, f); });
+      var nodes = [indexed(DELTA, unravel(entry[0], outShape)), m("mo", [], "\u2062")];
+      if (fs.length === 1) return nodes.concat(fs);
+      var inner = [m("mo", [], "(")];
+      fs.forEach(function (f, i) { if (i) inner.push(m("mo", [], "+")); inner.push(f); });
+      inner.push(m("mo", [], ")"));
+      nodes.push(m("mrow", inner));
+      return nodes;
+    };
+  }
+
+  /* Its value under the chosen loss: the factors of the taps whose delta is 1, equal ones counted (2 w_0). */
+  function valueTerms(kind, taps) {
+    var count = new Map(), factors = GRAD[kind].factors;
+    taps.forEach(function (t) { count.set(factors[t], (count.get(factors[t]) || 0) + 1); });
+    return Array.from(count.keys()).sort(byNumber).map(function (f) { return [f, count.get(f)]; });
+  }
+
+  function valueTerm(kind) {
+    return function (fn) {
+      var node = factorNode(kind, fn[0]);
+      return fn[1] === 1 ? [node] : [m("mn", [], String(fn[1])), m("mo", [], "\u2062"), node];
+    };
+  }
+
+  function gradEntry(kind, key) {
+    var g = GRAD[kind], idx = unravel(key, g.shape), li = document.createElement("li");
+    var all = g.index.start[key + 1] - g.index.start[key], live = gradTaps(kind, key);
+    li.className = "grad";
+    li.setAttribute("data-kind", kind);
+    li.setAttribute("data-index", idx.join(","));
+    li.tabIndex = 0;
+    var parts = [partial(g.letter, idx), m("mo", [], "=")].concat(sumNodes(deltaTerms(kind, key), deltaTerm(kind)));
+    if (all) parts = parts.concat([m("mo", [], "=")], sumNodes(valueTerms(kind, live), valueTerm(kind)));
+    li.appendChild(m("math", [m("mrow", parts)]));
+    var note = document.createElement("span");
+    note.className = "taps";
+    note.textContent = all + (all === 1 ? " tap" : " taps") + (live.length === all ? "" : ", " + live.length + " with " +
+      DELTA + " = 1");
+    li.appendChild(note);
+    return li;
+  }
+
+  /* The entries listed: every weight and input under the sum; under L = z_r those of r's taps (the rest are 0). */
+  function gradKeys(kind) {
+    var keys = [], n = kind === "grad-w" ? NW : C;
+    if (sumLoss()) {
+      for (var k = 0; k < n; k++) keys.push(k);
+      return keys;
+    }
+    var seen = new Set();
+    each(byRow, chosen, function (t) { seen.add(kind === "grad-w" ? weights[t] : cols[t]); });
+    return Array.from(seen).sort(function (a, b) { return a - b; });
+  }
+
+  function fillList(kind, keys, from) {
+    var list = document.getElementById(kind), more = document.getElementById(kind + "-more");
+    for (var i = from; i < Math.min(keys.length, from + GRAD_SHOW); i++) list.appendChild(gradEntry(kind, keys[i]));
+    var left = keys.length - Math.min(keys.length, from + GRAD_SHOW);
+    more.textContent = "";
+    if (left > 0) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.textContent = left <= GRAD_SHOW ? "Show the other " + left : "Show " + GRAD_SHOW + " more (" + left +
+        " not shown)";
+      button.addEventListener("click", function () { fillList(kind, keys, from + GRAD_SHOW); });
+      more.appendChild(button);
+    }
+  }
+
+  function drawGradients() {
+    var note = document.getElementById("grad-note");
+    if (!note || !gradLoss) return;
+    if (focused && focused.classList.contains("grad")) clear();
+    if (chosenEl) chosenEl.classList.remove("chosen");
+    chosenEl = null;
+    var z = sub("z", label(chosen, outShape));
+    if (sumLoss()) {
+      note.textContent = "L = \u03a3 z, the sum of every output: every " + DELTA + "_i = \u2202L/\u2202z_i is 1. " +
+        "Each entry is its closed form in " + DELTA + " (read off the taps), then its value.";
+    } else {
+      chosenEl = els.output[chosen];
+      chosenEl.classList.add("chosen");
+      note.textContent = "L = " + z + ", the chosen output (outlined; click an output, or press Enter on it, to " +
+        "choose another): " + DELTA + " = \u2202L/\u2202z is 1 at " + z + " and 0 elsewhere. Listed: the entries " +
+        "its taps reach, each as its closed form in " + DELTA + " (read off the taps), then its value; every other " +
+        "entry of \u2202L/\u2202w and \u2202L/\u2202x is 0.";
+    }
+    ["grad-w", "grad-x"].forEach(function (kind) {
+      var keys = gradKeys(kind);
+      document.getElementById(kind).textContent = "";
+      document.getElementById(kind + "-count").textContent = String(keys.length);
+      fillList(kind, keys, 0);
+    });
+  }
+
+  function choose(row) {
+    chosen = row;
+    if (gradLoss) gradLoss.value = "output";
+    drawGradients();
+  }
+
+  function focusGrad(kind, key, index) {
+    var taps = gradTaps(kind, key);
+    taps.forEach(function (t) {
+      mark(els.output[rows[t]]); mark(els.input[cols[t]]); mark(els.weight[weights[t]]);
+      mark(entries.get(rows[t] + "," + cols[t]));
+    });
+    var what = kind === "grad-w" ? "its tying group" : "its column (the taps reading it)";
+    var n = taps.length === 1 ? "1 tap" : taps.length + " taps";
+    say(["\u2202L/\u2202" + sub(GRAD[kind].letter, index) + ": " + n + " of " + what +
+      (sumLoss() ? "" : " with " + DELTA + " = 1") + (taps.length === 1 ? " makes" : " make") + " it; " +
+      (taps.length === 1 ? "its output, input, weight and matrix entry are" : "their outputs, inputs, weights and " +
+        "matrix entries are") + " marked."]);
+  }
+
   function focus(el) {
     if (el === focused) return;
     clear();
@@ -440,9 +619,10 @@
     else if (kind === "input") focusInput(ravel(idx, inShape));
     else if (kind === "weight") focusWeight(ravel(idx, wShape));
     else if (kind === "entry") focusEntry(index);
+    else if (GRAD[kind]) focusGrad(kind, ravel(idx, GRAD[kind].shape), index);
   }
 
-  var ACTIVE = { output: 1, input: 1, weight: 1, entry: 1 };
+  var ACTIVE = { output: 1, input: 1, weight: 1, entry: 1, "grad-w": 1, "grad-x": 1 };
 
   function target(ev) {
     var el = ev.target && ev.target.closest ? ev.target.closest("[data-kind]") : null;
@@ -464,12 +644,24 @@
     return best;
   }
 
+  function chooseFrom(el) { choose(ravel(el.getAttribute("data-index").split(",").map(Number), outShape)); }
+
   document.addEventListener("keydown", function (ev) {
     var el = target(ev), d = ARROWS[ev.key];
+    if (el && el.getAttribute("data-kind") === "output" && (ev.key === "Enter" || ev.key === " ")) {
+      ev.preventDefault();
+      chooseFrom(el);
+      return;
+    }
     if (!el || !d) return;
     var next = neighbour(el, d[0], d[1]);
     if (next) { ev.preventDefault(); next.focus(); }
   });
+  document.addEventListener("click", function (ev) {
+    var el = target(ev);
+    if (el && el.getAttribute("data-kind") === "output") chooseFrom(el);
+  });
+  if (gradLoss) gradLoss.addEventListener("change", drawGradients);
   document.addEventListener("mouseover", function (ev) { var el = target(ev); if (el) focus(el); });
   document.addEventListener("focusin", function (ev) { var el = target(ev); if (el) focus(el); });
   document.addEventListener("mouseout", function (ev) {
@@ -487,6 +679,7 @@
   drawOutput();
   drawHeat();
   drawMatrix(0);
+  drawGradients();
   document.getElementById("summary").textContent = data.counts.taps + " taps, " + data.counts.weights +
     " weights; input " + inShape.join(" x ") + ", output " + outShape.join(" x ") + " (channels first)" +
     (data.transposed ? "; a transposed layer's padding crops its output, so its input has no pad cells." : ".");
