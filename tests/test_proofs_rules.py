@@ -14,7 +14,7 @@ import sympy
 
 from symconv.proofs.facts import ProofError
 from symconv.proofs.rules import RULES, Rule, apply, body, derivative
-from symconv.proofs.terms import Bracket, Sum, Undefined, divides, evaluate, within
+from symconv.proofs.terms import Bracket, Product, Sum, Undefined, divides, evaluate, within
 
 a, b, c, m, n, s, p = sympy.symbols("a b c m n s p", integer=True)
 i, k, t, v, j = sympy.symbols("i k t v j", integer=True)
@@ -71,6 +71,9 @@ CASES = [
      {"old": sympy.floor((m + n) / 2) + sympy.ceiling((m + n) / 2), "new": m + n}),
     ("bracket_product", Bracket(t >= a) * Bracket(t <= b) * x[t], (), {}),
     ("count", Sum(c, (k, a, b)), (b >= a - 1,), {}),
+    ("peel", Sum(x[k], (k, a, b + 1)), (b + 1 >= a,), {"top": b + 1}),
+    ("peel", Product(x[k], (k, a, b)), (b >= a,), {"top": b}),
+    ("empty", Product(x[k], (k, a, a - 2)) + Sum(y[k], (k, b, b - 1)), (), {}),
     ("restrict", Sum(Bracket(sympy.And(sympy.Le(m, t), sympy.Le(t, n))) * x[t], (t, a, b)), (), {}),
     ("restrict", Sum(Bracket(sympy.And(sympy.Ge(t, m), sympy.Le(t, n + 1))) * x[t] * y[t], (t, a, b)), (), {}),
     ("power", Sum(c ** (k + m) * x[k], (k, 0, b)), (m >= 0,), {}),

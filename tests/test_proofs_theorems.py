@@ -9,7 +9,7 @@ import sympy
 
 from symconv.geometry.axis import Axis
 from symconv.proofs import ProofError, Theorem, theorems
-from symconv.proofs.proof import Equation, Fact
+from symconv.proofs.proof import Equation, Fact, Induction
 from symconv.proofs.symbols import K, L, d, output_length, p_l, p_r, s
 
 NAMES = list(theorems)
@@ -32,8 +32,10 @@ def test_every_step_names_its_rule_and_every_claim_is_concluded(name: str) -> No
     th = theorems[name]
     assert isinstance(th, Theorem) and th.statement and th.summary
     for part in th.proof:
-        if isinstance(part, Equation):
-            for chain in (part.left, part.right):
+        if isinstance(part, (Equation, Induction)):
+            chains = (part.left, part.right) if isinstance(part, Equation) else (
+                part.base.left, part.base.right, part.step.left, part.step.right)
+            for chain in chains:
                 assert all(step.rule.name and step.rule.lemma for step in chain.steps)
         else:
             assert isinstance(part, Fact) and part.proof.method in ("sympy", "z3")
@@ -83,3 +85,19 @@ def test_unknown_theorem_names_the_known_ones() -> None:
 def test_timing_names_the_z3_steps() -> None:
     seconds, z3 = theorems["matrix_entry"].timing()
     assert seconds < 20 and "padding 'reflect': equivalence" in z3
+
+
+def test_induction_refuses_a_step_that_is_not_the_hypothesis() -> None:
+    """The step may use the claim at n only: a rewrite of A(n - 1, v), or by a wrong formula, is refused."""
+    from symconv.proofs.proof import Chain
+    from symconv.proofs.theorems import stacks
+
+    n, v, m = stacks.n, stacks.v, stacks.m
+    start = stacks.FIRST.lhs.subs(n, n + 1)
+    chain = Chain(start, stacks.HYPOTHESES).unfold([(stacks.A, stacks.STEP_A)])
+    wrong = sympy.Lambda((m, v), stacks.FIRST.rhs.subs(stacks.i, v) + 1)
+    chain.use(stacks.A, wrong)
+    right = Chain(chain.end, stacks.HYPOTHESES)
+    base = stacks._induction(stacks.FIRST, stacks.A, stacks.STEP_A, "t").base
+    with pytest.raises(ProofError, match="induction: the step .* is not the induction hypothesis"):
+        Induction(stacks.FIRST, n, 0, base, Equation(chain, right, "wrong"))

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 
 import sympy
 
-from symconv.proofs.proof import Equation, Fact
-from symconv.proofs.rules import ALGEBRA, DEFINITION, RULES, Applied
+from symconv.proofs.proof import Equation, Fact, Induction
+from symconv.proofs.rules import ALGEBRA, DEFINITION, EARLIER_CLAIM, INDUCTION_HYPOTHESIS, RULES, Applied
 
 if TYPE_CHECKING:
     from symconv.proofs.proof import Chain, Part, Theorem
@@ -149,6 +149,24 @@ def _equation_tex(theorem: Theorem, part: Equation) -> list[str]:
     return lines
 
 
+def _induction_tex(theorem: Theorem, part: Induction) -> list[str]:
+    n = _claim_number(theorem, part)
+    label = f"({n}) " if n else ""
+    var = _tex(part.n)
+    lines = [rf"\par\medskip\noindent\textbf{{{label}{_text(part.title)}}}, by induction on ${var} \ge {part.start}$."]
+    lines.append(rf"\par\textit{{Base, ${var} = {part.start}$.}} The left side:")
+    lines += _chain_tex(part.base.left)
+    lines.append("The right side:")
+    lines += _chain_tex(part.base.right)
+    lines.append(rf"\par\textit{{Step.}} Assume the claim for ${var}$ and every value of the other variables "
+                 rf"(the induction hypothesis); for ${var} + 1$, the left side:")
+    lines += _chain_tex(part.step.left)
+    lines.append("The right side:")
+    lines += _chain_tex(part.step.right)
+    lines.append(r"Both sides end in the same expression, in the base and in the step.")
+    return lines
+
+
 def _proof_tex(theorem: Theorem) -> list[str]:
     lines: list[str] = []
     pending: list[Fact] = []
@@ -159,7 +177,7 @@ def _proof_tex(theorem: Theorem) -> list[str]:
         if pending:
             lines += _facts_tex(theorem, pending)
             pending = []
-        lines += _equation_tex(theorem, part)
+        lines += _induction_tex(theorem, part) if isinstance(part, Induction) else _equation_tex(theorem, part)
     if pending:
         lines += _facts_tex(theorem, pending)
     return lines
@@ -204,7 +222,7 @@ def theorem_tex(theorem: Theorem, number: int | None = None) -> str:
 def _rules_tex() -> str:
     lines = [r"\section*{The rules}", "Each rule is a lemma about finite sums; its conditions in parentheses are "
              "the side conditions the engine proves before applying it.", r"\begin{description}"]
-    for rule in (*RULES.values(), ALGEBRA, DEFINITION):
+    for rule in (*RULES.values(), ALGEBRA, DEFINITION, INDUCTION_HYPOTHESIS, EARLIER_CLAIM):
         name = rule.name.replace("_", chr(92) + "_")
         lines.append(rf"\item[{rule.title}] (\texttt{{{name}}})\newline\hspace*{{1em}}\fit{{{rule.lemma}}}")
     lines.append(r"\end{description}")

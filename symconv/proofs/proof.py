@@ -29,7 +29,7 @@ from typing import Any
 import sympy
 
 from symconv.proofs.facts import FactProof, ProofError, prove_fact
-from symconv.proofs.rules import RULES, Applied, algebra, apply, definition
+from symconv.proofs.rules import EARLIER_CLAIM, INDUCTION_HYPOTHESIS, RULES, Applied, algebra, apply, definition
 from symconv.proofs.terms import Sum
 
 __all__ = ["Chain", "Equation", "Fact", "Theorem", "Sum"]
@@ -62,6 +62,12 @@ class Chain:
     def unfold(self, defs: Sequence[tuple[Any, sympy.Lambda]], note: str = "") -> Chain:
         """Replace defined functions by their definitions."""
         self.steps.append(definition(self.end, defs, note))
+        return self
+
+    def use(self, f: Any, body: sympy.Lambda, hypothesis: bool = True, note: str = "") -> Chain:
+        """Rewrite ``f(...)`` by ``body``: the induction hypothesis (``hypothesis``) or an earlier claim."""
+        rule = INDUCTION_HYPOTHESIS if hypothesis else EARLIER_CLAIM
+        self.steps.append(definition(self.end, [(f, body)], note, rule=rule))
         return self
 
     def z3_steps(self) -> list[str]:
@@ -110,7 +116,57 @@ class Fact:
         return [self.proof]
 
 
-Part = Equation | Fact
+@dataclass
+class Induction:
+    """``claim(n)`` for every ``n >= start``: the base ``claim(start)`` and the step ``claim(n) => claim(n + 1)``.
+
+    ``claim`` reads ``f(n, v) = rhs``. ``base`` proves it at ``start``; ``step`` proves it at ``n + 1``, and
+    its chains may use the induction hypothesis (rule ``induction_hypothesis``): each ``f(n, u)`` replaced
+    by ``rhs`` with ``u`` for ``v``, for any ``u``. Each such step is checked to be exactly that.
+    """
+
+    claim: sympy.Basic
+    n: sympy.Symbol
+    start: int
+    base: Equation
+    step: Equation
+    title: str = ""
+
+    def __post_init__(self) -> None:
+        f, (first, var) = self.claim.lhs.func, self.claim.lhs.args
+        if first != self.n or not isinstance(var, sympy.Symbol):
+            raise ProofError(f"induction: the claim must read f({self.n}, v) = ... (got {self.claim.lhs})")
+        for chain in (self.step.left, self.step.right):
+            for step in chain.steps:
+                if step.rule is INDUCTION_HYPOTHESIS:
+                    self._check_hypothesis(step, chain, f, var)
+        if not _same(self.claim.subs(self.n, self.start), self.base.conclusion):
+            raise ProofError(f"induction: the base proves {self.base.conclusion}, not {self.claim.subs(self.n, self.start)}")
+        if not _same(self.claim.subs(self.n, self.n + 1), self.step.conclusion):
+            raise ProofError(f"induction: the step proves {self.step.conclusion}, not {self.claim.subs(self.n, self.n + 1)}")
+
+    def _check_hypothesis(self, step: Applied, chain: Chain, f: Any, var: sympy.Symbol) -> None:
+        """The step replaced each ``f(n, v)`` by the claim at ``n`` with ``v`` for its variable, and nothing else."""
+        if (self.n >= self.start) not in chain.hypotheses:
+            raise ProofError(f"induction: the step must assume {self.n} >= {self.start}")
+        mapping = {a: self.claim.rhs.xreplace({var: a.args[1]}) for a in step.before.atoms(f) if a.args[0] == self.n}
+        if not mapping or step.before.xreplace(mapping) != step.after:
+            raise ProofError(f"induction: the step {step.before} -> {step.after} is not the induction hypothesis")
+
+    @property
+    def conclusion(self) -> sympy.Basic:
+        return self.claim
+
+    @property
+    def left(self) -> Chain:  # for timing: the step's chains carry the z3 work
+        return self.step.left
+
+    @property
+    def right(self) -> Chain:
+        return self.step.right
+
+
+Part = Equation | Fact | Induction
 
 
 @dataclass
@@ -187,7 +243,7 @@ class Theorem:
         seconds = time.perf_counter() - start
         z3 = []
         for p in parts:
-            chains = (p.left, p.right) if isinstance(p, Equation) else ()
+            chains = (p.left, p.right) if isinstance(p, (Equation, Induction)) else ()
             names = [f"{p.title or 'equation'}: {name}" for c in chains for name in c.z3_steps()]
             if isinstance(p, Fact) and p.proof.method == "z3":
                 names.append(p.title or str(p.claim))

@@ -25,7 +25,7 @@ from typing import Any
 import sympy
 
 from symconv.proofs.facts import FactProof, ProofError, prove_fact
-from symconv.proofs.terms import Bracket, Sum, divides, within
+from symconv.proofs.terms import Bracket, Product, Sum, divides, within
 
 Match = tuple[sympy.Expr, list[Any]]  # the rewritten subterm and its side conditions
 
@@ -275,6 +275,29 @@ def _power(e: sympy.Expr) -> Match | None:
     return sympy.Mul(*(sympy.Pow(e.base, a) for a in parts)), [a >= 0 for a in parts]
 
 
+def _peel(e: sympy.Expr, top: sympy.Expr) -> Match | None:
+    """The last factor or term out: ``sum_{k=a}^{top} f = sum_{k=a}^{top-1} f + f(top)`` (a product likewise)."""
+    if not isinstance(e, (sympy.Sum, sympy.Product)) or len(e.limits) != 1:
+        return None
+    k, a, b = e.limits[0]
+    if sympy.expand(b - top) != 0:
+        return None
+    f = e.function
+    if isinstance(e, sympy.Sum):
+        return Sum(f, (k, a, top - 1)) + f.subs(k, top), [top >= a]
+    return Product(f, (k, a, top - 1)) * f.subs(k, top), [top >= a]
+
+
+def _empty(e: sympy.Expr) -> Match | None:
+    """A sum over an empty range is 0, a product over one is 1: ``b < a``."""
+    if not isinstance(e, (sympy.Sum, sympy.Product)) or len(e.limits) != 1:
+        return None
+    k, a, b = e.limits[0]
+    if not (b - a).is_number or b - a >= 0:
+        return None
+    return (sympy.S.Zero if isinstance(e, sympy.Sum) else sympy.S.One), []
+
+
 def _count(e: sympy.Expr) -> Match | None:
     if not _sums(e):
         return None
@@ -360,6 +383,8 @@ RULES: dict[str, Rule] = {
         Rule("prune", "Dropping an implied condition", r"[P \wedge Q] = [P] \quad \text{when } P \Rightarrow Q \text{ under the hypotheses}", _prune),
         Rule("restrict", "Summing a bracket of bounds out", r"\sum_{t=a}^{b} [l \le t \le h]\, f_t = \sum_{t=\max(a,l)}^{\min(b,h)} f_t", _restrict),
         Rule("power", "The power rule", r"z^{a+b} = z^a z^b \quad (a, b \ge 0)", _power),
+        Rule("peel", "The last term of a range", r"\sum_{k=a}^{b} f_k = \sum_{k=a}^{b-1} f_k + f_b, \quad \prod_{k=a}^{b} f_k = \Big(\prod_{k=a}^{b-1} f_k\Big) f_b \quad (b \ge a)", _peel),
+        Rule("empty", "An empty range", r"\sum_{k=a}^{b} f_k = 0, \quad \prod_{k=a}^{b} f_k = 1 \quad (b < a)", _empty),
         Rule("count", "Sum of a constant", r"\sum_{k=a}^{b} c = (b - a + 1)\, c \quad (b \ge a - 1,\ c \text{ free of } k)", _count),
         Rule("expand_range", "A sum over a concrete range", r"\sum_{k=a}^{b} f_k = f_a + f_{a+1} + \dots + f_b \quad (a, b \text{ given integers})", _expand_range),
         Rule("derivative", "Derivative of a finite sum", r"\frac{\partial}{\partial x_v} \sum_k f_k = \sum_k \frac{\partial f_k}{\partial x_v}, \quad \frac{\partial x_u}{\partial x_v} = [u = v]", _derivative),
@@ -435,15 +460,23 @@ def algebra(before: sympy.Expr, after: sympy.Expr, note: str = "") -> Applied:
 ALGEBRA = Rule("algebra", "Ring arithmetic", r"\text{equal as polynomials in the sums, brackets and entries}", lambda e: None)
 
 
-def definition(before: sympy.Expr, defs: Iterable[tuple[Any, sympy.Lambda]], note: str = "") -> Applied:
-    """Unfold the defined functions ``defs`` (pairs of an undefined SymPy function and its ``Lambda``)."""
+def definition(before: sympy.Expr, defs: Iterable[tuple[Any, sympy.Lambda]], note: str = "", rule: Rule | None = None) -> Applied:
+    """Unfold the defined functions ``defs`` (pairs of an undefined SymPy function and its ``Lambda``), one level.
+
+    ``rule`` labels the step (an induction hypothesis, or an earlier claim, is used the same way).
+    """
     start = time.perf_counter()
     after = before
     for f, body in defs:
-        after = after.replace(lambda e, f=f: isinstance(e, f), lambda e, body=body: body(*e.args))
+        after = after.xreplace({a: body(*a.args) for a in after.atoms(f)})
     if after == before:
-        raise ProofError(f"rule 'definition': nothing to unfold in {before}")
-    return Applied(DEFINITION, before, after, (), note, time.perf_counter() - start)
+        raise ProofError(f"rule '{(rule or DEFINITION).name}': nothing to unfold in {before}")
+    return Applied(rule or DEFINITION, before, after, (), note, time.perf_counter() - start)
 
 
 DEFINITION = Rule("definition", "Definition", r"\text{a defined symbol replaced by its definition}", lambda e: None)
+
+INDUCTION_HYPOTHESIS = Rule(
+    "induction_hypothesis", "Induction hypothesis", r"P(n) \text{ used in the proof of } P(n+1)", lambda e: None
+)
+EARLIER_CLAIM = Rule("earlier_claim", "An earlier claim", r"\text{a claim proven above, used as an equation}", lambda e: None)

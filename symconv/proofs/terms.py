@@ -52,6 +52,22 @@ class Sum(sympy.Sum):
         return sympy.Add(*(f.subs(k, v) for v in range(int(a), int(b) + 1)))
 
 
+class Product(sympy.Product):
+    """``Product(f, (k, a, b))``: the product of ``f`` over the integers ``a <= k <= b``; one when ``b < a``."""
+
+    def _latex(self, printer: Any) -> str:
+        out = ""
+        for k, a, b in reversed(self.limits):
+            out += rf"\prod_{{{printer._print(k)}={printer._print(a)}}}^{{{printer._print(b)}}} "
+        return out + printer._print(self.function)
+
+    def doit(self, **hints: Any) -> sympy.Expr:
+        (k, a, b), f = self.limits[0], self.function
+        if len(self.limits) != 1 or not (a.is_Integer and b.is_Integer):
+            return self
+        return sympy.Mul(*(f.subs(k, v) for v in range(int(a), int(b) + 1)))
+
+
 class Bracket(sympy.Function):
     """Iverson's bracket ``[P]``: 1 when the condition ``P`` holds, else 0.
 
@@ -122,6 +138,11 @@ def evaluate(term: Any, env: Mapping[Any, Any]) -> Any:
         inner = Sum(f, *term.limits[:-1]) if len(term.limits) > 1 else f
         lo, hi = int(evaluate(a, env)), int(evaluate(b, env))
         return sympy.Add(*(evaluate(inner, {**env, k: sympy.Integer(v)}) for v in range(lo, hi + 1)))
+    if isinstance(term, sympy.Product):
+        (k, a, b), f = term.limits[-1], term.function
+        inner = Product(f, *term.limits[:-1]) if len(term.limits) > 1 else f
+        lo, hi = int(evaluate(a, env)), int(evaluate(b, env))
+        return sympy.Mul(*(evaluate(inner, {**env, k: sympy.Integer(v)}) for v in range(lo, hi + 1)))
     if isinstance(term, sympy.Indexed):
         name = term.base.label
         index = tuple(_index(evaluate(i, env), term) for i in term.indices)

@@ -23,6 +23,8 @@ _FACTORIES = {
     "matrix_entry": ("matrix", "entry_theorem"),
     "adjoint": ("adjoint", "theorem"),
     "gradients": ("gradients", "theorem"),
+    "stacks": ("stacks", "theorem"),
+    "equivariance": ("equivariance", "theorem"),
     "polynomial": ("poly", "theorem"),
     "kronecker": ("nd", "theorem"),
 }
