@@ -25,7 +25,8 @@ def make_handler(render: Render) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             parts = urlsplit(self.path)
-            port = self.server.server_address[1]
+            address = self.server.server_address  # (host, port): the server binds an IPv4 address
+            port = address[1] if isinstance(address, tuple) else None
             if self.headers.get("Host") not in (f"{HOST}:{port}", f"localhost:{port}"):  # DNS rebinding
                 self._send(
                     403, "<!DOCTYPE html><title>Forbidden</title><p>symconv explore answers its own address only.</p>"
