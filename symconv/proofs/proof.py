@@ -31,6 +31,7 @@ import sympy
 from symconv.proofs.facts import FactProof, ProofError, prove_fact
 from symconv.proofs.rules import EARLIER_CLAIM, INDUCTION_HYPOTHESIS, RULES, Applied, algebra, apply, definition
 from symconv.proofs.terms import Sum
+from symconv.proofs.terms import same_claim as _same
 
 __all__ = ["Chain", "Equation", "Fact", "Theorem", "Sum"]
 
@@ -183,6 +184,7 @@ class Theorem:
         summary: One paragraph for the reader.
         definitions: ``(symbol LaTeX, definition LaTeX)`` pairs shown with the hypotheses.
         remarks: Notes after the proof (what the theorem excludes, where the refusals are).
+        abbreviations: ``(expression, shorter)`` pairs the booklet prints the shorter way (``L_out``).
     """
 
     name: str
@@ -194,7 +196,7 @@ class Theorem:
     summary: str = ""
     definitions: tuple[tuple[str, str], ...] = ()
     remarks: str = ""
-    claim_titles: tuple[str, ...] = ()
+    abbreviations: tuple[tuple[sympy.Basic, sympy.Basic], ...] = ()
 
     @cached_property
     def proof(self) -> list[Part]:
@@ -252,19 +254,11 @@ class Theorem:
 
     def latex(self) -> str:
         """The theorem as a LaTeX fragment: hypotheses, statement, and the proof with every rule named."""
-        from symconv.proofs.booklet import theorem_tex
+        from symconv.proofs.tex import theorem_tex
 
         return theorem_tex(self)
 
     def _repr_latex_(self) -> str:
-        from symconv.proofs.booklet import theorem_summary_tex
+        from symconv.proofs.tex import theorem_summary_tex
 
         return theorem_summary_tex(self)
-
-
-def _same(a: sympy.Basic, b: sympy.Basic) -> bool:
-    if a == b:
-        return True
-    if isinstance(a, sympy.Eq) and isinstance(b, sympy.Eq):
-        return (a.lhs, a.rhs) in ((b.lhs, b.rhs), (b.rhs, b.lhs))
-    return False

@@ -27,3 +27,15 @@ def output_length(length: sympy.Expr, kernel: sympy.Expr, stride: sympy.Expr, di
                        left: sympy.Expr, right: sympy.Expr) -> sympy.Expr:
     """The output length that symconv's geometry computes for symbolic sizes: the statement the proofs use."""
     return Axis(length, kernel, stride, dilation, padding=(left, right)).output_size
+
+
+#: ``L_out`` in the booklet: ``floor((L - d(K-1) + p_l + p_r - 1)/s)`` is printed ``L_out - 1``.
+L_OUT_NAME = sympy.Symbol(r"L_{\mathrm{out}}", integer=True)
+
+
+def short_output_length(left: sympy.Expr = None, right: sympy.Expr = None) -> tuple[tuple[sympy.Basic, sympy.Basic], ...]:
+    """The abbreviation of the output length with paddings ``left`` and ``right`` (``p_l``, ``p_r`` by default)."""
+    left = p_l if left is None else left
+    right = p_r if right is None else right
+    floor_part = output_length(L, K, s, d, left, right) - 1
+    return ((floor_part, L_OUT_NAME - 1),)

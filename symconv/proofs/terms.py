@@ -183,3 +183,12 @@ def exact(expr: sympy.Expr, *symbols: sympy.Symbol) -> Any:
         return out
 
     return call
+
+
+def same_claim(a: sympy.Basic, b: sympy.Basic) -> bool:
+    """Whether two claims are the same statement (an equation may be read either way round)."""
+    if a == b:
+        return True
+    if isinstance(a, sympy.Eq) and isinstance(b, sympy.Eq):
+        return (a.lhs, a.rhs) in ((b.lhs, b.rhs), (b.rhs, b.lhs))
+    return False

@@ -8,7 +8,7 @@ import numpy as np
 import sympy
 
 from symconv.proofs.proof import Chain, Equation, Fact, Part, Theorem
-from symconv.proofs.symbols import SIZES, K, L, b, d, delta, i, j, k, output_length, p_l, p_r, s, t, w, x, xpad
+from symconv.proofs.symbols import short_output_length, SIZES, K, L, b, d, delta, i, j, k, output_length, p_l, p_r, s, t, w, x, xpad
 from symconv.proofs.terms import Bracket, Sum, within
 
 P = L + p_l + p_r
@@ -94,6 +94,7 @@ def theorem() -> Theorem:
             "collects every tap that reads $x_t$: the transposed convolution of $\\delta$ (Theorem 5 with "
             "$u = \\delta$, $p = p_l$); the bias gradient sums $\\delta$."
         ),
+        abbreviations=short_output_length(),
         definitions=(("\\tilde x(u)", sympy.latex(PADDED(sympy.Symbol("u", integer=True)))),
                      ("\\mathcal L", sympy.latex(LOSS)), ("L_{\\mathrm{out}}", sympy.latex(L_OUT))),
         remarks=(

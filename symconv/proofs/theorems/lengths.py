@@ -7,7 +7,7 @@ import random
 import sympy
 
 from symconv.proofs.proof import Chain, Equation, Fact, Part, Theorem
-from symconv.proofs.symbols import SIZES, K, L, O, d, i, output_length, p_l, p_r, s, v
+from symconv.proofs.symbols import short_output_length, SIZES, K, L, O, d, i, output_length, p_l, p_r, s, v
 from symconv.proofs.terms import Sum, exact
 
 P = L + p_l + p_r
@@ -101,5 +101,6 @@ def theorem() -> Theorem:
             "Each padding name then has a closed form, and at stride $s$ exactly $s$ input lengths share one "
             "output length."
         ),
+        abbreviations=short_output_length(),
         definitions=(("L_{\\mathrm{out}}", sympy.latex(L_OUT)),),
     )

@@ -8,7 +8,7 @@ import numpy as np
 import sympy
 
 from symconv.proofs.proof import Chain, Equation, Fact, Part, Theorem
-from symconv.proofs.symbols import SIZES, K, L, d, i, k, output_length, p_l, p_r, s, t, u, w, x
+from symconv.proofs.symbols import short_output_length, SIZES, K, L, d, i, k, output_length, p_l, p_r, s, t, u, w, x
 from symconv.proofs.terms import Bracket, Sum, within
 
 P = L + p_l + p_r
@@ -148,6 +148,7 @@ def bounds_theorem() -> Theorem:
             "For every output $i < L_{\\mathrm{out}}$ and kernel position $k < K$, the padded position "
             "$s\\,i + d\\,k$ lies in $0, \\dots, L + p_l + p_r - 1$: no tap reads past the padding, whatever the sizes."
         ),
+        abbreviations=short_output_length(),
         definitions=(("L_{\\mathrm{out}}", sympy.latex(L_OUT)),),
     )
 
@@ -166,6 +167,7 @@ def entry_theorem() -> Theorem:
             "$W_{i,t} = \\sum_k w_k\\,[t = \\varphi(s\\,i + d\\,k)]$, with $\\varphi$ the padding mode's fold. "
             "For zero padding $\\varphi(u) = u - p_l$ and the taps that land on a pad drop out."
         ),
+        abbreviations=short_output_length(),
         definitions=tuple((sympy.latex(NAMES[m](u)), sympy.latex(padded(m)(u))) for m in MODES)
         + (("", "reflect needs $p_l, p_r \\le L - 1$; circular needs $p_l, p_r \\le L$"),),
     )
