@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -265,6 +267,24 @@ def test_gradient_panel_in_chromium(browser, tmp_path) -> None:  # noqa: F811
         assert page.input_value("#grad-loss") == "output"
         check_panel(loaded, h, first)
         loaded.close()
+
+
+def test_gradient_screenshot(browser, tmp_path) -> None:  # noqa: F811
+    """The figure: a strided layer with reflect padding, an output chosen and a dL/dx entry with a folded term
+    hovered. ``SYMCONV_WRITE_FIGURES=1`` writes it to ``docs/figures/explore-gradients.png``."""
+    root = Path(__file__).resolve().parent.parent
+    folder = root / "docs" / "figures" if os.environ.get("SYMCONV_WRITE_FIGURES") == "1" else tmp_path
+    path, h = write(tmp_path, Conv1d(1, 1, 3, stride=2, padding=1, padding_mode="reflect"), 7)
+    loaded = Loaded(browser, path)
+    page = loaded.page
+    page.set_viewport_size({"width": 1000, "height": 1250})
+    page.click(selector("output", "0,0"))
+    assert h.gradient_terms("grad-x", "0,1")[0] == (0, [0, 2])  # delta_0 (w_0 + w_2): the pad folds to x_1
+    page.hover(selector("grad-x", "0,1"))
+    assert loaded.marked() == h.focus("grad-x", "0,1", "0,0")
+    page.screenshot(path=str(folder / "explore-gradients.png"))
+    assert (folder / "explore-gradients.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    loaded.close()
 
 
 def test_show_more_lists_every_entry(browser, tmp_path) -> None:  # noqa: F811

@@ -310,6 +310,15 @@
     return e;
   }
 
+  /* A parenthesis as text sets it: not stretched, no space of its own (a stretchy one stands apart in Chromium). */
+  function tight(text) {
+    var mo = m("mo", [], text);
+    mo.setAttribute("stretchy", "false");
+    mo.setAttribute("lspace", "0");
+    mo.setAttribute("rspace", "0");
+    return mo;
+  }
+
   /* One channel in and out: the channel indices are left out, as symconv's symbols do (x_t, w_k, z_i, b). */
   var ONE = data.in_channels === 1 && data.out_channels === 1;
   var DELTA = "\u03b4";
@@ -345,9 +354,9 @@
       first = false;
       var ws = entry[1].map(function (f) { return indexed("w", unravel(f, wShape)); });
       if (ws.length > 1) {
-        var inner = [m("mo", [], "(")];
+        var inner = [tight("(")];
         ws.forEach(function (w, i) { if (i) inner.push(m("mo", [], "+")); inner.push(w); });
-        inner.push(m("mo", [], ")"));
+        inner.push(tight(")"));
         parts = parts.concat(inner);
       } else {
         parts.push(ws[0]);
@@ -491,9 +500,9 @@
       var fs = entry[1].slice().sort(byNumber).map(function (f) { return factorNode(kind, f); });
       var nodes = [indexed(DELTA, unravel(entry[0], outShape)), m("mo", [], "\u2062")];
       if (fs.length === 1) return nodes.concat(fs);
-      var inner = [m("mo", [], "(")];
+      var inner = [tight("(")];
       fs.forEach(function (f, i) { if (i) inner.push(m("mo", [], "+")); inner.push(f); });
-      inner.push(m("mo", [], ")"));
+      inner.push(tight(")"));
       nodes.push(m("mrow", inner));
       return nodes;
     };
