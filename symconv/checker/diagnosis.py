@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import sympy
 
+from symconv.base.order import term_key
 from symconv.base.symbols import symbol
 from symconv.checker.variants import Variant, variants
 from symconv.checker.variants_nd import variants_nd
@@ -184,6 +185,8 @@ def equation_at(
     if e.spec.bias:
         terms.append(symbol(names["b"], (o,) if multi else (), base))
         numbers.append(_factor(b[o]) if b is not None else "0")
+    paired = sorted(zip(terms, numbers), key=lambda pair: term_key(pair[0]))  # the order the sum prints in
+    terms, numbers = [t for t, _ in paired], [n for _, n in paired]
     shown = " + ".join(numbers[:12]) + (" + ..." if len(numbers) > 12 else "")
     position = tuple(i) if isinstance(i, tuple) else (i,)
     lhs = symbol(names["z"], (o, *position) if multi else position, base)

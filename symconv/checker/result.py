@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
+from symconv.base import order
 from symconv.checker.diagnosis import format_number
 from symconv.checker.variant import Variant
 
@@ -25,7 +26,7 @@ class Mismatch:
     def __str__(self) -> str:
         return (
             f"First differing output: sample {self.sample}, channel {self.channel}, position {self.position}\n"
-            f"  {self.equation.lhs} = {self.equation.rhs}\n"
+            f"  {self.equation.lhs} = {order.sstr(self.equation.rhs)}\n"
             f"  {' ' * len(str(self.equation.lhs))} = {self.numbers} = {format_number(self.expected)}\n"
             f"  your code returned {format_number(self.returned)}"
         )

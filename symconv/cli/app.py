@@ -12,6 +12,7 @@ import numpy as np
 import sympy
 
 from symconv._version import __version__
+from symconv.base import order
 from symconv.base.symbols import entries
 from symconv.cli.check import add_check_command, run_check_command
 from symconv.cli.explore import register as add_explore_command
@@ -27,7 +28,7 @@ def _matrix_block(e: Expansion, max_columns: int) -> str:
     rows, cols = e.matrix_shape
     if cols > max_columns or rows > max_columns:
         return f"({rows} x {cols}: too large to print here; see `symconv latex`, or Expansion.matrix_row(r))"
-    return sympy.pretty(e.matrix, use_unicode=True)
+    return order.pretty(e.matrix, use_unicode=True)
 
 
 def _axes_lines(e: Expansion) -> list[str]:
@@ -65,7 +66,7 @@ def blocks_lines(e: Expansion, max_grid: int = 24) -> list[str]:
         for block in distinct:
             name = next(labels[key] for key in blocks.nonzero() if blocks[key] == block)
             out.append(f"  {name} =")
-            out += ["    " + line for line in sympy.pretty(sympy.Matrix(block), use_unicode=True).splitlines()]
+            out += ["    " + line for line in order.pretty(sympy.Matrix(block), use_unicode=True).splitlines()]
     if blocks.circulant():
         out.append("  The blocks repeat along wrapped diagonals (circular padding, stride 1): block circulant.")
     elif blocks.repeats_along_diagonals():
@@ -145,7 +146,7 @@ def stack_text(s: Any, max_rows: int = 6) -> str:
         local = list(zip(entries(stage.outputs), entries(stage.local)))
         out.append(f"\nLayer {stage.index} ({type(stage.layer).__name__}), in its own input symbols:")
         for symbol, expr in local[:max_rows]:
-            out.append(f"  {symbol} = {sympy.sstr(expr)}")
+            out.append(f"  {symbol} = {order.sstr(expr)}")
         if len(local) > max_rows:
             out.append(f"  ⋮  ({len(local) - max_rows} more: StackExpansion.stages[{stage.index - 1}].local)")
     last = s.stages[-1].output_shape

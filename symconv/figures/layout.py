@@ -16,6 +16,7 @@ from typing import Any, cast
 
 import sympy
 
+from symconv.base import order
 from symconv.base.symbols import entries
 from symconv.geometry.kernel import padded_sources
 from symconv.geometry.transposed_taps import TransposedTaps
@@ -199,7 +200,7 @@ def matrix_cells(e: Expansion) -> tuple[list[Cell], tuple[int, int]]:
     for r, c, k in zip(rows.tolist(), cols.tolist(), weights.tolist()):
         held.setdefault((r, c), []).append(k)
     matrix = e.matrix
-    cells = [Cell(r, c, tuple(ks), sympy.latex(matrix[r, c])) for (r, c), ks in sorted(held.items())]
+    cells = [Cell(r, c, tuple(ks), order.latex(matrix[r, c])) for (r, c), ks in sorted(held.items())]
     return cells, e.matrix_shape
 
 

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 import numpy as np
 import sympy
 
+from symconv.base import order
 from symconv.base.verification import Check
 from symconv.geometry.kernel import padded_sources
 from symconv.views.build import padded_input
@@ -79,7 +80,7 @@ class Identity:
         return sympy.ImmutableDenseNDimArray(list(self.closed), self.shape)
 
     def __str__(self) -> str:
-        return f"{self.name}: {self.statement}\n  {sympy.sstr(self.formula)}"
+        return f"{self.name}: {self.statement}\n  {order.sstr(self.formula)}"
 
 
 def closed_forms(g: GradientParts) -> tuple[Identity, ...]:

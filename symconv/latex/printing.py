@@ -13,6 +13,8 @@ from typing import Any
 
 import sympy
 
+from symconv.base import order
+
 #: The mark after a displayed equality that SymPy has checked.
 CHECK = r"\hfill$\checkmark$"
 
@@ -21,7 +23,7 @@ CDOTS, VDOTS, DDOTS = sympy.Symbol(r"\cdots"), sympy.Symbol(r"\vdots"), sympy.Sy
 
 def tex(value: Any) -> str:
     """``sympy.latex`` with bracketed matrices (``bmatrix``), the project's one printer."""
-    return sympy.latex(value, mat_str="bmatrix", mat_delim="")
+    return order.latex(value, mat_str="bmatrix", mat_delim="")
 
 
 def code(text: str) -> str:

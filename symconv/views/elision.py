@@ -20,6 +20,7 @@ from typing import Any
 
 import sympy
 
+from symconv.base import order
 from symconv.layers.activations import activation
 from symconv.views.expansion import Expansion
 
@@ -41,7 +42,7 @@ def window(n: int, max_rows: int) -> list[int | None]:
 
 
 def _pretty(expr: Any) -> str:
-    return sympy.pretty(expr, use_unicode=True, wrap_line=False)  # type: ignore[no-any-return]
+    return order.pretty(expr, use_unicode=True, wrap_line=False)
 
 
 def output_position(e: Expansion, r: int) -> tuple[int, ...]:

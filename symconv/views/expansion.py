@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import sympy
 
+from symconv.base import order
 from symconv.base.symbols import check_names, entries
 from symconv.base.validate import as_int, is_int
 from symconv.base.values import as_numbers, exact_values
@@ -472,9 +473,9 @@ class Expansion:
     def _repr_latex_(self, max_rows: int = 12) -> str:
         eqs = self.equations
         shown = list(eqs) if len(eqs) <= max_rows else eqs[: max_rows - 1]
-        lines = [f"{sympy.latex(e.lhs)} &= {sympy.latex(e.rhs)}" for e in shown]
+        lines = [f"{order.latex(e.lhs)} &= {order.latex(e.rhs)}" for e in shown]
         if len(shown) < len(eqs):
-            lines += [r"&\;\;\vdots", f"{sympy.latex(eqs[-1].lhs)} &= {sympy.latex(eqs[-1].rhs)}"]
+            lines += [r"&\;\;\vdots", f"{order.latex(eqs[-1].lhs)} &= {order.latex(eqs[-1].rhs)}"]
         return "$\\displaystyle \\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}$"
 
     def _repr_html_(self) -> str | None:
