@@ -161,3 +161,23 @@ def test_bracket_is_a_strong_zero() -> None:
     with pytest.raises(Undefined, match="index 3/2, which is not an integer"):
         evaluate(x[m / 2], {m: 3, "x": {}})
     assert sympy.latex(divides(s, m)) == r"\left[s \mid m\right]"
+
+
+def test_variable_capture_is_refused() -> None:
+    """Renaming traps: an outer bound that names the inner index, a shift that holds the index itself."""
+    with pytest.raises(ProofError, match="does not apply"):
+        apply(RULES["exchange"], Sum(Sum(x[i + k], (k, 0, 3)), (i, 0, k)), ())
+    with pytest.raises(ProofError, match="holds the index k itself"):
+        apply(RULES["reindex"], Sum(x[k], (k, a, b)), (), j=j, shift=k)
+    with pytest.raises(ProofError, match="the new index v"):
+        apply(RULES["fibres"], Sum(x[k] * y[v], (k, 0, b)), (b >= 0,), v=v, image=k, lo=0, hi=b)
+
+
+def test_non_integer_bounds() -> None:
+    """A sum runs over the integers between its bounds: Sum(x_k, (k, 1/2, 5/2)) is x_1 + x_2."""
+    data = {"x": {1: 10, 2: 100, 0: 1000, 3: 5}}
+    assert evaluate(Sum(x[k], (k, sympy.Rational(1, 2), sympy.Rational(5, 2))), data) == 110
+    with pytest.raises(ProofError, match=r"rule 'count': side condition not proven: .*floor\(a/2\)"):
+        apply(RULES["count"], Sum(c, (k, a / 2, b)), (a >= 0, b >= a))
+    step = apply(RULES["restrict"], Sum(Bracket(sympy.And(sympy.Le(m / 2, t), sympy.Le(t, n))) * x[t], (t, a, b)), ())
+    assert instances(Sum(Bracket(sympy.And(sympy.Le(m / 2, t), sympy.Le(t, n))) * x[t], (t, a, b)), step.after, ()) >= 20

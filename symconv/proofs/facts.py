@@ -98,6 +98,7 @@ class _Z3:
 
     def floor_of(self, e: sympy.Expr) -> Any:
         if self.abstract and not sympy.fraction(sympy.together(e))[1].is_number:
+            self.obligations.append(self.term(sympy.fraction(sympy.together(e))[1]) != 0)
             return self._opaque(sympy.floor(e))
         n, d = self.ratio(e)
         q, z3 = self._new("q"), self.z3
@@ -143,6 +144,7 @@ class _Z3:
         if isinstance(e, sympy.Mod):
             a, b = e.args
             zb, r = self.term(b), self._new("r")
+            self.obligations.append(zb != 0)
             # the range of a remainder (true in both modes); the exact definition unless abstract
             self.defs += [z3.Implies(zb > 0, z3.And(r >= 0, r < zb)), z3.Implies(zb < 0, z3.And(r <= 0, r > zb))]
             if not (self.abstract and not b.is_number):

@@ -123,7 +123,7 @@ def _exchange(e: sympy.Expr) -> Match | None:
         return None
     (i, a, b), inner = _range(e), body(e)
     k, c, d = _range(inner)
-    if i in c.free_symbols or i in d.free_symbols:
+    if i in c.free_symbols or i in d.free_symbols or k in a.free_symbols or k in b.free_symbols:
         return None
     return Sum(Sum(body(inner), (i, a, b)), (k, c, d)), []
 
@@ -178,6 +178,8 @@ def _reindex(e: sympy.Expr, j: sympy.Symbol, sign: int = 1, shift: sympy.Expr = 
     shift = sympy.sympify(shift)
     if j in e.free_symbols and j != k:
         raise ProofError(f"rule 'reindex': the new index {j} already occurs in {e}")
+    if k in shift.free_symbols:
+        raise ProofError(f"rule 'reindex': the shift {shift} holds the index {k} itself")
     lo, hi = ((a - shift), (b - shift)) if sign == 1 else ((shift - b), (shift - a))
     return Sum(body(e).subs(k, sign * j + shift), (j, lo, hi)), [_integer(shift)]
 
@@ -186,13 +188,17 @@ def _split_range(e: sympy.Expr, at: sympy.Expr) -> Match | None:
     if not _sums(e):
         return None
     k, a, b = _range(e)
-    return Sum(body(e), (k, a, at)) + Sum(body(e), (k, at + 1, b)), [sympy.And(a - 1 <= at, at <= b)]
+    if k in sympy.sympify(at).free_symbols:
+        return None
+    return Sum(body(e), (k, a, at)) + Sum(body(e), (k, at + 1, b)), [sympy.And(a - 1 <= at, at <= b), _integer(at)]
 
 
 def _fibres(e: sympy.Expr, v: sympy.Symbol, image: sympy.Expr, lo: sympy.Expr, hi: sympy.Expr) -> Match | None:
     if not _sums(e):
         return None
     k, a, b = _range(e)
+    if k in sympy.sympify(lo).free_symbols | sympy.sympify(hi).free_symbols or v in e.free_symbols:
+        raise ProofError(f"rule 'fibres': the new index {v} and the range {lo}..{hi} must be free of the sum's index")
     f = body(e)
     guard = within(lo, image, hi)
     conditions: list[Any] = [_integer(image)]
@@ -284,8 +290,8 @@ def _peel(e: sympy.Expr, top: sympy.Expr) -> Match | None:
         return None
     f = e.function
     if isinstance(e, sympy.Sum):
-        return Sum(f, (k, a, top - 1)) + f.subs(k, top), [top >= a]
-    return Product(f, (k, a, top - 1)) * f.subs(k, top), [top >= a]
+        return Sum(f, (k, a, top - 1)) + f.subs(k, top), [top >= a, _integer(top)]
+    return Product(f, (k, a, top - 1)) * f.subs(k, top), [top >= a, _integer(top)]
 
 
 def _empty(e: sympy.Expr) -> Match | None:
@@ -305,7 +311,7 @@ def _count(e: sympy.Expr) -> Match | None:
     f = body(e)
     if k in f.free_symbols:
         return None
-    return (b - a + 1) * f, [b >= a - 1]
+    return (b - a + 1) * f, [b >= a - 1, _integer(a), _integer(b)]
 
 
 def _expand_range(e: sympy.Expr) -> Match | None:

@@ -117,6 +117,11 @@ def _index(value: Any, where: sympy.Basic) -> int:
     return int(value)
 
 
+def _bounds(a: Any, b: Any) -> tuple[int, int]:
+    """The integers ``k`` with ``a <= k <= b``, as ``range(lo, hi + 1)`` bounds: ``ceil(a)`` and ``floor(b)``."""
+    return int(sympy.ceiling(a)), int(sympy.floor(b))
+
+
 def evaluate(term: Any, env: Mapping[Any, Any]) -> Any:
     """The value of ``term`` with the symbols and sequences of ``env`` (sequence name -> dict or array).
 
@@ -136,12 +141,12 @@ def evaluate(term: Any, env: Mapping[Any, Any]) -> Any:
     if isinstance(term, sympy.Sum):
         (k, a, b), f = term.limits[-1], term.function
         inner = Sum(f, *term.limits[:-1]) if len(term.limits) > 1 else f
-        lo, hi = int(evaluate(a, env)), int(evaluate(b, env))
+        lo, hi = _bounds(evaluate(a, env), evaluate(b, env))
         return sympy.Add(*(evaluate(inner, {**env, k: sympy.Integer(v)}) for v in range(lo, hi + 1)))
     if isinstance(term, sympy.Product):
         (k, a, b), f = term.limits[-1], term.function
         inner = Product(f, *term.limits[:-1]) if len(term.limits) > 1 else f
-        lo, hi = int(evaluate(a, env)), int(evaluate(b, env))
+        lo, hi = _bounds(evaluate(a, env), evaluate(b, env))
         return sympy.Mul(*(evaluate(inner, {**env, k: sympy.Integer(v)}) for v in range(lo, hi + 1)))
     if isinstance(term, sympy.Indexed):
         name = term.base.label
