@@ -65,6 +65,15 @@ def add_latex_commands(sub: Any) -> None:
     out.add_argument("--max-size", type=int, default=8, metavar="N", help="elide matrices longer than N (default 8)")
     out.add_argument("--activation", choices=sorted(ACTIVATIONS), default=None, help="the nonlinearity f")
     out.add_argument("--fragment", action="store_true", help="write the sections only, to paste into a document")
+    out.add_argument(
+        "--section-level",
+        choices=("section", "subsection"),
+        default="section",
+        help="the sectioning command of the parts (subsection: to paste a fragment under a section of yours)",
+    )
+    out.add_argument(
+        "--no-why", action="store_true", help="leave out the 'Why.' line under each step (every step is still verified)"
+    )
     out.add_argument("--no-listing", action="store_true", help="leave out the latexify-py listing")
     out.add_argument("--no-figures", action="store_true", help="leave out the TikZ figures")
 
@@ -97,6 +106,8 @@ def run_latex_command(args: argparse.Namespace, parser: argparse.ArgumentParser)
             b=args.b,
             listing=not args.no_listing,
             figures=not args.no_figures,
+            why=not args.no_why,
+            section_level=args.section_level,
         )
         path = d.write(output, standalone=not args.fragment, pdf=args.pdf)
     except OSError as exc:

@@ -24,7 +24,7 @@ from symconv.base.validate import as_bool, as_int
 from symconv.latex.backprop import backprop_section
 from symconv.latex.compile import LatexError, compile_pdf
 from symconv.latex.context import Context, Options
-from symconv.latex.document import Derivation
+from symconv.latex.document import SECTION_LEVELS, Derivation
 from symconv.latex.forms import index_form, matrix_form, nonlinearity
 from symconv.latex.listing import is_transposed
 from symconv.latex.numbers import Given, given
@@ -67,6 +67,8 @@ def derivation(
     b: Sequence[Any] | None = None,
     listing: bool = True,
     figures: bool = True,
+    why: bool = True,
+    section_level: str = "section",
 ) -> Derivation:
     """A textbook-style derivation of ``layer`` on ``input_length`` inputs, verified step by step.
 
@@ -86,6 +88,10 @@ def derivation(
             constant (see :mod:`symconv.latex.numbers`).
         listing: Include the reference function rendered by latexify-py.
         figures: Include the TikZ figures.
+        why: Print the reason under each step ("Why. ..."); with False the steps are verified all the
+            same, and theorems keep their proofs.
+        section_level: ``'section'`` or ``'subsection'``: the sectioning command of the document's
+            parts (``'subsection'`` to paste a fragment under a section of one's own).
 
     Raises:
         VerificationError: If a step fails its check (a bug: nothing unverified is printed).
@@ -94,6 +100,9 @@ def derivation(
         TypeError: An entry of ``x``, ``w`` or ``b`` that is not a number (None, a string, ...).
     """
     size = as_int("max_size", max_size, minimum=3)
+    why = as_bool("why", why)
+    if section_level not in SECTION_LEVELS:
+        raise ValueError(f"'section_level' must be one of {SECTION_LEVELS} (got {section_level!r}).")
     if getattr(layer, "kind", None) is Kind.STACK:
         chosen = {"sections": sections, "names": names, "activation": activation, "x": x, "w": w, "b": b}
         for key, value in chosen.items():
@@ -101,7 +110,9 @@ def derivation(
                 raise ValueError(f"'{key}' cannot be chosen for a stack (got {value!r}); it has its own three.")
         if index_base != 0:
             raise ValueError(f"'index_base' must be 0 for a stack (got {index_base!r}).")
-        return stack_derivation(layer, _length(input_length), size)
+        built_stack = stack_derivation(layer, _length(input_length), size)
+        built_stack.why, built_stack.section_level = why, section_level
+        return built_stack
     if (x is None) != (w is None) or (b is not None and x is None):
         given_names = [name for name, value in (("x", x), ("w", w), ("b", b)) if value is not None]
         raise ValueError(f"'x' and 'w' are both needed to work through numbers (got only {given_names}).")
@@ -111,7 +122,7 @@ def derivation(
     ctx = Context(e, options)
     built = [SECTIONS[key](ctx) for key in section_keys(sections, is_transposed(e.spec))]
     title = f"The layer \\texttt{{{_title(e)}}} made explicit"
-    return Derivation(title, e, built, size + 1)
+    return Derivation(title, e, built, size + 1, why=why, section_level=section_level)
 
 
 def _derivable(e: Expansion) -> Expansion:

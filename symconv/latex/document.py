@@ -23,20 +23,27 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 """
 
 
-def render_step(step: Step) -> str:
-    """A step as LaTeX: words, an ``align*`` display, and the reason (a theorem and its proof for theorems)."""
+#: The sectioning commands a derivation can use (``section_level``).
+SECTION_LEVELS = ("section", "subsection")
+
+
+def render_step(step: Step, why: bool = True) -> str:
+    """A step as LaTeX: words, an ``align*`` display, and the reason (a theorem and its proof for theorems);
+    ``why=False`` leaves the reason of an ordinary step out (it was verified all the same)."""
     math = f"\\begin{{align*}}\n{step.math}\n\\end{{align*}}\n" if step.math else ""
     if step.kind == "theorem":
         return (
             f"\\begin{{theorem}}[{step.name.capitalize()}]\n{step.words}\n{math}\\end{{theorem}}\n"
             f"\\begin{{proof}}\n{step.reason}\n\\end{{proof}}"
         )
+    if not why:
+        return f"{step.words}\n{math}\\medskip"
     return f"{step.words}\n{math}{{\\small\\emph{{Why.}} {step.reason}}}\\par\\medskip"
 
 
-def render_section(section: Section) -> str:
-    body = "\n\n".join(item.latex if isinstance(item, Block) else render_step(item) for item in section.items)
-    return f"\\section{{{section.title}}}\n{body}"
+def render_section(section: Section, why: bool = True, level: str = "section") -> str:
+    body = "\n\n".join(item.latex if isinstance(item, Block) else render_step(item, why) for item in section.items)
+    return f"\\{level}{{{section.title}}}\n{body}"
 
 
 class Derivation:
@@ -49,11 +56,21 @@ class Derivation:
         matrix_columns: The most columns a printed matrix has (for amsmath's ``MaxMatrixCols``).
     """
 
-    def __init__(self, title: str, expansion: Any, sections: list[Section], matrix_columns: int) -> None:
+    def __init__(
+        self,
+        title: str,
+        expansion: Any,
+        sections: list[Section],
+        matrix_columns: int,
+        why: bool = True,
+        section_level: str = "section",
+    ) -> None:
         self.title = title
         self.expansion = expansion
         self.sections = sections
         self.matrix_columns = matrix_columns
+        self.why = why
+        self.section_level = section_level
 
     @property
     def steps(self) -> list[Step]:
@@ -73,24 +90,29 @@ class Derivation:
         raise KeyError(f"no section {key!r}; the sections are {[s.key for s in self.sections]}.")
 
     def _intro(self) -> str:
+        marked = " marked $\\checkmark$" if self.why else ""
         return (
-            f"Every equality marked $\\checkmark$ below was checked by SymPy when this document was generated "
+            f"Every equality{marked} below was checked by SymPy when this document was generated "
             f"({self.claims} checks in {len(self.steps)} steps)."
         )
+
+    def _body(self) -> str:
+        return "\n\n".join(render_section(s, self.why, self.section_level) for s in self.sections)
 
     def _columns(self) -> str:
         return f"\\setcounter{{MaxMatrixCols}}{{{max(self.matrix_columns, 10)}}}\n"
 
     def fragment(self) -> str:
-        """The sections alone, to paste into a document that loads amsmath, amssymb, amsthm and tikz."""
-        body = "\n\n".join(render_section(s) for s in self.sections)
+        """The sections alone, to paste into a document that loads amsmath, amssymb, amsthm and tikz
+        (sectioned with ``\\section`` or, with ``section_level='subsection'``, ``\\subsection``)."""
+        body = self._body()
         needs = "% Needs \\usepackage{amsmath,amssymb,amsthm,tikz} and these environments:\n"
         envs = "".join(f"% {line}\n" for line in THEOREMS.splitlines())
         return f"{needs}{envs}{self._columns()}{self._intro()}\n\n{body}\n"
 
     def document(self) -> str:
         """A complete, compilable LaTeX document (article, amsmath, amssymb, amsthm, tikz)."""
-        body = "\n\n".join(render_section(s) for s in self.sections)
+        body = self._body()
         return (
             f"{PREAMBLE}{THEOREMS}\n{self._columns()}\\title{{{self.title}}}\n\\author{{symconv}}\n\\date{{}}\n\n"
             f"\\begin{{document}}\n\\maketitle\n{self._intro()}\n\n{body}\n\\end{{document}}\n"

@@ -22,7 +22,7 @@ PRODUCT_LIMIT = 40_000  # rows * cols * cols of W above which W^T W is not forme
 
 
 def theorem_section(ctx: Context) -> Section:
-    """Section 7: equivariance, W^T W != I, and the stride ambiguity of output lengths."""
+    """Section 7: equivariance, W^T W != I, and (at stride > 1) the stride ambiguity of output lengths."""
     section = Section("theorems", "Theorems")
     transposed = is_transposed(ctx.spec)
     if not transposed:
@@ -30,7 +30,10 @@ def theorem_section(ctx: Context) -> Section:
     rows, cols = ctx.e.matrix.shape
     if rows * cols * cols <= PRODUCT_LIMIT:
         section.add(_not_inverse(ctx))
-    section.add(output_padding_theorem(ctx) if transposed else _stride_ambiguity(ctx))
+    if transposed:
+        section.add(output_padding_theorem(ctx))
+    elif getattr(ctx.spec, "stride", 1) > 1:  # at stride 1 the output length determines the input length
+        section.add(_stride_ambiguity(ctx))
     return section
 
 
@@ -146,6 +149,7 @@ def _not_inverse(ctx: Context) -> Step:
 
 
 def _stride_ambiguity(ctx: Context) -> Step:
+    """Stride ``s > 1``: the ``s`` input lengths that share this layer's output length (at stride 1 there is one)."""
     spec, e = ctx.spec, ctx.e
     left, right = e.padding
     s, extent = spec.stride, spec.dilation * (spec.kernel_size - 1)
@@ -163,21 +167,13 @@ def _stride_ambiguity(ctx: Context) -> Step:
     checks.append(Claim(length_out(e.input_length), out))
     shown = ", ".join(map(str, lengths))
     neighbours = f"$L' = {low + s}$ gives ${out + 1}$" + (f" and $L' = {low - 1}$ gives ${out - 1}$" if low > 1 else "")
-    if len(lengths) > 1:
-        words = (
-            f"With the same padding $({left}, {right})$, every input length $L' \\in \\{{{shown}\\}}$ gives "
-            f"$L_{{\\mathrm{{out}}}} = {out}$: the output length does not determine the input length (the "
-            "transposed convolution needs \\texttt{output\\_padding} to choose):"
-        )
-        math = f"L_{{\\mathrm{{out}}}}(L') &= {out} \\quad \\text{{for }} {low} \\le L' \\le {low + s - 1}"
-        proof = "maps $s$ consecutive lengths to one value"
-    else:
-        words = (
-            f"At stride $1$ the output length determines the input length: with the same padding "
-            f"$({left}, {right})$, only $L' = {low}$ gives $L_{{\\mathrm{{out}}}} = {out}$:"
-        )
-        math = f"L_{{\\mathrm{{out}}}}(L') = {out} &\\iff L' = {low}"
-        proof = "is the identity plus a constant at $s = 1$"
+    words = (
+        f"With the same padding $({left}, {right})$, every input length $L' \\in \\{{{shown}\\}}$ gives "
+        f"$L_{{\\mathrm{{out}}}} = {out}$: the output length does not determine the input length (the "
+        "transposed convolution needs \\texttt{output\\_padding} to choose):"
+    )
+    math = f"L_{{\\mathrm{{out}}}}(L') &= {out} \\quad \\text{{for }} {low} \\le L' \\le {low + s - 1}"
+    proof = "maps $s$ consecutive lengths to one value"
     return Step(
         "stride ambiguity",
         words,
