@@ -98,7 +98,8 @@ def _conditions(step: Applied) -> str:
     shown: list[str] = []
     for c in step.conditions:
         who = "SymPy" if c.method == "sympy" else "z3"
-        item = rf"${_tex(c.fact)}$ ({who})"
+        math = _tex(c.fact)
+        item = rf"${math}$ ({who})" if len(math) < 90 else rf"\par\fit{{{math} \quad \text{{({who})}}}}\par"
         if item not in shown:
             shown.append(item)
     label = "side condition" if len(shown) == 1 else "side conditions"

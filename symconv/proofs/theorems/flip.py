@@ -45,7 +45,7 @@ def _flip() -> Equation:
 
 
 def _build() -> list[Part]:
-    return [_flip(), _full(), _same(), Fact(OFFSET, (K >= 1, L >= 1), "NumPy's offset when K <= L")]
+    return [_flip(), _full(), _same(), Fact(OFFSET, (K >= 1, L >= 1), "the offset of NumPy 'same' when K is at most L")]
 
 
 def _to_numpy(claim: sympy.Basic, left_pad: sympy.Expr, at: sympy.Expr, hyps: tuple, title: str) -> Equation:
@@ -59,11 +59,11 @@ def _to_numpy(claim: sympy.Basic, left_pad: sympy.Expr, at: sympy.Expr, hyps: tu
 
 
 def _full() -> Equation:
-    return _to_numpy(FULL, K - 1, n, (*HYPOTHESES, n >= 0, n <= L + K - 2), "NumPy's 'full'")
+    return _to_numpy(FULL, K - 1, n, (*HYPOTHESES, n >= 0, n <= L + K - 2), "NumPy 'full'")
 
 
 def _same() -> Equation:
-    return _to_numpy(SAME, K - 1 - H, n + H, (*HYPOTHESES, n >= 0, n <= L - 1), "NumPy's 'same'")
+    return _to_numpy(SAME, K - 1 - H, n + H, (*HYPOTHESES, n >= 0, n <= L - 1), "NumPy 'same'")
 
 
 def _instance(rng: random.Random) -> None:
@@ -100,7 +100,8 @@ def theorem() -> Theorem:
             "part of it from $h = \\lfloor (K-1)/2 \\rfloor$ on, which is the layer with padding $(K-1-h, h)$, "
             "but only when $K \\le L$."
         ),
-        definitions=(("h", sympy.latex(H)),),
+        definitions=(("h", r"\left\lfloor \frac{K - 1}{2} \right\rfloor"),),
+        abbreviations=((H, sympy.Symbol("h", integer=True)),),
         remarks=(
             "When $K > L$, NumPy swaps the two arguments: \\texttt{'same'} then has $\\max(K, L)$ entries and starts at "
             "$\\lfloor (L-1)/2 \\rfloor$ of the full result. The offset claim (4) without the hypothesis $K \\le L$ is "

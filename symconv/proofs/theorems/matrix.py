@@ -27,6 +27,8 @@ MODES: dict[str, tuple[sympy.Expr, tuple[sympy.Basic, ...]]] = {
     "symmetric": (sympy.Min(_m, 2 * L - 1 - _m), ()),
 }
 NAMES = {mode: sympy.Function(rf"\tilde{{x}}^{{\mathrm{{{mode}}}}}") for mode in MODES}
+#: The folds' names in the booklet: phi^mode(u) for the index that padded position u reads.
+FOLDS = {mode: sympy.Function(rf"\varphi^{{\mathrm{{{mode}}}}}") for mode in MODES if mode != "zeros"}
 
 
 def padded(mode: str) -> sympy.Lambda:
@@ -153,6 +155,11 @@ def bounds_theorem() -> Theorem:
     )
 
 
+def _short_folds(at: sympy.Expr) -> dict[sympy.Basic, sympy.Basic]:
+    """Each fold at ``at`` written as its name: ``phi^mode(at)``."""
+    return {MODES[m][0].subs(u, at): f(at) for m, f in FOLDS.items()}
+
+
 def entry_theorem() -> Theorem:
     return Theorem(
         name="matrix_entry",
@@ -167,7 +174,10 @@ def entry_theorem() -> Theorem:
             "$W_{i,t} = \\sum_k w_k\\,[t = \\varphi(s\\,i + d\\,k)]$, with $\\varphi$ the padding mode's fold. "
             "For zero padding $\\varphi(u) = u - p_l$ and the taps that land on a pad drop out."
         ),
-        abbreviations=short_output_length(),
-        definitions=tuple((sympy.latex(NAMES[m](u)), sympy.latex(padded(m)(u))) for m in MODES)
-        + (("", "reflect needs $p_l, p_r \\le L - 1$; circular needs $p_l, p_r \\le L$"),),
+        definitions=(
+            *((sympy.latex(f(u)), sympy.latex(MODES[m][0])) for m, f in FOLDS.items()),
+            *((sympy.latex(NAMES[m](u)), sympy.latex(padded(m)(u).xreplace(_short_folds(u)))) for m in MODES),
+            ("", "reflect needs $p_l, p_r \\le L - 1$; circular needs $p_l, p_r \\le L$"),
+        ),
+        abbreviations=(*short_output_length(), *_short_folds(s * i + d * k).items()),
     )
