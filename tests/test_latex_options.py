@@ -51,3 +51,11 @@ def test_the_cli_flags_write_a_document_that_compiles(tmp_path: Path, capsys: py
     assert r"\subsection{Setting}" in frag.read_text(encoding="utf-8")
     info = subprocess.run(["pdfinfo", str(out.with_suffix(".pdf"))], capture_output=True, text=True, check=True)
     assert "Pages:" in info.stdout
+
+
+def test_with_index_base_one_the_text_is_one_based_too() -> None:
+    text = derivation(Conv1d(2, 2, 3, stride=2, groups=2), 7, sections=["index"], index_base=1).document()
+    assert r"reads the inputs $s (i - 1) + d (k - 1) - p_\ell + 1$, one per kernel position $k = 1, \dots, K$" in text
+    assert r"\lfloor (o - 1)/(C_{\mathrm{out}}/G) \rfloor" in text and "(o - 0)" not in text
+    zero = derivation(Conv1d(1, 1, 3), 5, sections=["index"]).document()
+    assert r"reads the inputs $s i + d k - p_\ell$, one per kernel position $k = 0, \dots, K - 1$" in zero

@@ -87,15 +87,15 @@ def index_form(ctx: Context) -> Section:
     spec, base = ctx.spec, ctx.base
     gamma = ""
     if spec.groups > 1:
+        o = "o" if base == 0 else f"(o - {base})"
         gamma = (
-            r" Output channel $o$ sees only its group: $\gamma_o = \lfloor (o - "
-            + str(base)
-            + r")/(C_{\mathrm{out}}/G) \rfloor \, C_{\mathrm{in}}/G$ is the first input channel of its group."
+            rf" Output channel $o$ sees only its group: $\gamma_o = \lfloor {o}/(C_{{\mathrm{{out}}}}/G) \rfloor \, "
+            r"C_{\mathrm{in}}/G$ input channels come before its group."
         )
     section.add(
         Block(
-            "For any input length, output position $i$ reads the inputs $s i + d k - p_\\ell$ "
-            f"(shifted to subscripts from {base}), one per kernel position $k$:{gamma}\n"
+            f"For any input length, output position $i$ reads the inputs {_read_rule(base)}, one per kernel "
+            f"position $k = {base}, \\dots, K{' - 1' if base == 0 else ''}$:{gamma}\n"
             f"\\[\n{tex(lhs)} = {tex(general)}\n\\]"
         )
     )
@@ -118,6 +118,19 @@ def index_form(ctx: Context) -> Section:
         )
     )
     return section
+
+
+def _read_rule(base: int) -> str:
+    """The input an output reads, in subscripts from ``base``: ``s i + d k - p_l`` from 0,
+    ``s (i - 1) + d (k - 1) - p_l + 1`` from 1.
+
+    Examples:
+        >>> print(_read_rule(0), _read_rule(1))
+        $s i + d k - p_\\ell$ $s (i - 1) + d (k - 1) - p_\\ell + 1$
+    """
+    if base == 0:
+        return "$s i + d k - p_\\ell$"
+    return f"$s (i - {base}) + d (k - {base}) - p_\\ell + {base}$"
 
 
 def _outside(ctx: Context) -> str:
