@@ -181,3 +181,20 @@ def test_non_integer_bounds() -> None:
         apply(RULES["count"], Sum(c, (k, a / 2, b)), (a >= 0, b >= a))
     step = apply(RULES["restrict"], Sum(Bracket(sympy.And(sympy.Le(m / 2, t), sympy.Le(t, n))) * x[t], (t, a, b)), ())
     assert instances(Sum(Bracket(sympy.And(sympy.Le(m / 2, t), sympy.Le(t, n))) * x[t], (t, a, b)), step.after, ()) >= 20
+
+
+def test_derivative_chain_rule_for_an_activation() -> None:
+    """d/dz_v sum_j g_j f(z_j) with f' declared, against sympy.diff with f(y) = y**3 written out."""
+    f, f_prime, yy = sympy.Function("f"), sympy.Function("f'"), sympy.Symbol("yy")
+    z = sympy.IndexedBase("z")
+    rng = random.Random(5)
+    for size in range(1, 5):
+        for at in range(size):
+            term = Sum(g[j] * f(z[j]), (j, 0, size - 1))
+            mine = derivative(term, z[at], {f: f_prime}).xreplace({})
+            mine = mine.replace(f_prime, sympy.Lambda(yy, 3 * yy**2)).replace(f, sympy.Lambda(yy, yy**3))
+            written = sum(g[q] * z[q] ** 3 for q in range(size))
+            data = {"g": Data(rng), "z": Data(rng)}
+            assert evaluate(mine, data) == evaluate(sympy.diff(written, z[at]), data)
+    with pytest.raises(ProofError, match="unfold the definitions"):
+        derivative(Sum(g[j] * f(z[j]), (j, 0, 3)), z[1])

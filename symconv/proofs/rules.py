@@ -324,18 +324,23 @@ def _expand_range(e: sympy.Expr) -> Match | None:
     return sympy.Add(*(f.subs(k, v) for v in range(int(a), int(b) + 1))), []
 
 
-def derivative(f: sympy.Expr, v: sympy.Indexed | sympy.Symbol) -> sympy.Expr:
+def derivative(f: sympy.Expr, v: sympy.Indexed | sympy.Symbol, univariate: Any = None) -> sympy.Expr:
     """``d f / d v`` for ``f`` a polynomial in entries, term by term, with ``d x_u / d x_v = [u = v]``.
 
     No ``sympy.diff``: finite sums are differentiated term by term (their ranges must not depend
     on ``v``), products by the product rule, and an entry of ``v``'s sequence gives a bracket.
+    ``univariate`` maps declared functions of one argument (activations ``f``) to their derivatives
+    (``f'``): ``d f(a) / d v = f'(a) * d a / d v``, the chain rule.
 
     Raises:
         ProofError: ``f`` holds a term this rule does not differentiate.
     """
     from sympy.core.function import AppliedUndef
 
-    if f.atoms(AppliedUndef):
+    univariate = dict(univariate or {})
+    if isinstance(f, AppliedUndef) and f.func in univariate and len(f.args) == 1:
+        return univariate[f.func](f.args[0]) * derivative(f.args[0], v, univariate)
+    if any(a.func not in univariate for a in f.atoms(AppliedUndef)):
         raise ProofError(f"rule 'derivative': unfold the definitions in {f} first")
     if isinstance(v, sympy.Symbol):
         if v not in f.free_symbols:
@@ -349,28 +354,28 @@ def derivative(f: sympy.Expr, v: sympy.Indexed | sympy.Symbol) -> sympy.Expr:
             raise ProofError(f"rule 'derivative': {f} and {v} have different numbers of indices")
         return Bracket(sympy.And(*(sympy.Eq(u, w) for u, w in zip(f.indices, v.indices))))
     if isinstance(f, sympy.Add):
-        return sympy.Add(*(derivative(a, v) for a in f.args))
+        return sympy.Add(*(derivative(a, v, univariate) for a in f.args))
     if isinstance(f, sympy.Mul):
-        return sympy.Add(*(derivative(a, v) * (f / a) for a in f.args))
+        return sympy.Add(*(derivative(a, v, univariate) * (f / a) for a in f.args))
     if isinstance(f, sympy.Sum):
         k, a, b = _range(f)
         if derivative(a, v) != 0 or derivative(b, v) != 0:
             raise ProofError(f"rule 'derivative': the range of {f} depends on {v}")
-        return Sum(derivative(body(f), v), (k, a, b))
+        return Sum(derivative(body(f), v, univariate), (k, a, b))
     if isinstance(f, sympy.Pow) and f.exp.is_Integer and f.exp > 0:
-        return f.exp * f.base ** (f.exp - 1) * derivative(f.base, v)
+        return f.exp * f.base ** (f.exp - 1) * derivative(f.base, v, univariate)
     raise ProofError(f"rule 'derivative': cannot differentiate {f} ({type(f).__name__}) with respect to {v}")
 
 
-def _derivative(e: sympy.Expr) -> Match | None:
+def _derivative(e: sympy.Expr, univariate: Any = None) -> Match | None:
     if not isinstance(e, sympy.Derivative) or len(e.variables) != 1:
         return None
     (v,) = e.variables
     if isinstance(v, sympy.Symbol):
-        return derivative(e.expr, v), []
+        return derivative(e.expr, v, univariate), []
     if not isinstance(v, sympy.Indexed):
         return None
-    return derivative(e.expr, v), [_integer(u) for u in v.indices]
+    return derivative(e.expr, v, univariate), [_integer(u) for u in v.indices]
 
 
 RULES: dict[str, Rule] = {
@@ -393,7 +398,7 @@ RULES: dict[str, Rule] = {
         Rule("empty", "An empty range", r"\sum_{k=a}^{b} f_k = 0, \quad \prod_{k=a}^{b} f_k = 1 \quad (b < a)", _empty),
         Rule("count", "Sum of a constant", r"\sum_{k=a}^{b} c = (b - a + 1)\, c \quad (b \ge a - 1,\ c \text{ free of } k)", _count),
         Rule("expand_range", "A sum over a concrete range", r"\sum_{k=a}^{b} f_k = f_a + f_{a+1} + \dots + f_b \quad (a, b \text{ given integers})", _expand_range),
-        Rule("derivative", "Derivative of a finite sum", r"\frac{\partial}{\partial x_v} \sum_k f_k = \sum_k \frac{\partial f_k}{\partial x_v}, \quad \frac{\partial x_u}{\partial x_v} = [u = v]", _derivative),
+        Rule("derivative", "Derivative of a finite sum", r"\frac{\partial}{\partial x_v} \sum_k f_k = \sum_k \frac{\partial f_k}{\partial x_v}, \quad \frac{\partial x_u}{\partial x_v} = [u = v], \quad \frac{\partial f(a)}{\partial x_v} = f'(a) \frac{\partial a}{\partial x_v}", _derivative),
     )
 }
 

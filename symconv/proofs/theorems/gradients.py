@@ -27,6 +27,13 @@ DB = sympy.Eq(sympy.Derivative(LOSS, b), Sum(delta[i], (i, 0, L_OUT - 1)), evalu
 SWAPPED = output_length(P, L_OUT, d, s, 0, 0) >= K
 DEFS = [(xpad, PADDED)]
 
+#: Through an elementwise activation h_j = f(z_j), with g_j the derivative of the loss with respect to h_j.
+N = sympy.Symbol("N", integer=True)
+z, g = sympy.IndexedBase("z"), sympy.IndexedBase("g")
+f, f_prime = sympy.Function("f"), sympy.Function("f'")
+ACTIVATED = Sum(g[j] * f(z[j]), (j, 0, N - 1))
+DZ = sympy.Eq(sympy.Derivative(ACTIVATED, z[i]), g[i] * f_prime(z[i]), evaluate=False)
+
 
 def _dw() -> Equation:
     hyps = (*HYPOTHESES, 0 <= j, j <= K - 1)
@@ -50,8 +57,15 @@ def _db() -> Equation:
     return Equation(left, Chain(DB.rhs, HYPOTHESES), "the bias gradient")
 
 
+def _activation() -> Equation:
+    hyps = (N >= 1, 0 <= i, i <= N - 1)
+    left = (Chain(DZ.lhs, hyps).by("derivative", univariate={f: f_prime}, note="$h_j = f(z_j)$ depends on $z_i$ only when $j = i$")
+            .by("sum_delta").by("equivalence", new=sympy.true, note="$0 \\le i \\le N - 1$"))
+    return Equation(left, Chain(DZ.rhs, hyps), "through an elementwise activation")
+
+
 def _build() -> list[Part]:
-    return [_dw(), _dx(), _db(), Fact(SWAPPED, HYPOTHESES, "the weight gradient as a layer")]
+    return [_dw(), _dx(), _db(), Fact(SWAPPED, HYPOTHESES, "the weight gradient as a layer"), _activation()]
 
 
 def _instance(rng: random.Random) -> None:
@@ -81,7 +95,7 @@ def theorem() -> Theorem:
     return Theorem(
         name="gradients",
         title="Gradients with stride and dilation",
-        statement=(DW, DX, DB, SWAPPED),
+        statement=(DW, DX, DB, SWAPPED, DZ),
         hypotheses=HYPOTHESES,
         build=_build,
         instance=_instance,
@@ -101,7 +115,7 @@ def theorem() -> Theorem:
             "The input gradient has the bracket $[s\\,i + d\\,k - p_l = t]$: summed over $i$ it becomes "
             "$[s \\mid t + p_l - d\\,k]$ (Theorem 5). SymPy 1.14 drops that divisibility condition for a "
             "dilated layer and reads $w_{1/2}$ (vector N7); \\texttt{symconv.prove} refuses that result. "
-            "The step through an elementwise activation, $\\delta = f'(z) \\odot \\partial\\mathcal L/\\partial h$, "
-            "is the chain rule itself and is not part of this engine."
+            "Claim (5) is the step through an elementwise activation $h = f(z)$: with $g = \\partial\\mathcal L/\\partial h$, "
+            "$\\delta = f'(z) \\odot g$; the derivative rule uses the chain rule for a function of one variable."
         ),
     )
