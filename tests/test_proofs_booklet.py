@@ -61,3 +61,18 @@ def test_one_theorem_only(tmp_path: Path) -> None:
     assert main(["--theorem", "adjoint", "-o", str(out)]) == 0
     tex = out.read_text()
     assert "The transposed convolution is the adjoint" in tex and "Output length" not in tex.split(r"\clearpage")[1]
+
+
+def test_command_without_z3_names_the_extra(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "z3", None)  # import z3 now raises ImportError
+    with pytest.raises(SystemExit) as info:
+        main(["-o", str(tmp_path / "a.tex")])
+    assert info.value.code == 2
+    assert (
+        "symconv proofs needs z3-solver: install the 'proofs' extra (pip install 'symconv[proofs]')"
+        in capsys.readouterr().err
+    )

@@ -27,8 +27,15 @@ def test_scilean_lemma_t2_is_refused_at_the_published_counterexample_shape() -> 
     assert (2 * 3 - 3 - 1 % 2) // 3 == 0 != 2 - 1  # the vector's own instance
 
 
-def _conv_out_dim(sp: sympy.Expr, ker: sympy.Expr, low: sympy.Expr, high: sympy.Expr, stride: sympy.Expr,
-                  xdil: sympy.Expr, ydil: sympy.Expr) -> sympy.Expr:
+def _conv_out_dim(
+    sp: sympy.Expr,
+    ker: sympy.Expr,
+    low: sympy.Expr,
+    high: sympy.Expr,
+    stride: sympy.Expr,
+    xdil: sympy.Expr,
+    ydil: sympy.Expr,
+) -> sympy.Expr:
     """SciLean's convOutDim: ((sp - 1)*xdil + 1 + low + high - ((ker - 1)*ydil + 1)) / stride + 1."""
     return sympy.floor(((sp - 1) * xdil + 1 + low + high - ((ker - 1) * ydil + 1)) / stride) + 1
 
@@ -37,7 +44,9 @@ def test_scilean_outdim_swap_is_refused() -> None:
     """N8: the round trip outDim_swap (h: stride <= xdil) is false; the vector's instance gives 1, not 2."""
     sp, ker, low, high, st, xd, yd = sympy.symbols("sp ker low high stride xdil ydil", integer=True)
     span = (ker - 1) * yd + 1
-    back = _conv_out_dim(_conv_out_dim(sp, ker, low, high, st, xd, yd), ker, span - low - 1, span - high - 1, xd, st, yd)
+    back = _conv_out_dim(
+        _conv_out_dim(sp, ker, low, high, st, xd, yd), ker, span - low - 1, span - high - 1, xd, st, yd
+    )
     hyps = [st >= 1, xd >= 1, yd >= 1, st <= xd, ker >= 1, sp >= 1, low >= 0, high >= 0]
     with pytest.raises(ProofError, match=r"counterexample") as info:
         prove(sympy.Eq(back, sp), hyps)
@@ -86,15 +95,19 @@ def test_same_at_stride_two_is_refused() -> None:
 def test_transpose_times_matrix_is_not_the_identity() -> None:
     u = sympy.Symbol("u", integer=True)
     entry = lambda col: Sum(w[k] * Bracket(sympy.Eq(col, s * i + d * k - p)), (k, 0, K - 1))  # noqa: E731
-    gram = Sum(entry(t) * entry(u).subs(k, sympy.Symbol("kk", integer=True)), (i, 0, output_length(L, K, s, d, p, p) - 1))
+    gram = Sum(
+        entry(t) * entry(u).subs(k, sympy.Symbol("kk", integer=True)), (i, 0, output_length(L, K, s, d, p, p) - 1)
+    )
     claim = sympy.Eq(gram, Bracket(sympy.Eq(t, u)))
     with pytest.raises(ProofError, match=r"refused: the two sides differ at"):
-        prove(claim, [*POSITIVE, L + 2 * p >= d * (K - 1) + 1, 0 <= t, t <= L - 1, 0 <= u, u <= L - 1])
+        prove(claim, [*POSITIVE, L + 2 * p >= d * (K - 1) + 1, t >= 0, t <= L - 1, u >= 0, u <= L - 1])
 
 
 def test_gradient_with_a_wrong_offset_is_refused() -> None:
-    wrong = Sum(Sum(Bracket(sympy.Eq(gradients.TAP + 1, t)) * w[k] * delta[i], (k, 0, K - 1)), (i, 0, gradients.L_OUT - 1))
-    hyps = (*gradients.HYPOTHESES, 0 <= t, t <= L - 1)
+    wrong = Sum(
+        Sum(Bracket(sympy.Eq(gradients.TAP + 1, t)) * w[k] * delta[i], (k, 0, K - 1)), (i, 0, gradients.L_OUT - 1)
+    )
+    hyps = (*gradients.HYPOTHESES, t >= 0, t <= L - 1)
     with pytest.raises(ProofError, match=r"refused: the two sides differ at .*\(left -?\d+, right -?\d+") as info:
         prove(sympy.Eq(gradients.DX.lhs, wrong), hyps, gradients.DEFS)
     assert set(info.value.counterexample) >= {"K", "L", "s", "d", "p_l", "p_r", "t"}

@@ -34,8 +34,11 @@ class Data(dict):  # type: ignore[type-arg]
 def instances(before: sympy.Expr, after: sympy.Expr, hyps: tuple, count: int = 40, seed: int = 1) -> int:
     """How many random instances satisfying ``hyps`` were compared; raise AssertionError on a difference."""
     rng = random.Random(seed)
-    free = sorted({q for q in (before.free_symbols | after.free_symbols) if isinstance(q, sympy.Symbol)}
-                  - {x.label, y.label, g.label}, key=str)
+    free = sorted(
+        {q for q in (before.free_symbols | after.free_symbols) if isinstance(q, sympy.Symbol)}
+        - {x.label, y.label, g.label},
+        key=str,
+    )
     compared = 0
     for _ in range(count * 20):
         env = {q: sympy.Integer(rng.randint(-3, 7)) for q in free}
@@ -65,10 +68,13 @@ CASES = [
     ("split", Sum(x[k], (k, a, b)), (a - 1 <= m, m <= b), {"at": m}),
     ("fibres", Sum(within(0, 2 * k + 1, n) * x[k], (k, a, b)), (), {"v": v, "image": 2 * k + 1, "lo": 0, "hi": n}),
     ("fibres", Sum(x[k], (k, 0, b)), (b >= 0,), {"v": v, "image": k + 1, "lo": 1, "hi": b + 1}),
-    ("equivalence", Sum(within(0, t - p, n - 1) * x[t], (t, a, b)), (),
-     {"new": sympy.And(p <= t, t <= p + n - 1)}),
-    ("arithmetic", x[sympy.floor((m + n) / 2) + sympy.ceiling((m + n) / 2)], (),
-     {"old": sympy.floor((m + n) / 2) + sympy.ceiling((m + n) / 2), "new": m + n}),
+    ("equivalence", Sum(within(0, t - p, n - 1) * x[t], (t, a, b)), (), {"new": sympy.And(p <= t, t <= p + n - 1)}),
+    (
+        "arithmetic",
+        x[sympy.floor((m + n) / 2) + sympy.ceiling((m + n) / 2)],
+        (),
+        {"old": sympy.floor((m + n) / 2) + sympy.ceiling((m + n) / 2), "new": m + n},
+    ),
     ("bracket_product", Bracket(t >= a) * Bracket(t <= b) * x[t], (), {}),
     ("count", Sum(c, (k, a, b)), (b >= a - 1,), {}),
     ("peel", Sum(x[k], (k, a, b + 1)), (b + 1 >= a,), {"top": b + 1}),
@@ -180,7 +186,9 @@ def test_non_integer_bounds() -> None:
     with pytest.raises(ProofError, match=r"rule 'count': side condition not proven: .*floor\(a/2\)"):
         apply(RULES["count"], Sum(c, (k, a / 2, b)), (a >= 0, b >= a))
     step = apply(RULES["restrict"], Sum(Bracket(sympy.And(sympy.Le(m / 2, t), sympy.Le(t, n))) * x[t], (t, a, b)), ())
-    assert instances(Sum(Bracket(sympy.And(sympy.Le(m / 2, t), sympy.Le(t, n))) * x[t], (t, a, b)), step.after, ()) >= 20
+    assert (
+        instances(Sum(Bracket(sympy.And(sympy.Le(m / 2, t), sympy.Le(t, n))) * x[t], (t, a, b)), step.after, ()) >= 20
+    )
 
 
 def test_derivative_chain_rule_for_an_activation() -> None:

@@ -1,4 +1,4 @@
-"""Every theorem verifies (all proofs once, timed), holds at 200 random sizes against the taps, and is stated as pinned."""
+"""Every theorem verifies (all proofs once, timed), holds at 200 random sizes against the taps, as pinned."""
 
 from __future__ import annotations
 
@@ -33,8 +33,11 @@ def test_every_step_names_its_rule_and_every_claim_is_concluded(name: str) -> No
     assert isinstance(th, Theorem) and th.statement and th.summary
     for part in th.proof:
         if isinstance(part, (Equation, Induction)):
-            chains = (part.left, part.right) if isinstance(part, Equation) else (
-                part.base.left, part.base.right, part.step.left, part.step.right)
+            chains = (
+                (part.left, part.right)
+                if isinstance(part, Equation)
+                else (part.base.left, part.base.right, part.step.left, part.step.right)
+            )
             for chain in chains:
                 assert all(step.rule.name and step.rule.lemma for step in chain.steps)
         else:
@@ -60,7 +63,8 @@ def test_pinned_statements() -> None:
     assert adjoint[-2] == "Eq(floor((o_p + s*(M - 1))/s) + 1, M + floor(o_p/s))"
     grads = [str(c) for c in theorems["gradients"].statement]
     assert grads[1].endswith(
-        "Sum(Bracket(Eq(d*k + i*s - p_l, t))*delta[i]*w[k], (k, 0, K - 1), (i, 0, floor((L - d*(K - 1) + p_l + p_r - 1)/s))))"
+        "Sum(Bracket(Eq(d*k + i*s - p_l, t))*delta[i]*w[k], (k, 0, K - 1), "
+        "(i, 0, floor((L - d*(K - 1) + p_l + p_r - 1)/s))))"
     )
     assert str(theorems["bounds"].statement[0]) == (
         "Implies((i >= 0) & (k >= 0) & (k <= K - 1) & (i <= floor((L - d*(K - 1) + p_l + p_r - 1)/s)), "
@@ -99,5 +103,5 @@ def test_induction_refuses_a_step_that_is_not_the_hypothesis() -> None:
     chain.use(stacks.A, wrong)
     right = Chain(chain.end, stacks.HYPOTHESES)
     base = stacks._induction(stacks.FIRST, stacks.A, stacks.STEP_A, "t").base
-    with pytest.raises(ProofError, match="induction: the step .* is not the induction hypothesis"):
+    with pytest.raises(ProofError, match=r"induction: the step .* is not the induction hypothesis"):
         Induction(stacks.FIRST, n, 0, base, Equation(chain, right, "wrong"))

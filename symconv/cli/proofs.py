@@ -27,7 +27,9 @@ def register(sub: Any) -> None:
             "Needs z3-solver: pip install 'symconv[proofs]'."
         ),
     )
-    parser.add_argument("-o", "--output", default=DEFAULT_FILE, metavar="FILE.tex", help=f"the booklet (default {DEFAULT_FILE})")
+    parser.add_argument(
+        "-o", "--output", default=DEFAULT_FILE, metavar="FILE.tex", help=f"the booklet (default {DEFAULT_FILE})"
+    )
     parser.add_argument("--pdf", action="store_true", help="also compile it with pdflatex -halt-on-error")
     parser.add_argument("--theorem", nargs="+", metavar="NAME", help="only these theorems (default: all)")
     parser.set_defaults(run=run_proofs_command)

@@ -74,7 +74,9 @@ class _Z3:
 
     def var(self, s: sympy.Symbol) -> Any:
         if s.is_integer is not True:
-            raise ProofError(f"not proven: the symbol {s} is not declared integer, so integer arithmetic does not apply")
+            raise ProofError(
+                f"not proven: the symbol {s} is not declared integer, so integer arithmetic does not apply"
+            )
         if s not in self.vars:
             self.vars[s] = self.z3.Int(str(s))
         return self.vars[s]
@@ -102,7 +104,10 @@ class _Z3:
             return self._opaque(sympy.floor(e))
         n, d = self.ratio(e)
         q, z3 = self._new("q"), self.z3
-        self.defs += [z3.Implies(d > 0, z3.And(d * q <= n, n < d * q + d)), z3.Implies(d < 0, z3.And(d * q >= n, n > d * q + d))]
+        self.defs += [
+            z3.Implies(d > 0, z3.And(d * q <= n, n < d * q + d)),
+            z3.Implies(d < 0, z3.And(d * q >= n, n > d * q + d)),
+        ]
         self.obligations.append(d != 0)
         return q
 
@@ -124,7 +129,7 @@ class _Z3:
         if isinstance(e, sympy.Add):
             return z3.Sum([self.term(a) for a in e.args])
         if isinstance(e, sympy.Mul):
-            if any(a.is_Rational and not a.is_Integer or (a.is_Pow and a.exp.is_negative) for a in e.args):
+            if any((a.is_Rational and not a.is_Integer) or (a.is_Pow and a.exp.is_negative) for a in e.args):
                 raise ProofError(f"not proven: the term {e} is not a polynomial with integer coefficients")
             if self.abstract and sum(not a.is_number for a in e.args) > 1:
                 return self._opaque(e)
@@ -223,9 +228,9 @@ def prove_fact(fact: Any, hypotheses: Iterable[Any] = (), timeout_ms: int | None
     fact, hyps = sympy.sympify(fact), tuple(sympy.sympify(h) for h in hypotheses)
     if fact is sympy.true:
         return FactProof(fact, hyps, "sympy", time.perf_counter() - start)
-    if isinstance(fact, sympy.Eq) and isinstance(fact.lhs, sympy.floor) and fact.lhs.args[0] == fact.rhs:
-        if integral(fact.rhs):
-            return FactProof(fact, hyps, "sympy", time.perf_counter() - start)
+    is_integer = isinstance(fact, sympy.Eq) and isinstance(fact.lhs, sympy.floor) and fact.lhs.args[0] == fact.rhs
+    if is_integer and integral(fact.rhs):
+        return FactProof(fact, hyps, "sympy", time.perf_counter() - start)
     if fact is sympy.false and not hyps:
         raise ProofError(f"not proven: {fact} is false")
     answer, solver, tr = _attempt(fact, hyps, True, min(2_000, timeout_ms or TIMEOUT_MS))

@@ -33,7 +33,7 @@ from symconv.proofs.rules import EARLIER_CLAIM, INDUCTION_HYPOTHESIS, RULES, App
 from symconv.proofs.terms import Sum
 from symconv.proofs.terms import same_claim as _same
 
-__all__ = ["Chain", "Equation", "Fact", "Theorem", "Sum"]
+__all__ = ["Chain", "Equation", "Fact", "Sum", "Theorem"]
 
 
 class Chain:
@@ -142,9 +142,13 @@ class Induction:
                 if step.rule is INDUCTION_HYPOTHESIS:
                     self._check_hypothesis(step, chain, f, var)
         if not _same(self.claim.subs(self.n, self.start), self.base.conclusion):
-            raise ProofError(f"induction: the base proves {self.base.conclusion}, not {self.claim.subs(self.n, self.start)}")
+            raise ProofError(
+                f"induction: the base proves {self.base.conclusion}, not {self.claim.subs(self.n, self.start)}"
+            )
         if not _same(self.claim.subs(self.n, self.n + 1), self.step.conclusion):
-            raise ProofError(f"induction: the step proves {self.step.conclusion}, not {self.claim.subs(self.n, self.n + 1)}")
+            raise ProofError(
+                f"induction: the step proves {self.step.conclusion}, not {self.claim.subs(self.n, self.n + 1)}"
+            )
 
     def _check_hypothesis(self, step: Applied, chain: Chain, f: Any, var: sympy.Symbol) -> None:
         """The step replaced each ``f(n, v)`` by the claim at ``n`` with ``v`` for its variable, and nothing else."""

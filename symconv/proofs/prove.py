@@ -40,8 +40,14 @@ def _has_terms(e: sympy.Basic) -> bool:
 def _normalise(chain: Chain, defs: Sequence[tuple[Any, sympy.Lambda]]) -> Chain:
     if defs and any(chain.end.atoms(f) for f, _ in defs):
         chain.unfold(defs)
-    for rule, args in (("derivative", {}), ("bracket_product", {}), ("prune", {"assuming": chain.hypotheses}),
-                       ("sum_delta", {}), ("expand_range", {})):
+    steps: tuple[tuple[str, dict[str, Any]], ...] = (
+        ("derivative", {}),
+        ("bracket_product", {}),
+        ("prune", {"assuming": chain.hypotheses}),
+        ("sum_delta", {}),
+        ("expand_range", {}),
+    )
+    for rule, args in steps:
         while True:
             try:
                 chain.steps.append(apply(RULES[rule], chain.end, chain.hypotheses, every=True, **args))
@@ -95,11 +101,15 @@ def _search(lhs: sympy.Expr, rhs: sympy.Expr, hyps: Sequence[Any], defs: Sequenc
         try:
             a = evaluate(left, values)
         except Undefined as exc:
-            raise ProofError(f"refused: the left side is undefined at {sizes}: {exc}", {str(k): int(v) for k, v in env.items()}) from None
+            raise ProofError(
+                f"refused: the left side is undefined at {sizes}: {exc}", {str(k): int(v) for k, v in env.items()}
+            ) from None
         try:
             c = evaluate(right, values)
         except Undefined as exc:
-            raise ProofError(f"refused: the right side is undefined at {sizes}: {exc}", {str(k): int(v) for k, v in env.items()}) from None
+            raise ProofError(
+                f"refused: the right side is undefined at {sizes}: {exc}", {str(k): int(v) for k, v in env.items()}
+            ) from None
         if sympy.expand(a - c) != 0:
             read = {str(k): dict(v) for k, v in data.items()}
             raise ProofError(
@@ -108,8 +118,12 @@ def _search(lhs: sympy.Expr, rhs: sympy.Expr, hyps: Sequence[Any], defs: Sequenc
             )
 
 
-def prove(statement: Any, hypotheses: Iterable[Any] = (), definitions: Sequence[tuple[Any, sympy.Lambda]] = (),
-          name: str = "statement") -> Theorem:
+def prove(
+    statement: Any,
+    hypotheses: Iterable[Any] = (),
+    definitions: Sequence[tuple[Any, sympy.Lambda]] = (),
+    name: str = "statement",
+) -> Theorem:
     """Prove ``statement`` for all integer values of its symbols under ``hypotheses``.
 
     Args:
@@ -129,7 +143,9 @@ def prove(statement: Any, hypotheses: Iterable[Any] = (), definitions: Sequence[
     """
     claim, hyps = sympy.sympify(statement), tuple(sympy.sympify(h) for h in hypotheses)
     if not isinstance(claim, sympy.logic.boolalg.Boolean):
-        raise TypeError(f"'statement' must be a SymPy condition or Eq(lhs, rhs) (got {claim!r} of type {type(claim).__name__}).")
+        raise TypeError(
+            f"'statement' must be a SymPy condition or Eq(lhs, rhs) (got {claim!r} of type {type(claim).__name__})."
+        )
     if not _has_terms(claim):
 
         def build_fact() -> list[Part]:

@@ -298,7 +298,7 @@ def _empty(e: sympy.Expr) -> Match | None:
     """A sum over an empty range is 0, a product over one is 1: ``b < a``."""
     if not isinstance(e, (sympy.Sum, sympy.Product)) or len(e.limits) != 1:
         return None
-    k, a, b = e.limits[0]
+    _, a, b = e.limits[0]
     if not (b - a).is_number or b - a >= 0:
         return None
     return (sympy.S.Zero if isinstance(e, sympy.Sum) else sympy.S.One), []
@@ -381,29 +381,112 @@ def _derivative(e: sympy.Expr, univariate: Any = None) -> Match | None:
 RULES: dict[str, Rule] = {
     r.name: r
     for r in (
-        Rule("linearity", "Linearity", r"\sum_k (a f_k + b g_k) = a \sum_k f_k + b \sum_k g_k \quad (a, b \text{ free of } k)", _linearity),
-        Rule("exchange", "Exchange of finite sums", r"\sum_{i=a}^{b} \sum_{k=c}^{d} f_{ik} = \sum_{k=c}^{d} \sum_{i=a}^{b} f_{ik} \quad (c, d \text{ free of } i)", _exchange),
-        Rule("sum_delta", "Summing a delta out", r"\sum_{t=a}^{b} [c\,t = v]\, f_t = [c \mid v]\,[a \le v/c \le b]\, f_{v/c} \quad (c \ge 1,\ v \in \mathbb{Z})", _sum_delta),
-        Rule("bracket_substitution", "Substitution under a bracket", r"[u = v]\, F(u) = [u = v]\, F(v)", _bracket_substitution),
-        Rule("reindex", "Change of index by a bijection", r"\sum_{k=a}^{b} f_k = \sum_{j=a-c}^{b-c} f_{j+c} = \sum_{j=c-b}^{c-a} f_{c-j} \quad (c \in \mathbb{Z})", _reindex),
-        Rule("split", "Splitting a range", r"\sum_{k=a}^{b} f_k = \sum_{k=a}^{m} f_k + \sum_{k=m+1}^{b} f_k \quad (a - 1 \le m \le b)", _split_range),
-        Rule("fibres", "Reindexing over the fibres of a map", r"\sum_{k} [l \le \varphi(k) \le h]\, f_k = \sum_{v=l}^{h} \sum_{k} [v = \varphi(k)]\, f_k \quad (\varphi(k) \in \mathbb{Z})", _fibres),
-        Rule("equivalence", "Equivalent conditions", r"[P] = [Q] \quad \text{when } P \Leftrightarrow Q \text{ under the hypotheses}", _equivalence),
-        Rule("arithmetic", "Integer arithmetic", r"u = v \quad \text{proven for all integer values under the hypotheses}", _arithmetic),
+        Rule(
+            "linearity",
+            "Linearity",
+            r"\sum_k (a f_k + b g_k) = a \sum_k f_k + b \sum_k g_k \quad (a, b \text{ free of } k)",
+            _linearity,
+        ),
+        Rule(
+            "exchange",
+            "Exchange of finite sums",
+            r"\sum_{i=a}^{b} \sum_{k=c}^{d} f_{ik} = \sum_{k=c}^{d} \sum_{i=a}^{b} "
+            r"f_{ik} \quad (c, d \text{ free of } i)",
+            _exchange,
+        ),
+        Rule(
+            "sum_delta",
+            "Summing a delta out",
+            r"\sum_{t=a}^{b} [c\,t = v]\, f_t = [c \mid v]\,[a \le v/c \le b]\, f_{v/c} "
+            r"\quad (c \ge 1,\ v \in \mathbb{Z})",
+            _sum_delta,
+        ),
+        Rule(
+            "bracket_substitution",
+            "Substitution under a bracket",
+            r"[u = v]\, F(u) = [u = v]\, F(v)",
+            _bracket_substitution,
+        ),
+        Rule(
+            "reindex",
+            "Change of index by a bijection",
+            r"\sum_{k=a}^{b} f_k = \sum_{j=a-c}^{b-c} f_{j+c} = \sum_{j=c-b}^{c-a} f_{c-j} \quad (c \in \mathbb{Z})",
+            _reindex,
+        ),
+        Rule(
+            "split",
+            "Splitting a range",
+            r"\sum_{k=a}^{b} f_k = \sum_{k=a}^{m} f_k + \sum_{k=m+1}^{b} f_k \quad (a - 1 \le m \le b)",
+            _split_range,
+        ),
+        Rule(
+            "fibres",
+            "Reindexing over the fibres of a map",
+            r"\sum_{k} [l \le \varphi(k) \le h]\, f_k = \sum_{v=l}^{h} \sum_{k} [v = "
+            r"\varphi(k)]\, f_k \quad (\varphi(k) \in \mathbb{Z})",
+            _fibres,
+        ),
+        Rule(
+            "equivalence",
+            "Equivalent conditions",
+            r"[P] = [Q] \quad \text{when } P \Leftrightarrow Q \text{ under the hypotheses}",
+            _equivalence,
+        ),
+        Rule(
+            "arithmetic",
+            "Integer arithmetic",
+            r"u = v \quad \text{proven for all integer values under the hypotheses}",
+            _arithmetic,
+        ),
         Rule("bracket_product", "Product of brackets", r"[P]\,[Q] = [P \wedge Q]", _bracket_product),
-        Rule("prune", "Dropping an implied condition", r"[P \wedge Q] = [P] \quad \text{when } P \Rightarrow Q \text{ under the hypotheses}", _prune),
-        Rule("restrict", "Summing a bracket of bounds out", r"\sum_{t=a}^{b} [l \le t \le h]\, f_t = \sum_{t=\max(a,l)}^{\min(b,h)} f_t", _restrict),
+        Rule(
+            "prune",
+            "Dropping an implied condition",
+            r"[P \wedge Q] = [P] \quad \text{when } P \Rightarrow Q \text{ under the hypotheses}",
+            _prune,
+        ),
+        Rule(
+            "restrict",
+            "Summing a bracket of bounds out",
+            r"\sum_{t=a}^{b} [l \le t \le h]\, f_t = \sum_{t=\max(a,l)}^{\min(b,h)} f_t",
+            _restrict,
+        ),
         Rule("power", "The power rule", r"z^{a+b} = z^a z^b \quad (a, b \ge 0)", _power),
-        Rule("peel", "The last term of a range", r"\sum_{k=a}^{b} f_k = \sum_{k=a}^{b-1} f_k + f_b, \quad \prod_{k=a}^{b} f_k = \Big(\prod_{k=a}^{b-1} f_k\Big) f_b \quad (b \ge a)", _peel),
+        Rule(
+            "peel",
+            "The last term of a range",
+            r"\sum_{k=a}^{b} f_k = \sum_{k=a}^{b-1} f_k + f_b, \quad \prod_{k=a}^{b} f_k = "
+            r"\Big(\prod_{k=a}^{b-1} f_k\Big) f_b \quad (b \ge a)",
+            _peel,
+        ),
         Rule("empty", "An empty range", r"\sum_{k=a}^{b} f_k = 0, \quad \prod_{k=a}^{b} f_k = 1 \quad (b < a)", _empty),
-        Rule("count", "Sum of a constant", r"\sum_{k=a}^{b} c = (b - a + 1)\, c \quad (b \ge a - 1,\ c \text{ free of } k)", _count),
-        Rule("expand_range", "A sum over a concrete range", r"\sum_{k=a}^{b} f_k = f_a + f_{a+1} + \dots + f_b \quad (a, b \text{ given integers})", _expand_range),
-        Rule("derivative", "Derivative of a finite sum", r"\frac{\partial}{\partial x_v} \sum_k f_k = \sum_k \frac{\partial f_k}{\partial x_v}, \quad \frac{\partial x_u}{\partial x_v} = [u = v], \quad \frac{\partial f(a)}{\partial x_v} = f'(a) \frac{\partial a}{\partial x_v}", _derivative),
+        Rule(
+            "count",
+            "Sum of a constant",
+            r"\sum_{k=a}^{b} c = (b - a + 1)\, c \quad (b \ge a - 1,\ c \text{ free of } k)",
+            _count,
+        ),
+        Rule(
+            "expand_range",
+            "A sum over a concrete range",
+            r"\sum_{k=a}^{b} f_k = f_a + f_{a+1} + \dots + f_b \quad (a, b \text{ given integers})",
+            _expand_range,
+        ),
+        Rule(
+            "derivative",
+            "Derivative of a finite sum",
+            r"\frac{\partial}{\partial x_v} \sum_k f_k = \sum_k \frac{\partial f_k}{\partial x_v}, \quad "
+            r"\frac{\partial x_u}{\partial x_v} = [u = v], \quad "
+            r"\frac{\partial f(a)}{\partial x_v} = f'(a) \frac{\partial a}{\partial x_v}",
+            _derivative,
+        ),
     )
 }
 
 
-def _walk(e: sympy.Basic, rule: Rule, args: dict[str, Any], ranges: list[Any], every: bool, found: list[Any]) -> sympy.Basic:
+def _walk(
+    e: sympy.Basic, rule: Rule, args: dict[str, Any], ranges: list[Any], every: bool, found: list[Any]
+) -> sympy.Basic:
     if found and not every:
         return e
     over = args.get("over")
@@ -432,7 +515,9 @@ def _walk(e: sympy.Basic, rule: Rule, args: dict[str, Any], ranges: list[Any], e
     return e.func(*new_args)
 
 
-def apply(rule: Rule, expr: sympy.Expr, hypotheses: Sequence[Any], every: bool = False, note: str = "", **args: Any) -> Applied:
+def apply(
+    rule: Rule, expr: sympy.Expr, hypotheses: Sequence[Any], every: bool = False, note: str = "", **args: Any
+) -> Applied:
     """Apply ``rule`` at the first subterm of ``expr`` where it matches (every such subterm with ``every``).
 
     ``over=k`` restricts a rule on sums to the sums over ``k``.
@@ -468,10 +553,14 @@ def algebra(before: sympy.Expr, after: sympy.Expr, note: str = "") -> Applied:
     return Applied(ALGEBRA, before, after, (), note, time.perf_counter() - start)
 
 
-ALGEBRA = Rule("algebra", "Ring arithmetic", r"\text{equal as polynomials in the sums, brackets and entries}", lambda e: None)
+ALGEBRA = Rule(
+    "algebra", "Ring arithmetic", r"\text{equal as polynomials in the sums, brackets and entries}", lambda e: None
+)
 
 
-def definition(before: sympy.Expr, defs: Iterable[tuple[Any, sympy.Lambda]], note: str = "", rule: Rule | None = None) -> Applied:
+def definition(
+    before: sympy.Expr, defs: Iterable[tuple[Any, sympy.Lambda]], note: str = "", rule: Rule | None = None
+) -> Applied:
     """Unfold the defined functions ``defs`` (pairs of an undefined SymPy function and its ``Lambda``), one level.
 
     ``rule`` labels the step (an induction hypothesis, or an earlier claim, is used the same way).
@@ -490,4 +579,6 @@ DEFINITION = Rule("definition", "Definition", r"\text{a defined symbol replaced 
 INDUCTION_HYPOTHESIS = Rule(
     "induction_hypothesis", "Induction hypothesis", r"P(n) \text{ used in the proof of } P(n+1)", lambda e: None
 )
-EARLIER_CLAIM = Rule("earlier_claim", "An earlier claim", r"\text{a claim proven above, used as an equation}", lambda e: None)
+EARLIER_CLAIM = Rule(
+    "earlier_claim", "An earlier claim", r"\text{a claim proven above, used as an equation}", lambda e: None
+)

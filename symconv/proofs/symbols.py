@@ -12,7 +12,7 @@ import sympy
 from symconv.geometry.axis import Axis
 
 _int = {"integer": True}
-L, K, s, d, p, p_l, p_r, O, q = sympy.symbols("L K s d p p_l p_r O q", **_int)
+L, K, s, d, p, p_l, p_r, O, q = sympy.symbols("L K s d p p_l p_r O q", **_int)  # noqa: E741 (the output length O)
 i, k, t, u, v, j, m, n, r = sympy.symbols("i k t u v j m n r", **_int)
 x, w, y, delta, g = (sympy.IndexedBase(name) for name in ("x", "w", "y", "delta", "g"))
 b = sympy.Symbol("b")
@@ -23,8 +23,14 @@ W = sympy.Function("W")
 SIZES = (L >= 1, K >= 1, s >= 1, d >= 1)
 
 
-def output_length(length: sympy.Expr, kernel: sympy.Expr, stride: sympy.Expr, dilation: sympy.Expr,
-                       left: sympy.Expr, right: sympy.Expr) -> sympy.Expr:
+def output_length(
+    length: sympy.Expr,
+    kernel: sympy.Expr,
+    stride: sympy.Expr,
+    dilation: sympy.Expr,
+    left: sympy.Expr,
+    right: sympy.Expr,
+) -> sympy.Expr:
     """The output length that symconv's geometry computes for symbolic sizes: the statement the proofs use."""
     return Axis(length, kernel, stride, dilation, padding=(left, right)).output_size
 
@@ -33,7 +39,9 @@ def output_length(length: sympy.Expr, kernel: sympy.Expr, stride: sympy.Expr, di
 L_OUT_NAME = sympy.Symbol(r"L_{\mathrm{out}}", integer=True)
 
 
-def short_output_length(left: sympy.Expr = None, right: sympy.Expr = None) -> tuple[tuple[sympy.Basic, sympy.Basic], ...]:
+def short_output_length(
+    left: sympy.Expr = None, right: sympy.Expr = None
+) -> tuple[tuple[sympy.Basic, sympy.Basic], ...]:
     """The abbreviation of the output length with paddings ``left`` and ``right`` (``p_l``, ``p_r`` by default)."""
     left = p_l if left is None else left
     right = p_r if right is None else right

@@ -179,7 +179,9 @@ def exact(expr: sympy.Expr, *symbols: sympy.Symbol) -> Any:
     import math
     from fractions import Fraction
 
-    f = sympy.lambdify(symbols, expr, modules=[{"floor": math.floor, "ceiling": math.ceil, "Mod": lambda a, b: a % b}, "math"])
+    f = sympy.lambdify(
+        symbols, expr, modules=[{"floor": math.floor, "ceiling": math.ceil, "Mod": lambda a, b: a % b}, "math"]
+    )
 
     def call(*values: int) -> Any:
         out = f(*(Fraction(v) for v in values))

@@ -13,15 +13,17 @@ Examples:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeAlias
 
 import sympy
 
-from symconv.proofs.terms import same_claim
 from symconv.proofs.rules import ALGEBRA, DEFINITION, EARLIER_CLAIM, INDUCTION_HYPOTHESIS, RULES, Applied
+from symconv.proofs.terms import same_claim
 
-if TYPE_CHECKING:  # the proof objects are read by their attributes: no import of symconv.proofs.proof here
-    Chain = Part = Theorem = Any
+#: The proof objects are read by their attributes: this module does not import symconv.proofs.proof.
+Chain: TypeAlias = Any
+Part: TypeAlias = Any
+Theorem: TypeAlias = Any
 
 PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[T1]{fontenc}
@@ -103,7 +105,9 @@ def _conditions(step: Applied) -> str:
         if item not in shown:
             shown.append(item)
     label = "side condition" if len(shown) == 1 else "side conditions"
-    return rf"\par\hspace*{{1.5em}}\parbox{{\dimexpr\linewidth-1.5em}}{{\footnotesize {label}: " + "; ".join(shown) + "}"
+    return (
+        rf"\par\hspace*{{1.5em}}\parbox{{\dimexpr\linewidth-1.5em}}{{\footnotesize {label}: " + "; ".join(shown) + "}"
+    )
 
 
 def _rule_label(step: Applied) -> str:
@@ -137,11 +141,18 @@ def _facts_tex(theorem: Theorem, facts: list[Any]) -> list[str]:
         label = f"({n})" if n else "the lemma"
         who = "z3" if f.proof.method == "z3" else "SymPy"
         items.append(f"{label} {_text(f.title)}: {who}")
-    intro = ("is a statement" if len(facts) == 1 else "are statements") + " of integer arithmetic (with floor, ceiling, "
-    return [r"\par\medskip\noindent " + ("This claim " if len(facts) == 1 else "These claims ") + intro
-            + r"min, max and remainders), each proven for all integer values under the hypotheses: z3 finds no "
-            r"integer values that satisfy the hypotheses and violate it (SymPy where it decides the claim on its own). "
-            + "; ".join(items) + "."]
+    intro = (
+        "is a statement" if len(facts) == 1 else "are statements"
+    ) + " of integer arithmetic (with floor, ceiling, "
+    return [
+        r"\par\medskip\noindent "
+        + ("This claim " if len(facts) == 1 else "These claims ")
+        + intro
+        + r"min, max and remainders), each proven for all integer values under the hypotheses: z3 finds no "
+        r"integer values that satisfy the hypotheses and violate it (SymPy where it decides the claim on its own). "
+        + "; ".join(items)
+        + "."
+    ]
 
 
 def _equation_tex(theorem: Theorem, part: Any) -> list[str]:
@@ -167,8 +178,10 @@ def _induction_tex(theorem: Theorem, part: Any) -> list[str]:
     lines += _chain_tex(part.base.left)
     lines.append("The right side:")
     lines += _chain_tex(part.base.right)
-    lines.append(rf"\par\textit{{Step.}} Assume the claim for ${var}$ and every value of the other variables "
-                 rf"(the induction hypothesis); for ${var} + 1$, the left side:")
+    lines.append(
+        rf"\par\textit{{Step.}} Assume the claim for ${var}$ and every value of the other variables "
+        rf"(the induction hypothesis); for ${var} + 1$, the left side:"
+    )
     lines += _chain_tex(part.step.left)
     lines.append("The right side:")
     lines += _chain_tex(part.step.right)
@@ -178,7 +191,7 @@ def _induction_tex(theorem: Theorem, part: Any) -> list[str]:
 
 def _proof_tex(theorem: Theorem) -> list[str]:
     lines: list[str] = []
-    pending: list[Fact] = []
+    pending: list[Any] = []
     for part in theorem.proof:
         if hasattr(part, "claim") and not hasattr(part, "base"):  # a Fact
             pending.append(part)
@@ -231,15 +244,21 @@ def _theorem_tex(theorem: Theorem, number: int | None) -> str:
     if theorem.remarks:
         out.append(r"\textbf{Remarks.} " + theorem.remarks)
     if theorem.instance is not None:
-        out.append(r"\par\textbf{Instance check} (a check, not part of the proof): the statement holds at 200 random "
-                   r"concrete sizes, compared with the taps that symconv computes.")
+        out.append(
+            r"\par\textbf{Instance check} (a check, not part of the proof): the statement holds at 200 random "
+            r"concrete sizes, compared with the taps that symconv computes."
+        )
     return "\n".join(out) + "\n"
 
 
 def rules_tex() -> str:
     """The list of rules, each with its lemma."""
-    lines = [r"\section*{The rules}", "Each rule is a lemma about finite sums; its conditions in parentheses are "
-             "the side conditions the engine proves before applying it.", r"\begin{description}"]
+    lines = [
+        r"\section*{The rules}",
+        "Each rule is a lemma about finite sums; its conditions in parentheses are "
+        "the side conditions the engine proves before applying it.",
+        r"\begin{description}",
+    ]
     for rule in (*RULES.values(), ALGEBRA, DEFINITION, INDUCTION_HYPOTHESIS, EARLIER_CLAIM):
         name = rule.name.replace("_", chr(92) + "_")
         lines.append(rf"\item[{rule.title}] (\texttt{{{name}}})\newline\hspace*{{1em}}\fit{{{rule.lemma}}}")

@@ -38,7 +38,9 @@ def _gather_form(summand_u: sympy.Expr) -> Chain:
 
 def _build() -> list[Part]:
     adjoint = Equation(
-        Chain(ADJOINT.lhs, HYPOTHESES).by("equivalence", every=True, new=sympy.Eq(t, TAP), note="the same equation, sides swapped"),
+        Chain(ADJOINT.lhs, HYPOTHESES).by(
+            "equivalence", every=True, new=sympy.Eq(t, TAP), note="the same equation, sides swapped"
+        ),
         Chain(ADJOINT.rhs, HYPOTHESES).by("linearity", direction="in"),
         "the scatter is W transposed",
     )
@@ -55,8 +57,13 @@ def _build() -> list[Part]:
 
 
 def claims() -> tuple[sympy.Basic, ...]:
-    return (ADJOINT, sympy.Eq(SCATTER, GATHER, evaluate=False), sympy.Eq(OVERLAP, COUNT, evaluate=False),
-            BACK_LENGTH, ROUND_TRIP)
+    return (
+        ADJOINT,
+        sympy.Eq(SCATTER, GATHER, evaluate=False),
+        sympy.Eq(OVERLAP, COUNT, evaluate=False),
+        BACK_LENGTH,
+        ROUND_TRIP,
+    )
 
 
 def _instance(rng: random.Random) -> None:
@@ -71,7 +78,7 @@ def _instance(rng: random.Random) -> None:
         return _instance(rng)
     layer = ConvTranspose1d(1, 1, k_, stride=st, padding=pad, output_padding=opad, dilation=dl, bias=False)
     assert layer.output_length(n_in) == length
-    back = Conv1d(1, 1, k_, stride=st, padding=pad, dilation=dl).output_length(length)
+    back = Conv1d(1, 1, k_, stride=st, padding=(pad, pad), dilation=dl).output_length(length)
     assert back == n_in + opad // st and (back == n_in) == (opad < st), (k_, st, dl, n_in, pad, opad)
     weights = np.array([rng.randint(-9, 9) for _ in range(k_)], dtype=np.int64)
     data = np.array([rng.randint(-9, 9) for _ in range(n_in)], dtype=np.int64)
@@ -84,16 +91,24 @@ def _instance(rng: random.Random) -> None:
             if 0 <= pos < length:
                 scatter[pos] += weights[kk] * data[ii]
                 counts[pos] += 1
-    gather = [sum(int(weights[kk] * data[(tt + pad - dl * kk) // st]) for kk in range(k_)
-                  if (tt + pad - dl * kk) % st == 0 and 0 <= (tt + pad - dl * kk) // st < n_in) for tt in range(length)]
+    gather = [
+        sum(
+            int(weights[kk] * data[(tt + pad - dl * kk) // st])
+            for kk in range(k_)
+            if (tt + pad - dl * kk) % st == 0 and 0 <= (tt + pad - dl * kk) // st < n_in
+        )
+        for tt in range(length)
+    ]
     assert (got == scatter).all() and list(scatter) == gather, (k_, st, dl, n_in, pad, opad)
-    conv = Conv1d(1, 1, k_, stride=st, padding=pad, dilation=dl).make_taps(length)
+    conv = Conv1d(1, 1, k_, stride=st, padding=(pad, pad), dilation=dl).make_taps(length)
     outs, ins, ks = conv.spatial
     matrix = np.zeros((conv.output_length, length), dtype=np.int64)
     np.add.at(matrix, (outs, ins), weights[ks])
     assert conv.output_length == back and (matrix[:n_in].T @ data == scatter).all()
-    overlap = [sum(1 for kk in range(k_) if (tt + pad - dl * kk) % st == 0 and 0 <= (tt + pad - dl * kk) // st < n_in)
-               for tt in range(length)]
+    overlap = [
+        sum(1 for kk in range(k_) if (tt + pad - dl * kk) % st == 0 and 0 <= (tt + pad - dl * kk) // st < n_in)
+        for tt in range(length)
+    ]
     assert list(counts) == overlap
 
 
@@ -112,12 +127,14 @@ def theorem() -> Theorem:
             "it reads $u$ only where $s$ divides $t + p - d\\,k$: the zeros inserted between the inputs. "
             "The same computation with $u = 1$ counts the taps that reach output $t$ (the overlap, or "
             "checkerboard). With output padding $o_p$ the length is $L_T = (M-1)s - 2p + d(K-1) + o_p + 1$; "
-            "the convolution maps it back to $M + \\lfloor o_p/s \\rfloor$, so the round trip holds exactly when $o_p < s$."
+            "the convolution maps it back to $M + \\lfloor o_p/s \\rfloor$, so the "
+            "round trip holds exactly when $o_p < s$."
         ),
         definitions=(("L_T", sympy.latex(L_T)), ("W_{i,t}", sympy.latex(ENTRY))),
         remarks=(
             "PyTorch accepts any $o_p < \\max(s, d)$: with $d > s$ an admissible $o_p \\ge s$ breaks the round trip "
-            "(for example $s = 1$, $d = 2$, $o_p = 1$ gives $M + 1$). The rule of thumb ``$o_p = 1$ whenever $s \\ge 2$'' "
+            "(for example $s = 1$, $d = 2$, $o_p = 1$ gives $M + 1$). The rule of "
+            "thumb ``$o_p = 1$ whenever $s \\ge 2$'' "
             "is refused by \\texttt{symconv.prove} with a counterexample."
         ),
     )

@@ -49,8 +49,14 @@ def _build() -> list[Part]:
 
 
 def _to_numpy(claim: sympy.Basic, left_pad: sympy.Expr, at: sympy.Expr, hyps: tuple, title: str) -> Equation:
-    right = (Chain(claim.rhs, hyps).by("reindex", j=k, sign=-1, shift=K - 1, note="$k \\to K - 1 - k$")
-             .unfold([(xt, full_pad(left_pad))], note="zero padding by $K - 1 - h$" if left_pad != K - 1 else "zero padding by $K - 1$"))
+    right = (
+        Chain(claim.rhs, hyps)
+        .by("reindex", j=k, sign=-1, shift=K - 1, note="$k \\to K - 1 - k$")
+        .unfold(
+            [(xt, full_pad(left_pad))],
+            note="zero padding by $K - 1 - h$" if left_pad != K - 1 else "zero padding by $K - 1$",
+        )
+    )
     right.by("equivalence", new=within(0, at - k, L - 1).args[0], note="the same bounds")
     left = Chain(claim.lhs, hyps)
     if left.end != right.end:
@@ -103,7 +109,8 @@ def theorem() -> Theorem:
         definitions=(("h", r"\left\lfloor \frac{K - 1}{2} \right\rfloor"),),
         abbreviations=((H, sympy.Symbol("h", integer=True)),),
         remarks=(
-            "When $K > L$, NumPy swaps the two arguments: \\texttt{'same'} then has $\\max(K, L)$ entries and starts at "
+            "When $K > L$, NumPy swaps the two arguments: \\texttt{'same'} then has "
+            "$\\max(K, L)$ entries and starts at "
             "$\\lfloor (L-1)/2 \\rfloor$ of the full result. The offset claim (4) without the hypothesis $K \\le L$ is "
             "refused by \\texttt{symconv.prove} with a counterexample ($L = 2$, $K = 4$ gives $0 \\ne 1$)."
         ),

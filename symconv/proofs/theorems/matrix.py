@@ -8,17 +8,19 @@ import numpy as np
 import sympy
 
 from symconv.proofs.proof import Chain, Equation, Fact, Part, Theorem
-from symconv.proofs.symbols import short_output_length, SIZES, K, L, d, i, k, output_length, p_l, p_r, s, t, u, w, x
+from symconv.proofs.symbols import SIZES, K, L, d, i, k, output_length, p_l, p_r, s, short_output_length, t, u, w, x
 from symconv.proofs.terms import Bracket, Sum, within
 
 P = L + p_l + p_r
 L_OUT = output_length(L, K, s, d, p_l, p_r)
-HYPOTHESES = (*SIZES, p_l >= 0, p_r >= 0, P >= d * (K - 1) + 1)
-ROW = (0 <= i, i <= L_OUT - 1)
-BOUNDS = sympy.Implies(sympy.And(0 <= i, i <= L_OUT - 1, 0 <= k, k <= K - 1), sympy.And(0 <= s * i + d * k, s * i + d * k <= P - 1))
+HYPOTHESES = (*SIZES, p_l >= 0, p_r >= 0, d * (K - 1) + 1 <= P)
+ROW = (i >= 0, i <= L_OUT - 1)
+BOUNDS = sympy.Implies(
+    sympy.And(i >= 0, i <= L_OUT - 1, k >= 0, k <= K - 1), sympy.And(s * i + d * k >= 0, s * i + d * k <= P - 1)
+)
 
 _m = sympy.Mod(u - p_l, 2 * L)
-#: Per padding mode: the padded input as a function of the padded position u, the fold (the input read), extra hypotheses.
+#: Per padding mode: the fold (the input that padded position u reads) and the mode's extra hypotheses.
 MODES: dict[str, tuple[sympy.Expr, tuple[sympy.Basic, ...]]] = {
     "zeros": (u - p_l, ()),
     "circular": (sympy.Mod(u - p_l, L), (p_l <= L, p_r <= L)),
@@ -50,20 +52,23 @@ def claim(mode: str) -> sympy.Basic:
 
 
 #: Theorem 2 for one row, used as a hypothesis of Theorem 4 (its proof is a part of that proof).
-ROW_BOUNDS = sympy.Implies(sympy.And(0 <= k, k <= K - 1), sympy.And(0 <= s * i + d * k, s * i + d * k <= P - 1))
+ROW_BOUNDS = sympy.Implies(sympy.And(k >= 0, k <= K - 1), sympy.And(s * i + d * k >= 0, s * i + d * k <= P - 1))
 
 
 def _equation(mode: str) -> Equation:
     hyps = (*HYPOTHESES, *ROW, *MODES[mode][1], ROW_BOUNDS)
     c = claim(mode)
     left = Chain(c.lhs, hyps).unfold([(NAMES[mode], padded(mode))], note="the padded input")
-    right = (Chain(c.rhs, hyps).by("linearity", direction="in").by("exchange").by("sum_delta"))
+    right = Chain(c.rhs, hyps).by("linearity", direction="in").by("exchange").by("sum_delta")
     landed = right.end.atoms(Bracket)
     (bracket,) = [b for b in landed if b.args[0] != sympy.true]
     image = MODES[mode][0].subs(u, s * i + d * k)
     if mode == "zeros":
-        right.by("equivalence", new=sympy.And(p_l <= s * i + d * k, s * i + d * k <= p_l + L - 1),
-                 note="the same condition, shifted by $p_l$")
+        right.by(
+            "equivalence",
+            new=sympy.And(p_l <= s * i + d * k, s * i + d * k <= p_l + L - 1),
+            note="the same condition, shifted by $p_l$",
+        )
     else:
         right.by("equivalence", new=sympy.true, note="every tap reads an input: the fold lands in $0, \\dots, L-1$")
     assert image in bracket.args[0].free_symbols or True
@@ -169,7 +174,8 @@ def entry_theorem() -> Theorem:
         build=_build_entry,
         instance=_instance_entry,
         summary=(
-            "Output $i$ of the layer is $z_i = \\sum_k w_k\\, \\tilde x(s\\,i + d\\,k)$, with $\\tilde x$ the padded input. "
+            "Output $i$ of the layer is $z_i = \\sum_k w_k\\, \\tilde x(s\\,i + "
+            "d\\,k)$, with $\\tilde x$ the padded input. "
             "Written as a matrix acting on $x$, its entry $W_{i,t}$ sums the weights whose tap reads input $t$: "
             "$W_{i,t} = \\sum_k w_k\\,[t = \\varphi(s\\,i + d\\,k)]$, with $\\varphi$ the padding mode's fold. "
             "For zero padding $\\varphi(u) = u - p_l$ and the taps that land on a pad drop out."

@@ -28,19 +28,38 @@ def tap(axis: int) -> sympy.Expr:
 LAYER = Sum(Sum(w[k1, k2] * xt(s1 * i1 + d1 * k1, s2 * i2 + d2 * k2), (k2, 0, K2 - 1)), (k1, 0, K1 - 1))
 ENTRY = Sum(Sum(w[k1, k2] * tap(1) * tap(2), (k2, 0, K2 - 1)), (k1, 0, K1 - 1))
 KRONECKER = sympy.Eq(LAYER, Sum(Sum(ENTRY * x[t1, t2], (t2, 0, L2 - 1)), (t1, 0, L1 - 1)), evaluate=False)
-SEPARABLE = sympy.Eq(ENTRY.xreplace({w[k1, k2]: a[k1] * b[k2]}),
-                     Sum(a[k1] * tap(1), (k1, 0, K1 - 1)) * Sum(b[k2] * tap(2), (k2, 0, K2 - 1)), evaluate=False)
+SEPARABLE = sympy.Eq(
+    ENTRY.xreplace({w[k1, k2]: a[k1] * b[k2]}),
+    Sum(a[k1] * tap(1), (k1, 0, K1 - 1)) * Sum(b[k2] * tap(2), (k2, 0, K2 - 1)),
+    evaluate=False,
+)
 
 
 def _kronecker() -> Equation:
     left = Chain(LAYER, HYPOTHESES).unfold([(xt, PADDED)], note="zero padding on both axes")
-    right = (Chain(KRONECKER.rhs, HYPOTHESES).by("linearity", direction="in").by("linearity", direction="in")
-             .by("exchange", over=t2).by("exchange", over=t2).by("sum_delta", over=t2)
-             .by("exchange", over=t1).by("exchange", over=t1).by("sum_delta", over=t1))
-    right.by("equivalence", old=within(0, PHI1, L1 - 1).args[0], new=within(p1, PHI1 + p1, p1 + L1 - 1).args[0],
-             note="shifted by $p_1$")
-    right.by("equivalence", old=within(0, PHI2, L2 - 1).args[0], new=within(p2, PHI2 + p2, p2 + L2 - 1).args[0],
-             note="shifted by $p_2$")
+    right = (
+        Chain(KRONECKER.rhs, HYPOTHESES)
+        .by("linearity", direction="in")
+        .by("linearity", direction="in")
+        .by("exchange", over=t2)
+        .by("exchange", over=t2)
+        .by("sum_delta", over=t2)
+        .by("exchange", over=t1)
+        .by("exchange", over=t1)
+        .by("sum_delta", over=t1)
+    )
+    right.by(
+        "equivalence",
+        old=within(0, PHI1, L1 - 1).args[0],
+        new=within(p1, PHI1 + p1, p1 + L1 - 1).args[0],
+        note="shifted by $p_1$",
+    )
+    right.by(
+        "equivalence",
+        old=within(0, PHI2, L2 - 1).args[0],
+        new=within(p2, PHI2 + p2, p2 + L2 - 1).args[0],
+        note="shifted by $p_2$",
+    )
     return Equation(left, right, "the entry is a product of the axes' entries")
 
 
@@ -67,19 +86,30 @@ def _instance(rng: random.Random) -> None:
 
     shape = [rng.randint(1, 6), rng.randint(1, 6)]
     ks = [rng.randint(1, 3), rng.randint(1, 3)]
-    st, dl, pad = [rng.randint(1, 2) for _ in range(2)], [rng.randint(1, 2) for _ in range(2)], [rng.randint(0, 2) for _ in range(2)]
+    st, dl, pad = (
+        [rng.randint(1, 2) for _ in range(2)],
+        [rng.randint(1, 2) for _ in range(2)],
+        [rng.randint(0, 2) for _ in range(2)],
+    )
     for ax in range(2):
         shape[ax] = max(shape[ax], dl[ax] * (ks[ax] - 1) + 1 - 2 * pad[ax])
-    layer = Conv2d(1, 1, tuple(ks), stride=tuple(st), padding=tuple(pad), dilation=tuple(dl), bias=False)
+    pads = ((pad[0], pad[0]), (pad[1], pad[1]))
+    layer = Conv2d(1, 1, (ks[0], ks[1]), stride=(st[0], st[1]), padding=pads, dilation=(dl[0], dl[1]), bias=False)
     taps = layer.make_taps(tuple(shape))
     outs, ins, kidx = taps.spatial
     weights = np.array([rng.randint(-9, 9) for _ in range(ks[0] * ks[1])], dtype=np.int64)
     matrix = np.zeros((taps.output_length, taps.input_length), dtype=np.int64)
     np.add.at(matrix, (outs, ins), weights[kidx])
     out_shape = taps.output_shape
-    kron = sum(weights[a_ * ks[1] + b_] * np.kron(_axis_matrix(shape[0], ks[0], st[0], dl[0], pad[0], a_, out_shape[0]),
-                                                   _axis_matrix(shape[1], ks[1], st[1], dl[1], pad[1], b_, out_shape[1]))
-               for a_ in range(ks[0]) for b_ in range(ks[1]))
+    kron = sum(
+        weights[a_ * ks[1] + b_]
+        * np.kron(
+            _axis_matrix(shape[0], ks[0], st[0], dl[0], pad[0], a_, out_shape[0]),
+            _axis_matrix(shape[1], ks[1], st[1], dl[1], pad[1], b_, out_shape[1]),
+        )
+        for a_ in range(ks[0])
+        for b_ in range(ks[1])
+    )
     assert (matrix == kron).all(), (shape, ks, st, dl, pad)
 
 
@@ -92,13 +122,17 @@ def theorem() -> Theorem:
         build=_build,
         instance=_instance,
         summary=(
-            "A 2D layer reads $\\tilde x(s_1 i_1 + d_1 k_1,\\ s_2 i_2 + d_2 k_2)$. Its matrix entry at row $(i_1, i_2)$ "
+            "A 2D layer reads $\\tilde x(s_1 i_1 + d_1 k_1,\\ s_2 i_2 + d_2 k_2)$. "
+            "Its matrix entry at row $(i_1, i_2)$ "
             "and column $(t_1, t_2)$ is $\\sum_{k_1, k_2} w_{k_1 k_2} (S_{k_1})_{i_1 t_1} (S_{k_2})_{i_2 t_2}$, with "
             "$(S_k)_{i t} = [t = s\\,i + d\\,k - p]$ the tap matrix of one axis: the entry of "
             "$\\sum_{k_1, k_2} w_{k_1 k_2}\\, S_{k_1} \\otimes S_{k_2}$, since $(A \\otimes B)_{(i_1 i_2),(t_1 t_2)} = "
             "A_{i_1 t_1} B_{i_2 t_2}$ (rows and columns flattened row-major, as symconv does). No 2D index arithmetic "
-            "is needed beyond the axes'. A separable kernel $w_{k_1 k_2} = a_{k_1} b_{k_2}$ gives one Kronecker product."
+            "is needed beyond the axes'. A separable kernel $w_{k_1 k_2} = a_{k_1} "
+            "b_{k_2}$ gives one Kronecker product."
         ),
         definitions=(("\\tilde x(u_1, u_2)", sympy.latex(PADDED(u1, u2))),),
-        remarks="Zero padding on both axes; the folded modes change each axis's tap matrix the same way as in Theorem 4.",
+        remarks=(
+            "Zero padding on both axes; the folded modes change each axis's tap matrix the same way as in Theorem 4."
+        ),
     )

@@ -22,13 +22,21 @@ PRODUCT = sympy.Eq(X * W, Y, evaluate=False)
 
 
 def _build() -> list[Part]:
-    left = Chain(PRODUCT.lhs, HYPOTHESES).by("linearity", direction="in").by("linearity", direction="in", note="a product of sums")
-    right = (Chain(PRODUCT.rhs, HYPOTHESES).by("linearity", direction="in").by("exchange")
-             .by("reindex", over=n, j=t, shift=k, note="$n = t + k$")
-             .by("restrict")
-             .by("arithmetic", old=sympy.Max(0, -k), new=0, note="$k \\ge 0$")
-             .by("arithmetic", old=sympy.Min(L - 1, K + L - k - 2), new=L - 1, note="$k \\le K - 1$")
-             .by("power", note="$z^{t+k} = z^t z^k$"))
+    left = (
+        Chain(PRODUCT.lhs, HYPOTHESES)
+        .by("linearity", direction="in")
+        .by("linearity", direction="in", note="a product of sums")
+    )
+    right = (
+        Chain(PRODUCT.rhs, HYPOTHESES)
+        .by("linearity", direction="in")
+        .by("exchange")
+        .by("reindex", over=n, j=t, shift=k, note="$n = t + k$")
+        .by("restrict")
+        .by("arithmetic", old=sympy.Max(0, -k), new=0, note="$k \\ge 0$")
+        .by("arithmetic", old=sympy.Min(L - 1, K + L - k - 2), new=L - 1, note="$k \\le K - 1$")
+        .by("power", note="$z^{t+k} = z^t z^k$")
+    )
     return [Equation(left, right, "the product of the generating functions")]
 
 
