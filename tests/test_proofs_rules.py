@@ -78,6 +78,8 @@ CASES = [
     ("bracket_product", Bracket(t >= a) * Bracket(t <= b) * x[t], (), {}),
     ("count", Sum(c, (k, a, b)), (b >= a - 1,), {}),
     ("peel", Sum(x[k], (k, a, b + 1)), (b + 1 >= a,), {"top": b + 1}),
+    ("count_clipped", Sum(c, (k, a, b)), (), {}),
+    ("count_clipped", Sum(c * y[m], (k, a - 5, b + 2)), (), {}),
     ("peel", Product(x[k], (k, a, b)), (b >= a,), {"top": b}),
     ("empty", Product(x[k], (k, a, a - 2)) + Sum(y[k], (k, b, b - 1)), (), {}),
     ("restrict", Sum(Bracket(sympy.And(sympy.Le(m, t), sympy.Le(t, n))) * x[t], (t, a, b)), (), {}),

@@ -59,8 +59,8 @@ def test_pinned_statements() -> None:
         "Eq(Sum(1, (v, d*(K - 1) - p_l - p_r + s*(O - 1) + 1, d*(K - 1) - p_l - p_r + s*(O - 1) + s)), s)"
     )
     adjoint = [str(c) for c in theorems["adjoint"].statement]
-    assert adjoint[-1] == "Equivalent(o_p <= s - 1, Eq(floor((o_p + s*(M - 1))/s) + 1, M))"
-    assert adjoint[-2] == "Eq(floor((o_p + s*(M - 1))/s) + 1, M + floor(o_p/s))"
+    assert adjoint[4] == "Equivalent(o_p <= s - 1, Eq(floor((o_p + s*(M - 1))/s) + 1, M))"
+    assert adjoint[3] == "Eq(floor((o_p + s*(M - 1))/s) + 1, M + floor(o_p/s))"
     grads = [str(c) for c in theorems["gradients"].statement]
     assert grads[1].endswith(
         "Sum(Bracket(Eq(d*k + i*s - p_l, t))*delta[i]*w[k], (k, 0, K - 1), "
@@ -105,3 +105,15 @@ def test_induction_refuses_a_step_that_is_not_the_hypothesis() -> None:
     base = stacks._induction(stacks.FIRST, stacks.A, stacks.STEP_A, "t").base
     with pytest.raises(ProofError, match=r"induction: the step .* is not the induction hypothesis"):
         Induction(stacks.FIRST, n, 0, base, Equation(chain, right, "wrong"))
+
+
+def test_overlap_count_reproduces_vector_n4() -> None:
+    """The proven closed form for d = 1 gives N4's counts: K=3, s=2 uneven; K=4, s=2 even inside."""
+    from symconv.proofs.symbols import p as pad
+    from symconv.proofs.symbols import t
+    from symconv.proofs.terms import exact
+    from symconv.proofs.theorems.adjoint import COUNT_1, M
+
+    count = exact(COUNT_1, K, s, pad, M, t)
+    assert [count(3, 2, 0, 6, u) for u in range(13)] == [1, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 1]
+    assert [count(4, 2, 0, 6, u) for u in range(14)] == [1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1, 1]

@@ -314,6 +314,16 @@ def _count(e: sympy.Expr) -> Match | None:
     return (b - a + 1) * f, [b >= a - 1, _integer(a), _integer(b)]
 
 
+def _count_clipped(e: sympy.Expr) -> Match | None:
+    if not _sums(e):
+        return None
+    k, a, b = _range(e)
+    f = body(e)
+    if k in f.free_symbols:
+        return None
+    return sympy.Max(0, b - a + 1) * f, [_integer(a), _integer(b)]
+
+
 def _expand_range(e: sympy.Expr) -> Match | None:
     if not _sums(e):
         return None
@@ -465,6 +475,12 @@ RULES: dict[str, Rule] = {
             "Sum of a constant",
             r"\sum_{k=a}^{b} c = (b - a + 1)\, c \quad (b \ge a - 1,\ c \text{ free of } k)",
             _count,
+        ),
+        Rule(
+            "count_clipped",
+            "Number of integers in a range",
+            r"\sum_{k=a}^{b} c = \max(0,\ b - a + 1)\, c \quad (a, b \in \mathbb{Z},\ c \text{ free of } k)",
+            _count_clipped,
         ),
         Rule(
             "expand_range",

@@ -25,6 +25,23 @@ READ = (t + p - d * k) / s  # the input that kernel position k brings to output 
 GATHER = Sum(divides(s, t + p - d * k) * within(0, READ, M - 1) * w[k] * u[READ], (k, 0, K - 1))
 COUNT = Sum(divides(s, t + p - d * k) * within(0, READ, M - 1), (k, 0, K - 1))
 
+# With d = 1: the exact count of the taps that reach output t, and its interior values.
+x_ = sympy.Symbol("x", integer=True)  # t + p
+m_ = sympy.Symbol("m", integer=True)
+q_ = sympy.Symbol("q", integer=True)
+OVERLAP_1 = Sum(Sum(Bracket(sympy.Eq(s * i + k - p, t)), (k, 0, K - 1)), (i, 0, M - 1))
+FIRST_I, LAST_I = sympy.ceiling((t + p - K + 1) / s), sympy.floor((t + p) / s)
+COUNT_1 = sympy.Max(0, sympy.Min(M - 1, LAST_I) - sympy.Max(0, FIRST_I) + 1)
+INTERIOR = sympy.floor(x_ / s) - sympy.ceiling((x_ - K + 1) / s) + 1  # the count where no input is cut off
+EVEN = sympy.Implies(sympy.Eq(K, s * m_), sympy.Eq(INTERIOR, m_))
+BETWEEN = sympy.And(sympy.floor(K / s) <= INTERIOR, sympy.ceiling(K / s) >= INTERIOR)
+a_, b_ = sympy.symbols("a b", integer=True)
+#: K = a s + b with 0 < b < s: outputs t with t + p = s q read a + 1 taps, those with t + p = s q + s - 1 read a.
+UNEVEN = sympy.Implies(
+    sympy.And(sympy.Eq(K, a_ * s + b_), a_ >= 0, b_ >= 1, b_ <= s - 1),
+    sympy.And(sympy.Eq(INTERIOR.subs(x_, s * q_), a_ + 1), sympy.Eq(INTERIOR.subs(x_, s * q_ + s - 1), a_)),
+)
+
 L_T = (M - 1) * s - 2 * p + d * (K - 1) + q + 1
 LENGTH_HYPS = (*HYPOTHESES, q >= 0, L_T >= 1)
 BACK = output_length(L_T, K, s, d, p, p)
@@ -34,6 +51,18 @@ ROUND_TRIP = sympy.Equivalent(sympy.Eq(BACK, M), q <= s - 1)
 
 def _gather_form(summand_u: sympy.Expr) -> Chain:
     return Chain(summand_u, HYPOTHESES).by("exchange").by("sum_delta")
+
+
+def _exact_count() -> Equation:
+    window = sympy.And(sympy.Le(FIRST_I, i), sympy.Le(i, LAST_I))
+    left = (
+        Chain(OVERLAP_1, HYPOTHESES)
+        .by("sum_delta")
+        .by("equivalence", new=window, note="$t + p - K + 1 \\le s\\,i \\le t + p$, divided by $s$")
+        .by("restrict")
+        .by("count_clipped")
+    )
+    return Equation(left, Chain(COUNT_1, HYPOTHESES), "the exact overlap count for d = 1")
 
 
 def _build() -> list[Part]:
@@ -52,6 +81,10 @@ def _build() -> list[Part]:
         Equation(overlap, Chain(COUNT, HYPOTHESES), "the overlap count"),
         Fact(BACK_LENGTH, LENGTH_HYPS, "the length back"),
         Fact(ROUND_TRIP, LENGTH_HYPS, "the round trip"),
+        _exact_count(),
+        Fact(EVEN, (s >= 1, K >= 1, m_ >= 1), "an even interior when s divides K"),
+        Fact(BETWEEN, (s >= 1, K >= 1), "the interior counts are floor(K/s) and ceil(K/s)"),
+        Fact(UNEVEN, (s >= 1, K >= 1), "an uneven interior when s does not divide K"),
     ]
     return parts
 
@@ -63,6 +96,10 @@ def claims() -> tuple[sympy.Basic, ...]:
         sympy.Eq(OVERLAP, COUNT, evaluate=False),
         BACK_LENGTH,
         ROUND_TRIP,
+        sympy.Eq(OVERLAP_1, COUNT_1, evaluate=False),
+        EVEN,
+        BETWEEN,
+        UNEVEN,
     )
 
 
@@ -110,6 +147,15 @@ def _instance(rng: random.Random) -> None:
         for tt in range(length)
     ]
     assert list(counts) == overlap
+    if dl == 1:
+        exact = [
+            max(0, min(n_in - 1, (tt + pad) // st) - max(0, -((k_ - 1 - tt - pad) // st)) + 1) for tt in range(length)
+        ]
+        assert list(counts) == exact, (k_, st, n_in, pad)
+        for tt in range(length):
+            first, last = -((k_ - 1 - tt - pad) // st), (tt + pad) // st
+            if first >= 0 and last <= n_in - 1:  # an interior output: floor(K/s) or ceil(K/s) taps, K/s when s | K
+                assert counts[tt] in (k_ // st, -(-k_ // st)) and (k_ % st or counts[tt] == k_ // st)
 
 
 def theorem() -> Theorem:
@@ -128,7 +174,9 @@ def theorem() -> Theorem:
             "The same computation with $u = 1$ counts the taps that reach output $t$ (the overlap, or "
             "checkerboard). With output padding $o_p$ the length is $L_T = (M-1)s - 2p + d(K-1) + o_p + 1$; "
             "the convolution maps it back to $M + \\lfloor o_p/s \\rfloor$, so the "
-            "round trip holds exactly when $o_p < s$."
+            "round trip holds exactly when $o_p < s$. For $d = 1$ the overlap count has a closed form; away from the "
+            "ends it is $\\lfloor K/s \\rfloor$ or $\\lceil K/s \\rceil$, constant ($K/s$) exactly when $s$ "
+            "divides $K$ (otherwise the checkerboard)."
         ),
         definitions=(("L_T", sympy.latex(L_T)), ("W_{i,t}", sympy.latex(ENTRY))),
         remarks=(
