@@ -127,11 +127,15 @@ def test_runtime_dependencies_include_scipy_and_no_framework(built: dict[str, An
 
 def test_extras_are_named_by_use_and_pin_no_framework(built: dict[str, Any]) -> None:
     meta = built["meta"]
-    assert set(meta.get_all("Provides-Extra")) == {*EXTRAS, "all", "test"}
+    assert set(meta.get_all("Provides-Extra")) == {*EXTRAS, "all", "docs", "test"}
     for extra, (_, distribution) in EXTRAS.items():
         assert [_name(r) for r in _requires(meta, extra)] == [distribution]
     assert _requires(meta, "all") == [f"symconv[{','.join(sorted(EXTRAS))}]"]
-    for extra in (*EXTRAS, "all"):
+    # the site's tools, pinned (a strict build's warnings change between versions); not in 'all': not a feature
+    docs = _requires(meta, "docs")
+    assert {_name(r) for r in docs} == {"mkdocs", "mkdocs-material", "mkdocstrings", "mkdocstrings-python"}
+    assert all("==" in r for r in docs)
+    for extra in (*EXTRAS, "all", "docs"):
         assert not {_name(r) for r in _requires(meta, extra)} & set(FRAMEWORKS)
 
 
@@ -139,7 +143,9 @@ def test_test_extra_pins_torch_exactly_and_builds(built: dict[str, Any]) -> None
     test = _requires(built["meta"], "test")
     assert "torch==2.13.0" in test
     assert [r for r in test if _name(r) == "torch"] == ["torch==2.13.0"]
-    assert {"symconv[all]", "build", "twine"} <= {r if r.startswith("symconv") else _name(r) for r in test}
+    assert {"symconv[all,docs]", "build", "twine", "playwright"} <= {
+        r if r.startswith("symconv") else _name(r) for r in test
+    }
 
 
 # -- version and entry points ----------------------------------------------------------------
