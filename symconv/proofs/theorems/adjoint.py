@@ -178,7 +178,16 @@ def theorem() -> Theorem:
             "ends it is $\\lfloor K/s \\rfloor$ or $\\lceil K/s \\rceil$, constant ($K/s$) exactly when $s$ "
             "divides $K$ (otherwise the checkerboard)."
         ),
-        definitions=(("L_T", sympy.latex(L_T)), ("W_{i,t}", sympy.latex(ENTRY))),
+        definitions=(
+            ("L_T", sympy.latex(L_T)),
+            ("W_{i,t}", sympy.latex(ENTRY)),
+            (
+                "",
+                "In claims (7) to (9), $x = t + p$ for an output $t$ whose taps are all inside: "
+                "$0 \\le \\lceil (t + p - K + 1)/s \\rceil$ and $\\lfloor (t + p)/s \\rfloor \\le M - 1$, "
+                "where the count (6) is $\\lfloor x/s \\rfloor - \\lceil (x - K + 1)/s \\rceil + 1$",
+            ),
+        ),
         remarks=(
             "PyTorch accepts any $o_p < \\max(s, d)$: with $d > s$ an admissible $o_p \\ge s$ breaks the round trip "
             "(for example $s = 1$, $d = 2$, $o_p = 1$ gives $M + 1$). The rule of "
