@@ -312,6 +312,24 @@ def test_apply_and_project_equal_pytorch_on_edge_geometries() -> None:
         done += 1
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="crash (regression): _AxisReads pads a frame as wide as the padding, not as the reads: "
+    "Conv2d(1, 1, 1, stride=(2**20, 1), padding=((2**40, 0), (0, 0))) on (2**20 + 1, 1) (8 MB in, 8 MB out, two "
+    "non-zero outputs) raises MemoryError 'Unable to allocate 8.00 TiB' in Taps.apply and Expansion.evaluate; "
+    "the gathers before ed337fa computed it in 0.05 s.",
+)
+def test_a_padding_far_wider_than_the_reads_is_evaluated() -> None:
+    s, p = 2**20, 2**40
+    e = symconv.Conv2d(1, 1, 1, stride=(s, 1), padding=((p, 0), (0, 0)), bias=False).expand((s + 1, 1))
+    x = np.arange(1.0, s + 2).reshape(1, 1, s + 1, 1)
+    y = e.taps.apply(x, np.full((1, 1, 1, 1), 2.0), None)
+    # output i reads input s*i - p: inputs 0 and s, at outputs p/s and p/s + 1; every other one reads a zero pad
+    assert y.shape == (1, 1, p // s + 2, 1)
+    assert np.flatnonzero(y).tolist() == [p // s, p // s + 1]
+    assert y[0, 0, p // s, 0] == 2.0 * x[0, 0, 0, 0] and y[0, 0, p // s + 1, 0] == 2.0 * x[0, 0, s, 0]
+
+
 @pytest.mark.parametrize("mode", ["zeros", "reflect", "circular"])
 def test_apply_in_row_blocks_equals_pytorch(mode: str) -> None:
     """Inputs large enough that one sample is unfolded a block of output rows at a time (_CHUNK)."""
