@@ -36,7 +36,7 @@ import sympy
 from symconv.proofs.terms import Bracket
 
 #: Milliseconds z3 may spend on one side condition.
-TIMEOUT_MS = 8_000
+TIMEOUT_MS = 30_000
 
 
 class ProofError(ValueError):

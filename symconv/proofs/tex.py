@@ -158,7 +158,14 @@ def _facts_tex(theorem: Theorem, facts: list[Any]) -> list[str]:
 def _equation_tex(theorem: Theorem, part: Any) -> list[str]:
     n = _claim_number(theorem, part)
     label = f"({n}) " if n else ""
-    lines = [rf"\par\medskip\noindent\textbf{{{label}{_text(part.title or 'equation')}.}} The left side:"]
+    lines = [rf"\par\medskip\noindent\textbf{{{label}{_text(part.title or 'equation')}.}}"]
+    extra = [h for h in part.left.hypotheses if h not in theorem.hypotheses]
+    if extra:
+        short = [rf"${_tex(h)}$" for h in extra if len(_tex(h)) <= 60]
+        long = [rf"\begin{{center}}\fit{{{_tex(h)}}}\end{{center}}" for h in extra if len(_tex(h)) > 60]
+        lines.append("Here also " + ", ".join(short) + (":" if long else "."))
+        lines += long
+    lines.append("The left side:")
     lines += _chain_tex(part.left)
     if not part.right.steps:
         lines.append(r"This is the right side.")

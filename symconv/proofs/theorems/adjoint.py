@@ -37,10 +37,9 @@ EVEN = sympy.Implies(sympy.Eq(K, s * m_), sympy.Eq(INTERIOR, m_))
 BETWEEN = sympy.And(sympy.floor(K / s) <= INTERIOR, sympy.ceiling(K / s) >= INTERIOR)
 a_, b_ = sympy.symbols("a b", integer=True)
 #: K = a s + b with 0 < b < s: outputs t with t + p = s q read a + 1 taps, those with t + p = s q + s - 1 read a.
-UNEVEN = sympy.Implies(
-    sympy.And(sympy.Eq(K, a_ * s + b_), a_ >= 0, b_ >= 1, b_ <= s - 1),
-    sympy.And(sympy.Eq(INTERIOR.subs(x_, s * q_), a_ + 1), sympy.Eq(INTERIOR.subs(x_, s * q_ + s - 1), a_)),
-)
+UNEVEN_CASE = sympy.And(sympy.Eq(K, a_ * s + b_), a_ >= 0, b_ >= 1, b_ <= s - 1)
+UNEVEN_HIGH = sympy.Implies(UNEVEN_CASE, sympy.Eq(INTERIOR.subs(x_, s * q_), a_ + 1))
+UNEVEN_LOW = sympy.Implies(UNEVEN_CASE, sympy.Eq(INTERIOR.subs(x_, s * q_ + s - 1), a_))
 
 L_T = (M - 1) * s - 2 * p + d * (K - 1) + q + 1
 LENGTH_HYPS = (*HYPOTHESES, q >= 0, L_T >= 1)
@@ -84,7 +83,8 @@ def _build() -> list[Part]:
         _exact_count(),
         Fact(EVEN, (s >= 1, K >= 1, m_ >= 1), "an even interior when s divides K"),
         Fact(BETWEEN, (s >= 1, K >= 1), "the interior counts are floor(K/s) and ceil(K/s)"),
-        Fact(UNEVEN, (s >= 1, K >= 1), "an uneven interior when s does not divide K"),
+        Fact(UNEVEN_HIGH, (s >= 1, K >= 1), "s not dividing K: a + 1 taps where s divides t + p"),
+        Fact(UNEVEN_LOW, (s >= 1, K >= 1), "s not dividing K: a taps where s divides t + p + 1"),
     ]
     return parts
 
@@ -99,7 +99,8 @@ def claims() -> tuple[sympy.Basic, ...]:
         sympy.Eq(OVERLAP_1, COUNT_1, evaluate=False),
         EVEN,
         BETWEEN,
-        UNEVEN,
+        UNEVEN_HIGH,
+        UNEVEN_LOW,
     )
 
 
@@ -183,7 +184,7 @@ def theorem() -> Theorem:
             ("W_{i,t}", sympy.latex(ENTRY)),
             (
                 "",
-                "In claims (7) to (9), $x = t + p$ for an output $t$ whose taps are all inside: "
+                "In claims (7) to (10), $x = t + p$ for an output $t$ whose taps are all inside: "
                 "$0 \\le \\lceil (t + p - K + 1)/s \\rceil$ and $\\lfloor (t + p)/s \\rfloor \\le M - 1$, "
                 "where the count (6) is $\\lfloor x/s \\rfloor - \\lceil (x - K + 1)/s \\rceil + 1$",
             ),

@@ -13,8 +13,9 @@ from symconv.proofs.terms import Sum, within
 
 r = sympy.Symbol("r", integer=True)
 t = sympy.Symbol("t", integer=True)
-xc, yc, xz, yz = (sympy.Function(name) for name in ("xcirc", "ycirc", "xzero", "yzero"))
-shifted = sympy.Function("shift")
+xc, yc = sympy.Function(r"\tilde{x}^{\mathrm{circ}}"), sympy.Function(r"\tilde{y}^{\mathrm{circ}}")
+xz, yz = sympy.Function(r"\tilde{x}^{\mathrm{zeros}}"), sympy.Function(r"\tilde{y}^{\mathrm{zeros}}")
+shifted = sympy.Function("y")  # the shifted input
 
 # circular, stride 1: the padded input wraps around; the shifted input is x_{(t + r) mod L}
 CIRC = sympy.Lambda(u, x[sympy.Mod(u - p, L)])
@@ -107,7 +108,7 @@ def theorem() -> Theorem:
         name="equivariance",
         title="Shifts commute with the layer",
         statement=(CIRCULAR, ZEROS),
-        hypotheses=(*CIRC_HYPS, *ZERO_HYPS),
+        hypotheses=(L >= 1, K >= 1, d >= 1, p >= 0),
         build=_build,
         instance=_instance,
         summary=(
