@@ -126,6 +126,13 @@ def _chain_tex(chain: Chain) -> list[str]:
     return lines
 
 
+def _own_hypotheses(part: Part) -> tuple[Any, ...]:
+    """The hypotheses a part was proven under (an equation's chains, a fact's own)."""
+    if part is None or hasattr(part, "base"):
+        return ()
+    return tuple(part.left.hypotheses) if hasattr(part, "left") else tuple(part.hypotheses)
+
+
 def _claim_number(theorem: Theorem, part: Part) -> int:
     for n, claim in enumerate(theorem.statement, 1):
         if same_claim(claim, part.conclusion):
@@ -239,11 +246,14 @@ def _theorem_tex(theorem: Theorem, number: int | None) -> str:
     notes = [d[1] for d in theorem.definitions if not d[0]]
     out += [r"\par " + n + "." for n in notes]
     out.append(r"\par\textbf{Hypotheses.} " + ", ".join(rf"${_tex(h)}$" for h in theorem.hypotheses) + ".")
-    titles = {_claim_number(theorem, part): part.title for part in theorem.proof}
+    parts = {_claim_number(theorem, part): part for part in theorem.proof}
     out.append(r"\begin{statement}\leavevmode")
     for n, claim in enumerate(theorem.statement, 1):
-        title = f" {_text(titles[n])}." if titles.get(n) else ""
-        out.append(rf"\par\textit{{({n}){title}}}\par\begin{{center}}\fit{{{_tex(claim)}}}\end{{center}}")
+        part = parts.get(n)
+        title = f" {_text(part.title)}." if part is not None and part.title else ""
+        extra = [h for h in _own_hypotheses(part) if h not in theorem.hypotheses and len(_tex(h)) <= 60]
+        when = (" If also " + ", ".join(rf"${_tex(h)}$" for h in extra) + ":") if extra else ""
+        out.append(rf"\par\textit{{({n}){title}}}{when}\par\begin{{center}}\fit{{{_tex(claim)}}}\end{{center}}")
     out.append(r"\end{statement}")
     out.append(r"\begin{proof}[Proof]")
     out += _proof_tex(theorem)
