@@ -79,6 +79,8 @@ CASES = [
     ("count", Sum(c, (k, a, b)), (b >= a - 1,), {}),
     ("peel", Sum(x[k], (k, a, b + 1)), (b + 1 >= a,), {"top": b + 1}),
     ("count_clipped", Sum(c, (k, a, b)), (), {}),
+    ("congruence", Sum(Bracket(sympy.Eq(2 * s * t + 3 * c, m)) * x[t], (t, a, b)), (), {"modulus": 3}),
+    ("congruence", Sum(Bracket(sympy.Eq(c * t, m + 1)) * x[t], (t, a, b)), (c >= 1,), {"modulus": c}),
     ("count_clipped", Sum(c * y[m], (k, a - 5, b + 2)), (), {}),
     ("peel", Product(x[k], (k, a, b)), (b >= a,), {"top": b}),
     ("empty", Product(x[k], (k, a, a - 2)) + Sum(y[k], (k, b, b - 1)), (), {}),

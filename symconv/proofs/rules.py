@@ -304,6 +304,14 @@ def _empty(e: sympy.Expr) -> Match | None:
     return (sympy.S.Zero if isinstance(e, sympy.Sum) else sympy.S.One), []
 
 
+def _congruence(e: sympy.Expr, modulus: sympy.Expr) -> Match | None:
+    """``[A = B] = [A = B] [g | A - B]``: equal integers are congruent modulo ``g`` (SymPy reduces ``A - B mod g``)."""
+    if not (isinstance(e, Bracket) and isinstance(e.args[0], sympy.Eq)):
+        return None
+    difference = e.args[0].lhs - e.args[0].rhs
+    return e * divides(modulus, difference), [modulus >= 1, _integer(difference)]
+
+
 def _count(e: sympy.Expr) -> Match | None:
     if not _sums(e):
         return None
@@ -475,6 +483,12 @@ RULES: dict[str, Rule] = {
             "Sum of a constant",
             r"\sum_{k=a}^{b} c = (b - a + 1)\, c \quad (b \ge a - 1,\ c \text{ free of } k)",
             _count,
+        ),
+        Rule(
+            "congruence",
+            "Equal integers are congruent",
+            r"[A = B] = [A = B]\,[g \mid A - B] \quad (g \ge 1,\ A - B \in \mathbb{Z})",
+            _congruence,
         ),
         Rule(
             "count_clipped",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 import numpy as np
@@ -41,6 +42,12 @@ UNEVEN_CASE = sympy.And(sympy.Eq(K, a_ * s + b_), a_ >= 0, b_ >= 1, b_ <= s - 1)
 UNEVEN_HIGH = sympy.Implies(UNEVEN_CASE, sympy.Eq(INTERIOR.subs(x_, s * q_), a_ + 1))
 UNEVEN_LOW = sympy.Implies(UNEVEN_CASE, sympy.Eq(INTERIOR.subs(x_, s * q_ + s - 1), a_))
 
+# Stride and dilation with a common factor g: s = g a, d = g c. Outputs with g not dividing t + p get no tap.
+g_, sa_, dc_ = sympy.symbols("g a' c'", integer=True)
+OVERLAP_G = OVERLAP.xreplace({s: g_ * sa_, d: g_ * dc_})
+UNREACHED = sympy.Eq(OVERLAP_G, 0, evaluate=False)
+GCD_HYPS = (M >= 1, K >= 1, g_ >= 1, sa_ >= 1, dc_ >= 1, p >= 0, sympy.Ne(sympy.Mod(-p - t, g_), 0))
+
 L_T = (M - 1) * s - 2 * p + d * (K - 1) + q + 1
 LENGTH_HYPS = (*HYPOTHESES, q >= 0, L_T >= 1)
 BACK = output_length(L_T, K, s, d, p, p)
@@ -64,6 +71,17 @@ def _exact_count() -> Equation:
     return Equation(left, Chain(COUNT_1, HYPOTHESES), "the exact overlap count for d = 1")
 
 
+def _unreached() -> Equation:
+    left = (
+        Chain(OVERLAP_G, GCD_HYPS)
+        .by("congruence", modulus=g_, note="modulo $g$, where $s$ and $d$ vanish")
+        .by("equivalence", old=sympy.Eq(sympy.Mod(-p - t, g_), 0), new=sympy.false, note="$g \\nmid t + p$")
+        .by("count")
+        .by("count")
+    )
+    return Equation(left, Chain(sympy.S.Zero, GCD_HYPS), "outputs that no tap reaches")
+
+
 def _build() -> list[Part]:
     adjoint = Equation(
         Chain(ADJOINT.lhs, HYPOTHESES).by(
@@ -80,6 +98,7 @@ def _build() -> list[Part]:
         Equation(overlap, Chain(COUNT, HYPOTHESES), "the overlap count"),
         Fact(BACK_LENGTH, LENGTH_HYPS, "the length back"),
         Fact(ROUND_TRIP, LENGTH_HYPS, "the round trip"),
+        _unreached(),
         _exact_count(),
         Fact(EVEN, (s >= 1, K >= 1, m_ >= 1), "an even interior when s divides K"),
         Fact(BETWEEN, (s >= 1, K >= 1), "the interior counts are floor(K/s) and ceil(K/s)"),
@@ -96,6 +115,7 @@ def claims() -> tuple[sympy.Basic, ...]:
         sympy.Eq(OVERLAP, COUNT, evaluate=False),
         BACK_LENGTH,
         ROUND_TRIP,
+        UNREACHED,
         sympy.Eq(OVERLAP_1, COUNT_1, evaluate=False),
         EVEN,
         BETWEEN,
@@ -148,6 +168,8 @@ def _instance(rng: random.Random) -> None:
         for tt in range(length)
     ]
     assert list(counts) == overlap
+    common = math.gcd(st, dl)
+    assert all(counts[tt] == 0 for tt in range(length) if (tt + pad) % common), (k_, st, dl, pad)
     if dl == 1:
         exact = [
             max(0, min(n_in - 1, (tt + pad) // st) - max(0, -((k_ - 1 - tt - pad) // st)) + 1) for tt in range(length)
@@ -175,7 +197,8 @@ def theorem() -> Theorem:
             "The same computation with $u = 1$ counts the taps that reach output $t$ (the overlap, or "
             "checkerboard). With output padding $o_p$ the length is $L_T = (M-1)s - 2p + d(K-1) + o_p + 1$; "
             "the convolution maps it back to $M + \\lfloor o_p/s \\rfloor$, so the "
-            "round trip holds exactly when $o_p < s$. For $d = 1$ the overlap count has a closed form; away from the "
+            "round trip holds exactly when $o_p < s$. When $s$ and $d$ share a factor $g$, no tap reaches an output "
+            "with $g \\nmid t + p$. For $d = 1$ the overlap count has a closed form; away from the "
             "ends it is $\\lfloor K/s \\rfloor$ or $\\lceil K/s \\rceil$, constant ($K/s$) exactly when $s$ "
             "divides $K$ (otherwise the checkerboard)."
         ),
