@@ -207,9 +207,9 @@ def theorem() -> Theorem:
             ("W_{i,t}", sympy.latex(ENTRY)),
             (
                 "",
-                "In claims (7) to (10), $x = t + p$ for an output $t$ whose taps are all inside: "
+                "In claims (8) to (11), $x = t + p$ for an output $t$ whose taps are all inside: "
                 "$0 \\le \\lceil (t + p - K + 1)/s \\rceil$ and $\\lfloor (t + p)/s \\rfloor \\le M - 1$, "
-                "where the count (6) is $\\lfloor x/s \\rfloor - \\lceil (x - K + 1)/s \\rceil + 1$",
+                "where the count (7) is $\\lfloor x/s \\rfloor - \\lceil (x - K + 1)/s \\rceil + 1$",
             ),
         ),
         remarks=(
