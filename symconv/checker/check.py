@@ -233,6 +233,8 @@ def check_options(batch: int, seed: int, dtype: str) -> None:
         raise ValueError(f"'batch' must be a positive int (got {batch!r}).")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"'seed' must be an int (got {seed!r} of type {type(seed).__name__}).")
+    if seed < 0:
+        raise ValueError(f"'seed' must be an int >= 0, as NumPy's random generators take (got {seed!r}).")
     if not isinstance(dtype, str) or dtype not in DTYPES:
         raise ValueError(f"'dtype' must be one of {', '.join(map(repr, DTYPES))} (got {dtype!r}).")
 

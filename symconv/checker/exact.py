@@ -39,6 +39,8 @@ MISS_BITS = 64
 # than the layer, the full reference is as fast
 MIN_OUTPUTS = 1 << 16
 MIN_SAVING = 4
+# values of the result handled at once (a block of samples)
+CHUNK = 1 << 20
 
 
 def passes(e: Expansion, arrays: tuple[Any, Any, Any], got: np.ndarray, tol: np.ndarray, seed: int) -> float | None:
@@ -74,7 +76,7 @@ def passes(e: Expansion, arrays: tuple[Any, Any, Any], got: np.ndarray, tol: np.
     if m < 1:
         return None
     rows = math.ceil(MISS_BITS / math.log2(2 * m + 1))
-    if rows * MIN_SAVING > e.spec.out_channels:
+    if rows * MIN_SAVING > e.spec.out_channels // e.spec.groups:  # the projections cost J rows per group
         return None
     within = tol.astype(got.dtype).reshape(shape[:2])
     within = np.where(within > tol.reshape(shape[:2]), np.nextafter(within, 0), within)  # never above tol
@@ -83,13 +85,15 @@ def passes(e: Expansion, arrays: tuple[Any, Any, Any], got: np.ndarray, tol: np.
     a = rng.integers(-m, m + 1, size=(rows, e.spec.out_channels)).astype(np.float64)
     ours = np.empty((shape[0], rows, flat.shape[2]))
     residual = np.empty(shape[:2], dtype=got.dtype)
-    for n in range(shape[0]):  # one sample at a time: no copy of the whole result
-        rounded = np.rint(flat[n])
-        top = np.abs(rounded).max(axis=1)  # NaN if any value is NaN
-        if not bool((top <= bound[n]).all()):
+    step = max(1, CHUNK // max(1, flat[0].size))
+    for first in range(0, shape[0], step):  # a block of samples at a time: no copy of the whole result
+        block = slice(first, first + step)
+        rounded = np.rint(flat[block])
+        top = np.abs(rounded).max(axis=2)  # NaN if any value is NaN
+        if not bool((top <= bound[block]).all()):
             return None
-        np.matmul(a, rounded.astype(np.float64), out=ours[n])
-        residual[n] = np.abs(np.subtract(flat[n], rounded, out=rounded), out=rounded).max(axis=1)
+        np.matmul(a, rounded.astype(np.float64), out=ours[block])
+        residual[block] = np.abs(np.subtract(flat[block], rounded, out=rounded), out=rounded).max(axis=2)
     if not bool((residual <= within).all()):
         return None
     theirs = taps.project(x, w, b, a)

@@ -18,12 +18,16 @@ Examples:
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from symconv.views.expansion import Expansion
+
+# samples x values the one-hot probe may hand the code (about 32 MB of float64)
+BUDGET = 1 << 22
 
 Triple = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]  # (input t, output i, weight index k)
 Rule = tuple[tuple[int, int, int], ...]  # per axis (s, d, c)
@@ -45,14 +49,26 @@ def one_hot(e: Expansion, w: np.ndarray, dtype: str) -> tuple[np.ndarray, list[t
     return x, spots
 
 
-def triples(response: np.ndarray, w: np.ndarray, spots: list[tuple[int, ...]]) -> list[Triple] | None:
-    """``(t, i, k)`` for every non-zero of output channel 0, or None when a value is no single weight
-    ``w[0, 0, k]`` (two taps on one input, a scaled or mixed value)."""
+def folded(response: np.ndarray, w: np.ndarray) -> set[tuple[int, ...]]:
+    """The ``(sample, *output)`` positions of output channel 0 whose value is no single weight ``w[0, 0, k]``:
+    in the layer's own response, the outputs where its padding folds two taps onto the one-hot input."""
+    kernel = set(w[0, 0].ravel().tolist())
+    plane = response[:, 0]
+    return {tuple(int(v) for v in at) for at in np.argwhere(plane != 0) if plane[tuple(at)] not in kernel}
+
+
+def triples(
+    response: np.ndarray, w: np.ndarray, spots: list[tuple[int, ...]], skip: set[tuple[int, ...]] | None = None
+) -> list[Triple] | None:
+    """``(t, i, k)`` for every non-zero of output channel 0 (but the positions in ``skip``), or None when
+    a value is no single weight ``w[0, 0, k]`` (two taps on one input, a scaled or mixed value)."""
     kernel = w[0, 0]
     found: list[Triple] = []
     for j, t in enumerate(spots):
         plane = response[j, 0]
         for i in map(tuple, np.argwhere(plane != 0)):
+            if skip and (j, *i) in skip:
+                continue
             hits = np.argwhere(kernel == plane[i])
             if len(hits) != 1:
                 return None
@@ -109,7 +125,13 @@ def _term(coefficient: int, name: str) -> str:
 def read_rule(call: Callable[[tuple[Any, Any, Any]], np.ndarray], e: Expansion, w: np.ndarray, dtype: str) -> str:
     """One sentence on the index rule the code uses on a one-hot input, next to the layer's; "" when
     the code cannot be read this way (it raises, or its outputs are not single weights)."""
+    shape = (e.input_length,) if e.ndim == 1 else tuple(e.input_shape)
+    if e.spec.in_channels * math.prod(shape) * 3 > BUDGET:
+        return ""  # a probe this large is not worth three more full-size calls: the report stands as it is
     x, spots = one_hot(e, w, dtype)
+    if len(spots) * x[0].size > BUDGET:  # keep three spots, one step apart on every axis
+        keep = sorted({0, len(spots) // 2, len(spots) - 1})
+        x, spots = x[keep], [spots[j] for j in keep]
     b = np.zeros(e.spec.out_channels, dtype=dtype) if e.spec.bias else None
     try:
         got = np.asarray(call((x, w, b)), dtype=np.float64)
@@ -118,7 +140,11 @@ def read_rule(call: Callable[[tuple[Any, Any, Any]], np.ndarray], e: Expansion, 
     want = e.taps.apply(x.astype(np.float64), w.astype(np.float64), None)
     if got.ndim != want.ndim or got.shape[0] != len(spots) or got.shape[1] < 1:
         return ""  # not the layer's (N, C_out, ...) form: the shape was reported already
-    theirs, ours = triples(got, w, spots), triples(want, w, spots)
+    # where the layer's own padding folds two taps onto a one-hot input, neither response is read
+    skip = folded(want, w)
+    theirs, ours = triples(got, w, spots, skip), triples(want, w, spots, skip)
+    if ours is None or not ours:
+        return ""
     where = ", ".join(f"t = {t[0] if len(t) == 1 else t}" for t in spots)
     head = f"One-hot probe (input channel 0 set to 1 at {where}, in turn; output channel 0 read):"
     if theirs is None:
@@ -133,7 +159,46 @@ def read_rule(call: Callable[[tuple[Any, Any, Any]], np.ndarray], e: Expansion, 
             f"{len(theirs)} taps it read do not pin one down"
         )
     text = f"{head} in your code {_verb(code[1])} {describe_rule(*code)}"
+    missing = _missing(theirs, code, kernel, tuple(got.shape[2:]), spots, skip)
+    if missing:
+        i, k = missing[0]
+        text += (
+            f", but it leaves out {len(missing)} of the taps that rule gives here (for example output "
+            f"i = {i[0] if len(i) == 1 else i} with weight k = {k[0] if len(k) == 1 else k})"
+        )
     return text + (f"; in the layer {_verb(layer[1])} {describe_rule(*layer)}" if layer else "")
+
+
+def _missing(
+    found: list[Triple],
+    fitted: tuple[Rule, str],
+    kernel: tuple[int, ...],
+    out_shape: tuple[int, ...],
+    spots: list[tuple[int, ...]],
+    skip: set[tuple[int, ...]],
+) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    """The (output, weight index) pairs the fitted rule gives for the one-hot inputs that the code did
+    not read (within its output's shape, outside ``skip``): a rule that fits only some taps is said to."""
+    rule, form = fitted
+    seen = set(found)
+    gone: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
+    for j, t in enumerate(spots):
+        for k in itertools.product(*map(range, kernel)):
+            i: list[int] = []
+            for (s, d, c), ta, ka, n in zip(rule, t, k, out_shape):
+                if form == "gather":  # t = s*i + d*k + c
+                    q, r = divmod(ta - d * ka - c, s)
+                    if r:
+                        break
+                else:  # i = s*t + d*k + c
+                    q = s * ta + d * ka + c
+                if not 0 <= q < n:
+                    break
+                i.append(q)
+            else:
+                if (t, tuple(i), k) not in seen and (j, *i) not in skip:
+                    gone.append((tuple(i), k))
+    return gone
 
 
 def _first_fit(found: list[Triple], kernel_shape: tuple[int, ...]) -> tuple[Rule, str] | None:

@@ -108,14 +108,19 @@ class Runner:
         """``call`` on copies of ``arrays``, except a large array of small integers: the code gets that
         array itself, and an int8 record of it tells whether the code changed it (and restores it)."""
         records = tuple(None if a is None else _record(a) for a in arrays)
-        given = tuple(a if r is not None or a is None else a.copy() for a, r in zip(arrays, records))
-        got = call(*given)
+        # a recorded array is handed over as a view: the code may write through it (the record sees that),
+        # but setting its shape or dtype changes the view only
+        given = tuple(None if a is None else a.view() if r is not None else a.copy() for a, r in zip(arrays, records))
+        restored: set[str] = set()
+        try:
+            got = call(*given)
+        finally:  # also when the code raises: a retry, and the reference, must see the original probe
+            for name, a, r in zip(NAMES, arrays, records):
+                if r is not None and not np.array_equal(a, r):
+                    np.copyto(a, r)
+                    restored.add(name)
         copied = tuple(None if r is not None else a for a, r in zip(arrays, records))
-        changed = set(changed_inputs(NAMES, copied, given))
-        for name, a, r in zip(NAMES, arrays, records):
-            if r is not None and not np.array_equal(a, r):
-                np.copyto(a, r)
-                changed.add(name)
+        changed = set(changed_inputs(NAMES, copied, given)) | restored
         return got, tuple(name for name in NAMES if name in changed)
 
     def header(self, batch: int, seed: int) -> str:

@@ -87,8 +87,11 @@ class _AxisReads:
             self.lines = [line for line in lines if line is not None]
             self.before = max(0, -min(a for a, _ in self.lines))
             self.after = max(0, max(a + b * (self.outputs - 1) for a, b in self.lines) - size + 1)
-        else:  # a gather from the input with one zero appended (the sentinel a zero pad reads)
-            self.before, self.after, self.sources = 0, 1, src
+            if self.before + self.after <= max(size, src.size):  # else the frame would be mostly padding
+                return
+            self.lines = None
+        # a gather from the input with one zero appended (the sentinel a zero pad reads)
+        self.before, self.after, self.sources = 0, 1, src
 
     def part(self, k: int, lo: int, hi: int) -> Any:
         """What outputs ``lo..hi-1`` read at weight index ``k``: a slice of the padded frame, or an index array."""

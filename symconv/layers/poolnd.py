@@ -105,7 +105,11 @@ class PoolNd:
 
 def _padding(value: Any, ndim: int) -> Any:
     """``'same'`` (TensorFlow's rule on every axis) or one int per axis."""
-    return "same" if isinstance(value, str) and value == "same" else per_axis("padding", value, ndim, minimum=0)
+    if isinstance(value, str):
+        if value == "same":
+            return "same"
+        raise ValueError(f"'padding' must be an int >= 0, one per axis, or 'same' (got {value!r}).")
+    return per_axis("padding", value, ndim, minimum=0)
 
 
 def _stride(value: Any, kernel: tuple[int, ...], ndim: int) -> tuple[int, ...]:

@@ -61,6 +61,8 @@ class ConvTransposeNd:
         put("kernel_size", per_axis("kernel_size", self.kernel_size, self.ndim))
         put("stride", per_axis("stride", self.stride, self.ndim))
         put("dilation", per_axis("dilation", self.dilation, self.ndim))
+        if isinstance(self.padding, str) and self.padding != "same":
+            raise ValueError(f"'padding' must be an int >= 0, one per axis, or 'same' (got {self.padding!r}).")
         if not (isinstance(self.padding, str) and self.padding == "same"):
             put("padding", per_axis("padding", self.padding, self.ndim, minimum=0))
         put("output_padding", per_axis("output_padding", self.output_padding, self.ndim, minimum=0))
