@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from symconv.latex import derivation
     from symconv.latex.compile import LatexError
     from symconv.latex.steps import VerificationError
+    from symconv.proofs import ProofError, prove, theorems
     from symconv.stack.sequential import Sequential
 
 #: Public names loaded on first use, and the module each lives in.
@@ -63,6 +64,9 @@ _LAZY = {
     "from_torch": "symconv.frameworks",
     "from_keras": "symconv.frameworks",
     "parameters_of": "symconv.frameworks",
+    "prove": "symconv.proofs",
+    "theorems": "symconv.proofs",
+    "ProofError": "symconv.proofs",
 }
 
 #: Names that left ``symconv``'s top level: still reachable there for one release, with a warning.
@@ -153,6 +157,7 @@ __all__ = [
     "MaxPool2d",
     "MaxPool3d",
     "MismatchError",
+    "ProofError",
     "Sequential",
     "VerificationError",
     "assert_matches",
@@ -169,5 +174,7 @@ __all__ = [
     "gradients",
     "matrix_picture",
     "parameters_of",
+    "prove",
+    "theorems",
     "transposed_output_length",
 ]

@@ -18,6 +18,7 @@ from symconv.cli.check import add_check_command, run_check_command
 from symconv.cli.explore import register as add_explore_command
 from symconv.cli.latex import add_latex_commands, run_diagram_command, run_latex_command
 from symconv.cli.options import add_layer_options, layer_from_args
+from symconv.cli.proofs import register as add_proofs_command
 from symconv.layers.modes import convolve
 from symconv.layers.protocol import Kind
 from symconv.views import elision
@@ -204,6 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_layer_options(explain)
     add_check_command(sub)
     add_explore_command(sub)
+    add_proofs_command(sub)
     add_latex_commands(sub)
     return parser
 
@@ -221,7 +223,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     top = build_parser()
     args = top.parse_args(argv)
     parser = command_parser(top, args.command)
-    if args.command == "explore":
+    if args.command in ("explore", "proofs"):
         return int(args.run(args, parser))
     if args.command == "check":
         return run_check_command(args, parser)
