@@ -216,7 +216,7 @@ def test_activation_and_numpy_mode() -> None:
     d = derivation(Conv1d(1, 1, 2, bias=False), 3, sections=["activation"], activation="relu")
     assert r"\max\left(0, w_{0} x_{0} + w_{1} x_{1}\right)" in d.fragment()
     d = derivation(symconv.convolve(3, "same"), 5, sections=["setting"])
-    assert 'This is NumPy\'s \\texttt{convolve(x, w, mode="same")}' in d.fragment()
+    assert 'This is NumPy\'s \\texttt{convolve(\\allowbreak{}x, w, mode=\\allowbreak{}"same")}' in d.fragment()
 
 
 # -- the latexify listing -----------------------------------------------------------------------

@@ -4,10 +4,12 @@ only where they say something (no stride ambiguity at stride 1)."""
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+import symconv
 from symconv import Conv1d, derivation
 from symconv.cli.app import main
 
@@ -59,3 +61,23 @@ def test_with_index_base_one_the_text_is_one_based_too() -> None:
     assert r"\lfloor (o - 1)/(C_{\mathrm{out}}/G) \rfloor" in text and "(o - 0)" not in text
     zero = derivation(Conv1d(1, 1, 3), 5, sections=["index"]).document()
     assert r"reads the inputs $s i + d k - p_\ell$, one per kernel position $k = 0, \dots, K - 1$" in zero
+
+
+def test_proofs_add_the_general_theorems_and_label_the_checks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``proofs=True``: the theorems behind the checked identities, proven for every size (issue 13); the
+    checks at this size stay, labelled as checks. Compiled: no overfull box."""
+    d = derivation(Conv1d(1, 1, 3, stride=2), 7, sections=["setting", "equations"], proofs=True)
+    text = d.document()
+    assert d.sections[-1].key == "proofs"
+    assert r"Every $\checkmark$ above is a check at this size ($L = 7$), entry by entry: an instance check" in text
+    for title in ("Output length", "Every tap lands in the padded input", "The matrix entry formula"):
+        assert rf"\subsection*{{{title}" in text, title
+    out = tmp_path / "p.tex"
+    d.write(out, pdf=True)
+    log = out.with_suffix(".log").read_text(encoding="utf-8", errors="replace")
+    assert "Overfull" not in log
+    transposed = derivation(symconv.ConvTranspose1d(1, 1, 3, stride=2, padding=1), 3, proofs=True).document()
+    assert r"\subsection*{The transposed convolution is the adjoint" in transposed
+    monkeypatch.setitem(sys.modules, "z3", None)  # no z3: the section says which extra to install
+    bare = derivation(Conv1d(1, 1, 3), 4, sections=["setting"], proofs=True).document()
+    assert "pip install 'symconv[proofs]'" in bare and r"\subsection*" not in bare

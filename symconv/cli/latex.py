@@ -74,6 +74,11 @@ def add_latex_commands(sub: Any) -> None:
     out.add_argument(
         "--no-why", action="store_true", help="leave out the 'Why.' line under each step (every step is still verified)"
     )
+    out.add_argument(
+        "--proofs",
+        action="store_true",
+        help="add the theorems that prove the checked identities for every size (needs symconv[proofs])",
+    )
     out.add_argument("--no-listing", action="store_true", help="leave out the latexify-py listing")
     out.add_argument("--no-figures", action="store_true", help="leave out the TikZ figures")
 
@@ -108,6 +113,7 @@ def run_latex_command(args: argparse.Namespace, parser: argparse.ArgumentParser)
             figures=not args.no_figures,
             why=not args.no_why,
             section_level=args.section_level,
+            proofs=args.proofs,
         )
         path = d.write(output, standalone=not args.fragment, pdf=args.pdf)
     except OSError as exc:

@@ -26,6 +26,7 @@ from symconv.latex.compile import LatexError, compile_pdf
 from symconv.latex.context import Context, Options
 from symconv.latex.document import SECTION_LEVELS, Derivation
 from symconv.latex.forms import index_form, matrix_form, nonlinearity
+from symconv.latex.general import general_section
 from symconv.latex.listing import is_transposed
 from symconv.latex.numbers import Given, given
 from symconv.latex.sections import equations, setting
@@ -69,6 +70,7 @@ def derivation(
     figures: bool = True,
     why: bool = True,
     section_level: str = "section",
+    proofs: bool = False,
 ) -> Derivation:
     """A textbook-style derivation of ``layer`` on ``input_length`` inputs, verified step by step.
 
@@ -92,6 +94,9 @@ def derivation(
             same, and theorems keep their proofs.
         section_level: ``'section'`` or ``'subsection'``: the sectioning command of the document's
             parts (``'subsection'`` to paste a fragment under a section of one's own).
+        proofs: Add a last section with the theorems of :data:`symconv.theorems` that prove the
+            checked identities for every size (about a second each; needs z3-solver, else the section
+            says which extra to install). The checks at this size stay, labelled as checks.
 
     Raises:
         VerificationError: If a step fails its check (a bug: nothing unverified is printed).
@@ -121,6 +126,8 @@ def derivation(
     e = _derivable(as_expansion(layer, input_length, index_base=index_base, names=names).one_axis("a derivation"))
     ctx = Context(e, options)
     built = [SECTIONS[key](ctx) for key in section_keys(sections, is_transposed(e.spec))]
+    if as_bool("proofs", proofs):
+        built.append(general_section(ctx))
     title = f"The layer \\texttt{{{_title(e)}}} made explicit"
     return Derivation(title, e, built, size + 1, why=why, section_level=section_level)
 

@@ -106,15 +106,21 @@ class Derivation:
         """The sections alone, to paste into a document that loads amsmath, amssymb, amsthm and tikz
         (sectioned with ``\\section`` or, with ``section_level='subsection'``, ``\\subsection``)."""
         body = self._body()
+        from symconv.latex.general import MACROS
+
         needs = "% Needs \\usepackage{amsmath,amssymb,amsthm,tikz} and these environments:\n"
-        envs = "".join(f"% {line}\n" for line in THEOREMS.splitlines())
+        proofs = MACROS if any(s.key == "proofs" for s in self.sections) else ""
+        envs = "".join(f"% {line}\n" for line in (THEOREMS + "\n" + proofs).strip().splitlines())
         return f"{needs}{envs}{self._columns()}{self._intro()}\n\n{body}\n"
 
     def document(self) -> str:
         """A complete, compilable LaTeX document (article, amsmath, amssymb, amsthm, tikz)."""
         body = self._body()
+        from symconv.latex.general import MACROS
+
+        extra = MACROS if any(s.key == "proofs" for s in self.sections) else ""
         return (
-            f"{PREAMBLE}{THEOREMS}\n{self._columns()}\\title{{{self.title}}}\n\\author{{symconv}}\n\\date{{}}\n\n"
+            f"{PREAMBLE}{extra}{THEOREMS}\n{self._columns()}\\title{{{self.title}}}\n\\author{{symconv}}\n\\date{{}}\n\n"
             f"\\begin{{document}}\n\\maketitle\n{self._intro()}\n\n{body}\n\\end{{document}}\n"
         )
 

@@ -27,13 +27,16 @@ def tex(value: Any) -> str:
 
 
 def code(text: str) -> str:
-    """``text`` in typewriter type, safe in OT1 fonts: ``_`` escaped, single quotes made double.
+    """``text`` in typewriter type, safe in OT1 fonts: ``_`` escaped, single quotes made double, and a line
+    break allowed after ``_``, ``=`` and ``(`` (typewriter type is never hyphenated, so a long name would
+    run into the margin).
 
     Examples:
         >>> print(code("padding_mode='zeros'"))
-        \\texttt{padding\\_mode="zeros"}
+        \\texttt{padding\\_\\allowbreak{}mode=\\allowbreak{}"zeros"}
     """
-    return "\\texttt{" + text.replace("_", r"\_").replace("'", '"') + "}"
+    escaped = text.replace("_", "\\_\\allowbreak{}").replace("'", '"')
+    return "\\texttt{" + escaped.replace("=", "=\\allowbreak{}").replace("(", "(\\allowbreak{}") + "}"
 
 
 def kept(n: int, max_size: int) -> list[int | None]:
