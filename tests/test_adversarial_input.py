@@ -165,10 +165,10 @@ def small(call: Callable[[Any], Any], limit: int = 10**5) -> Callable[[Any], Any
 
 
 def spatial_rule(v: Any) -> bool | None:
-    """A stack's input size: a positive int, or a non-empty tuple of them (one per spatial axis)."""
-    if isinstance(v, tuple) and v and all(is_int(n) and 1 <= n <= 64 for n in v):
+    """A stack's input size: a positive int, or a non-empty tuple (or list) of them, one per spatial axis."""
+    if isinstance(v, (tuple, list)) and v and all(is_int(n) and 1 <= n <= 64 for n in v):
         return True
-    if isinstance(v, tuple) and v and all(is_int(n) and n >= 1 for n in v):
+    if isinstance(v, (tuple, list)) and v and all(is_int(n) and n >= 1 for n in v):
         return None  # large N-D sizes: the size rule decides
     return small_rule(at_least(1))(v)
 
