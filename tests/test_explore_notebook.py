@@ -269,8 +269,7 @@ def outputs(nb, mime: str) -> list:
 
 def test_notebook_executes_and_displays_the_explorer(executed) -> None:
     nb, seconds = executed
-    print(f"docs/explore.ipynb executed in {seconds:.1f} s")
-    assert seconds < 30
+    print(f"docs/explore.ipynb executed in {seconds:.1f} s")  # timing is for the log, never asserted
     html = outputs(nb, "text/html")
     assert len(html) == 2 and len(outputs(nb, "text/latex")) == 2  # the LaTeX display stays in the bundle
     layers = [
