@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 import random
-import time
 
 import numpy as np
 import pytest
@@ -41,9 +40,8 @@ def _closed(k_: int, st: int, dl: int, n_in: int, pad: int, length: int, shift: 
 
 
 def test_the_new_claims_are_proven_for_all_sizes() -> None:
-    start = time.perf_counter()
     proofs = theorems["adjoint"].proof, theorems["equivariance"].proof  # built once, every claim concluded
-    assert all(proofs) and time.perf_counter() - start < 40  # (verify() of all theorems: test_proofs_theorems)
+    assert all(proofs)  # (verify() of all theorems, and the time: test_proofs_theorems, make bench)
     adj = theorems["adjoint"].statement
     assert sympy.Eq(adjoint.OVERLAP_ALL, adjoint.COUNT_ALL, evaluate=False) in adj
     assert {adjoint.ALL_INSIDE, adjoint.ALL_BETWEEN, adjoint.ALL_EVEN} <= set(adj)
