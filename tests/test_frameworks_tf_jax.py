@@ -20,6 +20,7 @@ import tensorflow as tf
 import torch
 import torch.nn.functional as F
 
+import symconv
 from symconv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, check, convolve
 
 jax.config.update("jax_enable_x64", True)
@@ -507,3 +508,129 @@ def test_tensorflows_3d_same_pooling_shifts_where_the_padding_is_negative_and_fr
     with pytest.raises(ValueError, match="TensorFlow's 3D pooling kernel does not clamp"):
         symconv.from_keras(keras.layers.MaxPooling3D((1, 1, 1), (1, 1, 3), padding="same"))
     assert symconv.from_keras(keras.layers.MaxPooling2D(1, 3, padding="same")) == symconv.MaxPool2d(1, 3, "same")
+
+
+# -- from the review of the checker changes (tests/test_review_exact.py): the TensorFlow/Keras parts,
+#    here because TensorFlow is imported by this module only ---------------------------------------
+
+
+def _review_one(dims: int) -> Any:
+    return (lambda t: t[0]) if dims == 1 else (lambda t: t)
+
+
+def test_same_pools_equal_tensorflow_with_strides_above_the_kernel() -> None:
+    """Max and average pools, 1D-3D, strides up to 6 above pools of 1..4, all-negative inputs (a padded
+    zero may never win a maximum); TensorFlow's 3D windows shift where the stride passes the pool by 2+
+    (from_keras refuses those; see test_frameworks_tf_jax), so 3D draws avoid them."""
+    from symconv import AvgPool2d, AvgPool3d, MaxPool2d, MaxPool3d, Sequential
+    from symconv.layers.stages import AvgPool1d, MaxPool1d
+
+    classes = {1: (MaxPool1d, AvgPool1d), 2: (MaxPool2d, AvgPool2d), 3: (MaxPool3d, AvgPool3d)}
+    rng = np.random.default_rng(11)
+    done = 0
+    while done < 120:
+        dims = int(rng.integers(1, 4))
+        shape = tuple(int(v) for v in rng.integers(1, 9 if dims < 3 else 6, dims))
+        k = tuple(int(v) for v in rng.integers(1, 5, dims))
+        s = tuple(int(v) for v in rng.integers(1, 7, dims))
+        if dims == 3 and any(kk <= ss - 2 for kk, ss in zip(k, s)):
+            continue
+        average = done % 2 == 1
+        x = -rng.integers(1, 10, (1, *shape, 1)).astype(np.float32)
+        want = (tf.nn.avg_pool if average else tf.nn.max_pool)(x, k, s, "SAME").numpy()[0, ..., 0]
+        one, cls = _review_one(dims), classes[dims][average]
+        pool = cls(one(k), one(s), "same", count_include_pad=False) if average else cls(one(k), one(s), "same")
+        got = Sequential(pool).expand(shape[0] if dims == 1 else shape, in_channels=1).evaluate(np.moveaxis(x, -1, 1))
+        got = np.array(got, dtype=np.float64)[0, 0]
+        assert got.shape == want.shape and np.allclose(got, want, rtol=1e-6, atol=0), (pool, shape)
+        done += 1
+
+
+def test_same_transposed_layers_equal_tensorflow() -> None:
+    """ConvTranspose1d/2d/3d(padding='same') against tf.nn.conv_transpose 'SAME' (output L * stride), strides
+    up to 4 around kernels 1..4, odd and even overhangs; dilated ones (stride 1, which TensorFlow's CPU
+    conv_transpose refuses) against the input gradient of tf.nn.convolution 'SAME', their adjoint."""
+    classes = {1: symconv.ConvTranspose1d, 2: symconv.ConvTranspose2d, 3: symconv.ConvTranspose3d}
+    rng = np.random.default_rng(12)
+    odd = dilated = 0
+    for trial in range(90):
+        dims = int(rng.integers(1, 4))
+        shape = tuple(int(v) for v in rng.integers(1, 6 if dims < 3 else 4, dims))
+        k = tuple(int(v) for v in rng.integers(1, 5, dims))
+        d = tuple(int(v) for v in rng.integers(1, 4, dims)) if trial % 3 == 0 else (1,) * dims
+        s = (1,) * dims if max(d) > 1 else tuple(int(v) for v in rng.integers(1, 5, dims))
+        ci, co = int(rng.integers(1, 3)), int(rng.integers(1, 3))
+        x = rng.integers(-3, 4, (2, *shape, ci)).astype(np.float64)
+        w = rng.integers(-3, 4, (*k, co, ci)).astype(np.float64)
+        out_shape = (2, *(n * ss for n, ss in zip(shape, s)), co)
+        if max(d) == 1:
+            want = tf.nn.conv_transpose(x, w, out_shape, s, "SAME").numpy()
+        else:
+            z = tf.Variable(np.zeros(out_shape))
+            with tf.GradientTape() as tape:
+                y = tf.nn.convolution(z, w, strides=1, padding="SAME", dilations=list(d))
+                inner = tf.reduce_sum(y * x)
+            want = tape.gradient(inner, z).numpy()
+            dilated += 1
+        one = _review_one(dims)
+        layer = classes[dims](ci, co, one(k), stride=one(s), padding="same", dilation=one(d), bias=False)
+        e = layer.expand(shape[0] if dims == 1 else shape)
+        got = np.moveaxis(e.evaluate(np.moveaxis(x, -1, 1), np.moveaxis(w, (-1, -2), (0, 1))), 1, -1)
+        assert got.shape == want.shape and np.array_equal(got, want), (layer, shape)
+        odd += any((dd * (kk - 1) + 1 - ss) % 2 == 1 and dd * (kk - 1) + 1 > ss for kk, ss, dd in zip(k, s, d))
+    assert odd >= 10 and dilated >= 10
+
+
+def test_check_names_the_pytorch_port_of_tensorflow_same_transposed_and_passes_the_right_code() -> None:
+    """Right code for ConvTranspose2d(padding='same') (tf.nn.conv_transpose) passes; PyTorch's
+    padding=1, output_padding=1 port fails, by name."""
+    layer = symconv.ConvTranspose2d(2, 3, 3, stride=2, padding="same")
+
+    def right(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+        n, _, h, wd = x.shape
+        y = tf.nn.conv_transpose(np.moveaxis(x, 1, -1), np.moveaxis(w, (0, 1), (-1, -2)), (n, 2 * h, 2 * wd, 3), 2,
+                                 "SAME").numpy()  # fmt: skip
+        return np.moveaxis(y, -1, 1) + b[:, None, None]
+
+    assert check(right, layer, (5, 6), convention="numpy").passed
+
+    def port(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        return F.conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1)
+
+    result = check(port, layer, (5, 6), convention="torch")
+    assert not result.passed and result.matches and "same" in result.matches[0].name.lower(), result.report()
+
+
+def test_from_keras_of_same_transposed_layers_in_1d_2d_3d_gives_keras_own_outputs() -> None:
+    """Conv1DTranspose/Conv2DTranspose/Conv3DTranspose(padding='same'), strides 1..3 around kernels 1..4, some
+    dilated (stride 1), read by from_keras and evaluated from the taps: Keras' own output, exactly."""
+    previous = keras.config.floatx()
+    keras.config.set_floatx("float64")
+    try:
+        rng = np.random.default_rng(9)
+        compared = 0
+        for trial in range(30):
+            dims = [1, 2, 3][trial % 3]
+            shape = tuple(int(v) for v in rng.integers(1, 5, dims))
+            k, s = int(rng.integers(1, 5)), int(rng.integers(1, 4))
+            d = int(rng.integers(1, 3)) if trial % 4 == 0 else 1
+            s = 1 if d > 1 else s
+            cls = {1: keras.layers.Conv1DTranspose, 2: keras.layers.Conv2DTranspose, 3: keras.layers.Conv3DTranspose}
+            layer = cls[dims](2, k, s, padding="same", dilation_rate=d)
+            layer.build((None, *shape, 3))
+            kernel, _ = layer.get_weights()
+            layer.set_weights([rng.integers(-3, 4, kernel.shape).astype(float), rng.integers(-3, 4, 2).astype(float)])
+            x = rng.integers(-3, 4, (2, *shape, 3)).astype(float)
+            try:
+                want = np.asarray(layer(x))
+            except Exception:  # TensorFlow's CPU kernel refuses some dilated ones
+                continue
+            mine = symconv.from_keras(layer)
+            got = mine.expand(shape[0] if dims == 1 else shape).evaluate(
+                np.moveaxis(x, -1, 1), **symconv.parameters_of(layer)
+            )
+            assert np.array_equal(np.moveaxis(got, 1, -1), want), (mine, shape)
+            compared += 1
+        assert compared >= 25
+    finally:
+        keras.config.set_floatx(previous)
