@@ -13,14 +13,13 @@ from __future__ import annotations
 import numpy as np
 import torch
 import torch.nn.functional as F
+from bench_check import check_rows
 from run import Context, Row
 
 import symconv
-from symconv.checker.check import check
 
 TITLE = "check() of Conv2d(64, 64, 3, padding=1) on (8, 64, 128, 128) float32 against F.conv2d"
 ORDER = 51
-TARGET = 3.0
 
 
 def _conv(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor | None) -> torch.Tensor:
@@ -34,21 +33,4 @@ def run(ctx: Context) -> list[Row]:
     x = torch.from_numpy(rng.uniform(-1, 1, (batch, channels, n, n)).astype(dtype))
     w = torch.from_numpy(rng.uniform(-1, 1, layer.weight_shape).astype(dtype))
     b = torch.from_numpy(rng.uniform(-1, 1, channels).astype(dtype))
-    taps = layer.make_taps((n, n))
-    with torch.no_grad():
-        t_torch = ctx.time(lambda: _conv(x, w, b))
-    t_check = ctx.time(lambda: check(_conv, layer, (n, n), batch=batch, dtype=dtype, convention="torch"), repeats=3)
-    xn, wn, bn = x.numpy(), w.numpy(), b.numpy()
-    t_eval = ctx.time(lambda: taps.apply(xn, wn, bn, np.dtype(dtype)))
-    ratio = t_check / t_torch
-    return [
-        Row(f"{dtype}: torch F.conv2d (baseline)", t_torch),
-        Row(f"{dtype}: symconv Taps.apply (one reference)", t_eval, f"{t_eval / t_torch:.1f}x torch"),
-        Row(
-            f"{dtype}: whole check (2 probes)",
-            t_check,
-            f"{ratio:.1f}x torch",
-            target=f"within {TARGET:g}x torch",
-            ok=None if ctx.quick else ratio <= TARGET,
-        ),
-    ]
+    return check_rows(ctx, _conv, layer, (n, n), (x, w, b), dtype, "F.conv2d", judged=False, repeats=3)
