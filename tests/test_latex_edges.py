@@ -221,6 +221,18 @@ SWEEP = [
 ]
 
 
+def _runs(shown: str) -> list[int]:
+    """The integers of ``0, \\dots, 4, 7``: a run written with dots stands for every integer between."""
+    parts = shown.split(", ")
+    out: list[int] = []
+    for j, part in enumerate(parts):
+        if part == r"\dots":
+            out += range(int(parts[j - 1]) + 1, int(parts[j + 1]))
+        else:
+            out.append(int(part))
+    return out
+
+
 @pytest.mark.parametrize("base", [0, 1])
 def test_equivariance_index_sets_satisfy_the_printed_condition(base: int) -> None:
     checked = 0
@@ -229,7 +241,7 @@ def test_equivariance_index_sets_satisfy_the_printed_condition(base: int) -> Non
         theorem = _equivariance(Context(e, Options()))  # verified as it is built
         first, second = re.search(rf"subscripts from {base}: \$(.+?)\$ and \$(.+?)\$", theorem.words).groups()
         shown = re.search(r"i \\in \\\{(.*)\\\}", theorem.math).group(1)
-        printed = [] if "none" in shown else [int(v) for v in shown.split(", ")]
+        printed = [] if "none" in shown else _runs(shown)
         s, d, k, p = layer.stride, layer.dilation, layer.kernel_size, e.padding[0]
         holds = [
             i

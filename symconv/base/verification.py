@@ -30,6 +30,8 @@ def same(a: Any, b: Any) -> bool:
         >>> same((x + 1) ** 2, x**2 + 2 * x + 1), same(True, False), same(True, sympy.true)
         (True, False, True)
     """
+    if a is b or (isinstance(a, sympy.Basic) and a == b):
+        return True  # structurally equal SymPy objects (the common case: two routes to one canonical sum)
     a, b = sympy.sympify(_plain_heaviside(a)), sympy.sympify(_plain_heaviside(b))
     if isinstance(a, sympy.logic.boolalg.Boolean) or isinstance(b, sympy.logic.boolalg.Boolean):
         return bool(a == b)

@@ -8,7 +8,7 @@ from typing import Any
 
 from symconv.layers.activations import ACTIVATIONS
 
-SECTION_CHOICES = ("setting", "equations", "index", "matrix", "activation", "backprop", "theorems")
+SECTION_CHOICES = ("setting", "index", "equations", "matrix", "activation", "backprop", "theorems")
 
 
 def _section(text: str) -> str | int:

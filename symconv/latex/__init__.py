@@ -8,7 +8,7 @@ Examples:
     >>> import symconv
     >>> d = symconv.derivation(symconv.Conv1d(1, 1, 3), 4, x=[1, 2, 3, 4], w=[5, 6, 7])
     >>> [s.key for s in d.sections][:5]
-    ['setting', 'equations', 'index', 'matrix', 'activation']
+    ['setting', 'index', 'equations', 'matrix', 'activation']
     >>> print(d.section("equations").steps[0].math)
     z_{0} &= b + w_{0} x_{0} + w_{1} x_{1} + w_{2} x_{2} \\\\
     z_{1} &= b + w_{0} x_{1} + w_{1} x_{2} + w_{2} x_{3}
@@ -39,10 +39,11 @@ from symconv.views.expansion import Expansion, as_expansion
 
 Builder = Callable[[Context], Section]
 
+#: The sections in document order: the general index formula comes before the explicit equations it gives.
 SECTIONS: dict[str, Builder] = {
     "setting": setting,
-    "equations": equations,
     "index": index_form,
+    "equations": equations,
     "matrix": matrix_form,
     "activation": nonlinearity,
     "backprop": backprop_section,
@@ -51,7 +52,7 @@ SECTIONS: dict[str, Builder] = {
 
 #: Layers with more taps are not derived: every step is checked by SymPy over the whole layer
 #: (a minute at about a thousand taps), and the document would print a few rows of each view.
-MAX_TAPS = 1000
+MAX_TAPS = 25_000
 
 
 def derivation(
@@ -79,7 +80,7 @@ def derivation(
             :class:`~symconv.views.expansion.Expansion` (then leave ``input_length`` out).
         input_length: ``L``.
         sections: Keys of :data:`SECTIONS` or their numbers (1-based, in document order:
-            setting, equations, index, matrix, activation, backprop, theorems); all by default.
+            setting, index, equations, matrix, activation, backprop, theorems); all by default.
         index_base: 0 or 1, for the subscripts.
         names: Symbol names (keys ``'x'``, ``'w'``, ``'b'``, ``'z'``).
         max_size: Matrices and lists longer than this are elided with dots (at least 3).

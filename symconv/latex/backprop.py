@@ -46,21 +46,27 @@ def _chain_step(ctx: Context) -> Step:
     # entry i depends on z_i alone: one substitution each (a dict of every z made this quadratic)
     expanded = [s.subs(z, value) for s, z, value in zip(shown, ctx.vec_z_symbols, ctx.vec_z)]
     pairs = list(zip(deltas, shown))
+    a, z = (tex(sympy.Symbol(e.names[role])) for role in ("a", "z"))
     return Step(
         "chain rule through f",
-        f"Let $L$ be any loss computed from $h = f(z)$, and ${tex(upstream[0])}, \\dots$ its gradient "
-        "$\\partial L / \\partial h$. Each $h_i$ depends on $z_i$ alone, so the error signal "
+        f"Let $L$ be any loss computed from ${a} = f({z})$, and ${tex(upstream[0])}, \\dots$ its gradient "
+        f"$\\partial L / \\partial {a}$. Each ${a}_i$ depends on ${z}_i$ alone, so the error signal "
         "$\\delta = \\partial L / \\partial z$ is elementwise:",
         aligned(equation_lines(pairs, ctx.max_size)),
-        f"The chain rule with $f'$ taken exactly (\\texttt{{{name}}}){_note(name)}; it equals the layer's "
+        f"The chain rule{_taken(name)}{_note(name)}; it equals the layer's "
         f"$\\delta$ with $z$ expanded. From here on $\\delta$ is the upstream gradient, whatever the loss. {CHECK}",
         (Claim(expanded, list(ga.delta)),),
     )
 
 
+def _taken(name: str) -> str:
+    """How ``f'`` was taken: symbolic for an unspecified ``f``, exactly for a named one."""
+    return ", $f'$ left symbolic" if name == "sigma" else f" with $f'$ taken exactly (\\texttt{{{name}}})"
+
+
 def _note(name: str) -> str:
     if name == "relu":
-        return r", with $\theta(z, 0)$ the step function that is $0$ at $0$, as PyTorch's autograd takes it"
+        return r", with $\mathbf{1}[z > 0]$ the step function ($1$ where $z > 0$, else $0$: also $0$ at $0$, as PyTorch's autograd takes it)"
     return ""
 
 

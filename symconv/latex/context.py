@@ -72,10 +72,10 @@ class Context:
 
     def matvec(self, m: Any, v: list[Any]) -> list[sympy.Expr]:
         """``m * v`` from the non-zero entries of a sparse matrix, in time linear in them."""
-        out: list[Any] = [sympy.S.Zero] * m.shape[0]
+        terms: list[list[Any]] = [[] for _ in range(m.shape[0])]
         for (r, c), value in m.todok().items():
-            out[r] += value * v[c]
-        return [sympy.expand(entry) for entry in out]
+            terms[r].append(value * v[c])
+        return [sympy.expand(sympy.Add(*row)) for row in terms]
 
     def numbers(self, shown: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
         """The caller's ``x``, ``w``, ``b`` as object arrays shaped like the symbols, or None.

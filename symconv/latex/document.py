@@ -20,6 +20,7 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage{amsthm}
 \usepackage{tikz}
 \allowdisplaybreaks
+\setlength{\emergencystretch}{3em}
 """
 
 

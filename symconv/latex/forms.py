@@ -61,6 +61,29 @@ class IndexForm:
         summed = placed.subs(self.gamma[o + base], self.gamma_value(o)).doit()
         return summed.xreplace(self._symbols(summed))
 
+    def direct(self, o: int, i: int) -> sympy.Expr:
+        """The instantiated formula at output ``(o, i)`` summed by plain index arithmetic (no ``Sum.doit``):
+        the term ``w[o, c, k] x[gamma_o + c, s i + d k - p_l]`` for every ``(c, k)``, read from the padded input.
+
+        It is the same formula as :meth:`instance`, evaluated in Python integers: linear in the taps, so every
+        output of a big layer is checked this way, and the printed ones also through SymPy's ``Sum``.
+        """
+        ctx, spec = self.ctx, self.ctx.spec
+        size, left = spec.kernel_size, ctx.e.padding[0]
+        per = spec.in_channels // spec.groups
+        first = self.gamma_value(o)
+        terms = []
+        for c in range(per):
+            for k in range(size):
+                wk = size - 1 - k if spec.flip else k
+                weight = ctx.e.w[(0, 0, wk) if ctx.e.single_channel else (o, c, wk)]
+                t = spec.stride * i + spec.dilation * k - left  # the input read; xpad starts p_l earlier
+                terms.append(weight * ctx.xpad[first + c][t + left])
+        total = sympy.Add(*terms)
+        if ctx.e.b is not None:
+            total += ctx.e.b[o]
+        return total
+
     def _symbols(self, expr: sympy.Expr) -> dict[Any, Any]:
         ctx, base, left = self.ctx, self.ctx.base, self.ctx.e.padding[0]
         out: dict[Any, Any] = {}
@@ -99,8 +122,11 @@ def index_form(ctx: Context) -> Section:
             f"\\[\n{tex(lhs)} = {tex(general)}\n\\]"
         )
     )
-    pairs = [(o, i) for o in range(spec.out_channels) for i in range(ctx.e.output_length)]
-    checks = [Claim(form.instance(o, i), ctx.e.z[o, i]) for o, i in pairs]
+    n_out = ctx.e.output_length
+    pairs = [(o, i) for o in range(spec.out_channels) for i in range(n_out)]
+    checks = [Claim(form.direct(o, i), ctx.e.z[o, i]) for o, i in pairs]
+    shown = [divmod(r, n_out) for r in kept(len(pairs), ctx.max_size) if r is not None]
+    checks += [Claim(form.instance(o, i), ctx.e.z[o, i]) for o, i in shown]
     outside = _outside(ctx)
     section.add(
         Step(
@@ -113,7 +139,7 @@ def index_form(ctx: Context) -> Section:
             )
             + f", for $i = {base}, \\dots, {ctx.e.output_length - 1 + base}$:",
             aligned([(tex(lhs), tex(rhs))]),
-            f"{outside} Summing out $k$ at every output gives the explicit equations of the previous section. {CHECK}",
+            f"{outside} Summing out $k$ at every output gives the explicit equations of the next section. {CHECK}",
             tuple(checks),
         )
     )
@@ -200,18 +226,25 @@ def _matrix_step(ctx: Context) -> Step:
 def _tying_step(ctx: Context) -> Step:
     e, taps = ctx.e, ctx.e.taps
     w_matrix = e.matrix
-    rebuilt = sympy.zeros(*w_matrix.shape)
-    lines, ntaps = [], 0
+    rebuilt: dict[tuple[int, int], list[Any]] = {}  # entry -> the weights added into it, in linear time
+    printed = kept(len(ctx.flat_w), ctx.max_size)
+    lines: dict[int | None, tuple[str, str]] = {None: (r"\vdots", "")}
+    ntaps = 0
     shape = ctx.spec.weight_shape
     for flat, symbol in enumerate(ctx.flat_w):
         o, cw, k = flat // (shape[1] * shape[2]), (flat // shape[2]) % shape[1], flat % shape[2]
         group = taps.tying_group(o, cw, k)
         ntaps += len(group)
         for (oo, i), (c, t) in group:
-            rebuilt[oo * e.output_length + i, c * e.input_length + t] += symbol
-        lines.append((tex(symbol), _entries(ctx, group)))
-    shown = [lines[i] if i is not None else (r"\vdots", "") for i in kept(len(lines), ctx.max_size)]
-    sums = [(r, c) for (r, c), v in sorted(w_matrix.todok().items()) if isinstance(v, sympy.Add)]
+            rebuilt.setdefault((oo * e.output_length + i, c * e.input_length + t), []).append(symbol)
+        if flat in printed:
+            lines[flat] = (tex(symbol), _entries(ctx, group))
+    shown = [lines[i] for i in printed]
+    nonzero = w_matrix.todok()
+    keys = sorted(set(rebuilt) | set(nonzero))
+    by_groups = [sympy.Add(*rebuilt.get(key, [])) for key in keys]
+    in_matrix = [nonzero.get(key, sympy.S.Zero) for key in keys]
+    sums = [(r, c) for (r, c), v in sorted(nonzero.items()) if isinstance(v, sympy.Add)]
     folded = ""
     if sums:
         where = ", ".join(f"$W_{{{r + ctx.base},{c + ctx.base}}} = {tex(w_matrix[r, c])}$" for r, c in sums[:6])
@@ -224,7 +257,7 @@ def _tying_step(ctx: Context) -> Step:
         "Each weight appears in many entries of $W$ (its tying group, as (output, input) pairs):",
         " \\\\\n".join(f"{a} &: {b}" for a, b in shown),
         f"Adding each weight into the entries of its group rebuilds $W$ exactly.{folded} {CHECK}",
-        (Claim(rebuilt, w_matrix), Claim(ntaps, len(taps))),
+        (Claim(by_groups, in_matrix), Claim(ntaps, len(taps))),
     )
 
 
@@ -278,12 +311,12 @@ def _counts_step(ctx: Context) -> Step:
 
 
 def nonlinearity(ctx: Context) -> Section:
-    """Section 5: ``h = f(z)``, elementwise."""
+    """Section 5: ``a = f(z)``, elementwise."""
     section = Section("activation", "The nonlinearity, elementwise")
     name, fn = activation(ctx.options.activation)
     h = ctx.e.activate(ctx.options.activation)
     names = ctx.e.names
-    act = "h" if "h" not in names.values() else names["a"]  # never one of the caller's other symbols
+    act = names["a"]  # the activation output, a = f(z), as in the notation table (its name is checked unique)
     hs = [sympy.Symbol(act + str(s)[len(names["z"]) :]) for s in ctx.vec_z_symbols]
     pairs = list(zip(hs, list(h)))
     z = tex(sympy.Symbol(names["z"]))
@@ -291,7 +324,7 @@ def nonlinearity(ctx: Context) -> Section:
     section.add(
         Step(
             "activation",
-            f"${z}$ is a vector, one entry per output; the nonlinearity ${z} \\mapsto {f_tex}$ (\\texttt{{{name}}}) "
+            f"${z}$ is a vector, one entry per output; {_which(name, z, f_tex)} "
             f"is applied to each entry on its own, ${tex(sympy.Symbol(act))} = f({z})$:",
             aligned(equation_lines(pairs, ctx.max_size)),
             f"Applying $f$ entry by entry to the equations gives the layer's activations. {CHECK}",
@@ -299,3 +332,11 @@ def nonlinearity(ctx: Context) -> Section:
         )
     )
     return section
+
+
+def _which(name: str, z: str, f_tex: str) -> str:
+    """The nonlinearity in words: ``any nonlinearity $f$`` when it is left unspecified (``sigma``), else its
+    formula and name."""
+    if name == "sigma":
+        return "any nonlinearity $f$ (left unspecified)"
+    return f"the nonlinearity $f({z}) = {f_tex}$ (\\texttt{{{name}}})"

@@ -8,6 +8,7 @@ last one, so the first entries and the shape of the band stay visible. The dots 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,9 +22,141 @@ CHECK = r"\hfill$\checkmark$"
 CDOTS, VDOTS, DDOTS = sympy.Symbol(r"\cdots"), sympy.Symbol(r"\vdots"), sympy.Symbol(r"\ddots")
 
 
-def tex(value: Any) -> str:
-    """``sympy.latex`` with bracketed matrices (``bmatrix``), the project's one printer."""
-    return order.latex(value, mat_str="bmatrix", mat_delim="")
+#: The widest a printed sum may be, in points, before its middle terms are elided: a display line of the
+#: document is about 480pt, and the left side and the alignment take up to about 130pt.
+SUM_WIDTH = 330.0
+
+_COMMAND = re.compile(r"\\(?:left|right|mathrm|operatorname|text|mathbf)\b")
+_SCRIPT = re.compile(r"[_^]\{([^{}]*)\}")
+
+
+def width_pt(latex: str) -> float:
+    """A rough width in points of inline LaTeX math at 11pt (measured with pdflatex: ``w_{0,0,0} x_{0,5}`` is
+    43.4pt, ``\\delta_{5,0}`` 16.2pt, ``a + b`` 23.9pt): a glyph about 7pt, a sub- or superscript digit about
+    4pt and its comma 3pt, a binary operator with its spaces about 9pt. Used only to decide where a long sum
+    is elided.
+
+    Examples:
+        >>> round(width_pt("w_{0,0,0} x_{0,5}")), round(width_pt(r"\\delta_{5,0}")), round(width_pt("a + b"))
+        (43, 18, 23)
+    """
+    text = _COMMAND.sub("", latex)
+    scripts = sum(4.0 * len(part.replace(",", "")) + 3.0 * part.count(",") for part in _SCRIPT.findall(text))
+    text = _SCRIPT.sub("", text)
+    operators = sum(text.count(op) for op in ("+", "-", "=", "\\cdot"))
+    text = re.sub(r"\\[A-Za-z]+", "X", text).replace("{", "").replace("}", "").replace(" ", "")
+    return 7.0 * (len(text) - operators) + scripts + 9.0 * operators
+
+
+#: Index arithmetic is printed as the text writes it, ``s i + d k - p_l``: the stride term first, then the
+#: dilation term, the padding, the constant; in a product the size before the index (``s i``, ``d k``).
+_TERM_RANK = {"s": 0, "i": 0, "d": 1, "k": 1, "p_\\ell": 2}
+_FACTOR_RANK = {"s": 0, "d": 0, "i": 1, "k": 1}
+
+
+def _index_arithmetic(expr: Any) -> bool:
+    """Whether ``expr`` is a sum or product of the read rule's symbols (``s``, ``d``, ``i``, ``k``, ``p_l``)."""
+    names = {str(v) for v in expr.free_symbols}
+    return bool(names) and names <= set(_TERM_RANK) and not expr.atoms(sympy.Indexed, sympy.Function)
+
+
+def _is_f(func: Any) -> bool:
+    """Whether ``func`` is the undefined nonlinearity (:data:`symconv.layers.activations.sigma`), written ``f``
+    in documents as in the notation table."""
+    return isinstance(func, sympy.core.function.UndefinedFunction) and func.__name__ == "sigma"
+
+
+class _TextbookLatexPrinter(order.IndexOrderLatexPrinter):
+    """The index-order printer, with long sums elided to ``sum_width`` points, the step function written as an
+    indicator, ``\\mathbf{1}[z > 0]`` for SymPy's ``Heaviside(z, 0)`` (ReLU's derivative), and the undefined
+    nonlinearity ``sigma`` as ``f``, its derivative ``f'``."""
+
+    _default_settings = {**order.IndexOrderLatexPrinter._default_settings, "sum_width": None}
+
+    def _as_ordered_terms(self, expr: Any, order: Any = None) -> list[Any]:
+        terms = sympy.Add.make_args(expr)
+        if any(isinstance(t, sympy.Indexed) and str(t.base) == "gamma" for t in terms):  # gamma_o + c
+            return sorted(terms, key=lambda t: not isinstance(t, sympy.Indexed))
+        if _index_arithmetic(expr):  # s i + d k - p_l + 1, as the text writes the read rule
+            return sorted(terms, key=lambda t: min((_TERM_RANK.get(str(v), 9) for v in t.free_symbols), default=10))
+        return list(super()._as_ordered_terms(expr, order))
+
+    def _print_Mul(self, expr: Any) -> str:
+        factors = expr.args
+        if _index_arithmetic(expr) and all(f.is_Symbol or f.is_Integer for f in factors):
+            number = [f for f in factors if f.is_Integer]
+            symbols = sorted((f for f in factors if f.is_Symbol), key=lambda f: _FACTOR_RANK.get(str(f), 9))
+            if number == [-1]:
+                return "- " + " ".join(self._print(f) for f in symbols)
+            return " ".join(self._print(f) for f in [*number, *symbols])
+        return str(super()._print_Mul(expr))
+
+    def _print_Add(self, expr: Any, order: Any = None) -> str:
+        budget = self._settings["sum_width"]
+        terms = self._as_ordered_terms(expr, order=order)
+        if budget is None or len(terms) < 4:
+            return str(super()._print_Add(expr, order=order))
+        pieces = []
+        for j, term in enumerate(terms):
+            sign = "" if j == 0 else " + "
+            if j and term.could_extract_minus_sign():
+                sign, term = " - ", -term
+            text = self._print(term)
+            if self._needs_add_brackets(term):
+                text = rf"\left({text}\right)"
+            pieces.append((sign, text, width_pt(sign + text)))
+        if sum(w for _, _, w in pieces) <= budget:
+            return "".join(sign + text for sign, text, _ in pieces)
+        last = pieces[-1]
+        room = budget - last[2] - 40.0  # the dots and their label
+        head, used = [], 0.0
+        for piece in pieces[:-2]:
+            if head and used + piece[2] > room:
+                break
+            head.append(piece)
+            used += piece[2]
+        left_out = len(pieces) - len(head) - 1
+        dots = rf" + \overset{{\text{{{left_out} terms}}}}{{\cdots}}"
+        return "".join(sign + text for sign, text, _ in head) + dots + last[0] + last[1]
+
+    def _print_Function(self, expr: Any, exp: Any = None) -> str:
+        if _is_f(expr.func) and exp is None:
+            return rf"f\left({', '.join(self._print(arg) for arg in expr.args)}\right)"
+        return str(super()._print_Function(expr, exp))
+
+    def _print_Derivative(self, expr: Any) -> str:
+        inner = expr.expr
+        if _is_f(getattr(inner, "func", None)) and len(inner.args) == 1 and expr.variables == inner.args:
+            return rf"f'\left({self._print(inner.args[0])}\right)"
+        return str(super()._print_Derivative(expr))
+
+    def _print_Subs(self, subs: Any) -> str:
+        derivative, (variable,), (point,) = subs.args[0], subs.variables, subs.point
+        if isinstance(derivative, sympy.Derivative) and _is_f(getattr(derivative.expr, "func", None)):
+            if derivative.expr.args == (variable,) and derivative.variables == (variable,):
+                return rf"f'\left({self._print(point)}\right)"
+        return str(super()._print_Subs(subs))
+
+    def _print_Heaviside(self, expr: Any, exp: Any = None) -> str:
+        if len(expr.args) == 2 and expr.args[1] in (0, 1) and exp is None:
+            relation = ">" if expr.args[1] == 0 else r"\ge"
+            return rf"\mathbf{{1}}[{self._print(expr.args[0])} {relation} 0]"
+        return str(super()._print_Heaviside(expr, exp))
+
+
+def tex(value: Any, sum_width: float | None = SUM_WIDTH) -> str:
+    """``sympy.latex`` with bracketed matrices (``bmatrix``), sums in index order and elided past ``sum_width``
+    points (``None``: never), the project's one printer for documents.
+
+    Examples:
+        >>> deltas = sympy.symbols("delta_0:62")
+        >>> print(tex(sum(deltas)))
+        \\delta_{0} + \\delta_{1} + \\delta_{2} + \\delta_{3} + \\delta_{4} + \\delta_{5} + \\delta_{6} + \\delta_{7} + \\delta_{8} + \\delta_{9} + \\delta_{10} + \\delta_{11} + \\delta_{12} + \\overset{\\text{48 terms}}{\\cdots} + \\delta_{61}
+        >>> z = sympy.Symbol("z")
+        >>> print(tex(sympy.Heaviside(z, 0)), tex(sympy.Function("sigma")(z).diff(z)))
+        \\mathbf{1}[z > 0] f'\\left(z\\right)
+    """
+    return str(_TextbookLatexPrinter({"mat_str": "bmatrix", "mat_delim": "", "sum_width": sum_width}).doprint(value))
 
 
 def code(text: str) -> str:
@@ -37,6 +170,24 @@ def code(text: str) -> str:
     """
     escaped = text.replace("_", "\\_\\allowbreak{}").replace("'", '"')
     return "\\texttt{" + escaped.replace("=", "=\\allowbreak{}").replace("(", "(\\allowbreak{}") + "}"
+
+
+def runs_tex(values: Sequence[int]) -> str:
+    """Sorted integers written as runs: ``0, \\dots, 60`` for a run of more than three, ``2, 3`` otherwise.
+
+    Examples:
+        >>> print(runs_tex([0, 1, 2, 3, 4, 7, 9, 10]))
+        0, \\dots, 4, 7, 9, 10
+    """
+    out: list[str] = []
+    start = 0
+    values = list(values)
+    for j in range(1, len(values) + 1):
+        if j == len(values) or values[j] != values[j - 1] + 1:
+            run = values[start:j]
+            out += [str(run[0]), r"\dots", str(run[-1])] if len(run) > 3 else [str(v) for v in run]
+            start = j
+    return ", ".join(out)
 
 
 def kept(n: int, max_size: int) -> list[int | None]:

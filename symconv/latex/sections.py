@@ -294,6 +294,7 @@ def _contrast_step(ctx: Context, x: Any, w: Any) -> Step:
     reference = sympy.convolution(xs, ws)
     label = "true convolution" if not spec.flip else "cross-correlation"
     x_name, w_name, b_name = (tex(sympy.Symbol(e.names[role])) for role in ("x", "w", "b"))
+    call = code(f"np.convolve({e.names['x']}, {e.names['w']})")
     lines = [
         (rf"\text{{this layer (without }} {b_name})", mine),
         (rf"\text{{{label} with the same }} {w_name}", other),
@@ -307,7 +308,7 @@ def _contrast_step(ctx: Context, x: Any, w: Any) -> Step:
     return Step(
         "contrast",
         "The same numbers through the other conventions: the flip matters, and the full convolution "
-        f"(\\texttt{{np.convolve({e.names['x']}, {e.names['w']})}}) keeps every overlap instead of cropping the edges:",
+        f"({call}) keeps every overlap instead of cropping the edges:",
         " \\\\\n".join(rows),
         f"The flipped kernel reproduces this layer exactly; the full convolution agrees with "
         f"\\texttt{{sympy.convolution}}. {CHECK}",

@@ -14,7 +14,7 @@ import sympy
 
 from symconv.latex.context import Context
 from symconv.latex.listing import is_transposed
-from symconv.latex.printing import CHECK, matrix_tex
+from symconv.latex.printing import CHECK, matrix_tex, runs_tex
 from symconv.latex.steps import Claim, Section, Step
 from symconv.latex.transposed import output_padding_theorem
 
@@ -60,7 +60,7 @@ def _equivariance(ctx: Context) -> Step:
     checks = [Claim(moved[o, i], z[o, i + 1]) for o in range(spec.out_channels) for i in inner]
     border = [i for i in range(n_out - 1) if i not in inner and sympy.expand(moved[0, i] - z[0, i + 1]) != 0]
     checks += [Claim(moved[0, i], z[0, i + 1], "!=") for i in border[:1]]
-    where = ", ".join(str(i + ctx.base) for i in inner) if inner else r"\text{none at this length}"
+    where = runs_tex([i + ctx.base for i in inner]) if inner else r"\text{none at this length}"
     fails = f" It fails at the border, e.g. at $i = {border[0] + ctx.base}$." if border else ""
     first, second, reads, moved_reads = _conditions(ctx.base)
     return Step(
