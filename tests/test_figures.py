@@ -9,6 +9,7 @@ import pytest
 import symconv
 from symconv import Conv1d
 from symconv.figures import layout
+from symconv.latex.printing import tex
 
 LAYERS = [
     Conv1d(1, 1, 3),
@@ -34,7 +35,7 @@ def test_one_edge_per_tap(layer: Conv1d) -> None:
     for edge in taps:
         row = outputs.index(d.nodes[edge.target])
         label = d.nodes[edge.source].label
-        col = [symconv.latex.printing.tex(x) for x in e.x._array].index(label)
+        col = [tex(x) for x in e.x._array].index(label)
         got.append((row, col, edge.weight))
     assert sorted(got) == expected
 

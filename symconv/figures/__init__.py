@@ -15,10 +15,11 @@ Examples:
 from __future__ import annotations
 
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from symconv.base.symbols import entries
-from symconv.figures import layout, raster, tikz
+from symconv.figures import layout, marks, raster, tikz
 from symconv.layers.protocol import Kind
 from symconv.views.expansion import Expansion, as_expansion
 
@@ -43,10 +44,23 @@ def drawable(expansion: Expansion, what: str) -> Expansion:
 
 
 class Figure:
-    """A figure with TikZ, SVG and PNG renderings; subclasses set how to draw."""
+    """A figure with TikZ, SVG and PNG renderings; subclasses set how to draw.
+
+    The contract every figure keeps (:mod:`symconv.figures.marks`):
+
+    Attributes:
+        highlighted: Kind -> frozenset of positions (channel first) the figure highlights, one entry for
+            every kind of :data:`~symconv.figures.marks.KINDS` (``'input'``, ``'output'``, ``'weight'``,
+            ``'entry'``, ``'pad'``), empty when it highlights none. Only what is drawn: its SVG marks
+            exactly these with ``class="hl"``, ``data-kind`` and ``data-index``.
+        elided: ``""`` when everything is drawn, else a sentence saying what is left out (a figure too
+            large is drawn elided, never dropped).
+    """
 
     width_cm: float = 16.0
     height_cm: float = 8.0
+    highlighted: marks.Highlighted = MappingProxyType(marks.nothing())
+    elided: str = ""
 
     def tikz(self, standalone: bool = False) -> str:
         """The ``tikzpicture``; with ``standalone=True`` a one-page document around it."""
@@ -54,8 +68,8 @@ class Figure:
         return tikz.standalone(picture, self.width_cm, self.height_cm) if standalone else picture
 
     def svg(self) -> str:
-        """The matplotlib drawing as SVG text (deterministic)."""
-        return raster.render(self._draw(), "svg").decode("utf-8")
+        """The matplotlib drawing as SVG text (deterministic), the highlighted elements marked."""
+        return marks.mark_svg(raster.render(self._draw(), "svg").decode("utf-8"))
 
     def png(self) -> bytes:
         """The matplotlib drawing as PNG bytes (deterministic)."""
