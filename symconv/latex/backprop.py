@@ -66,7 +66,10 @@ def _taken(name: str) -> str:
 
 def _note(name: str) -> str:
     if name == "relu":
-        return r", with $\mathbf{1}[z > 0]$ the step function ($1$ where $z > 0$, else $0$: also $0$ at $0$, as PyTorch's autograd takes it)"
+        return (
+            r", with $\mathbf{1}[z > 0]$ the step function ($1$ where $z > 0$, else $0$: also $0$ at $0$, as "
+            "PyTorch's autograd takes it)"
+        )
     return ""
 
 

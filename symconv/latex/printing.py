@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import sympy
 
@@ -71,7 +71,7 @@ class _TextbookLatexPrinter(order.IndexOrderLatexPrinter):
     indicator, ``\\mathbf{1}[z > 0]`` for SymPy's ``Heaviside(z, 0)`` (ReLU's derivative), and the undefined
     nonlinearity ``sigma`` as ``f``, its derivative ``f'``."""
 
-    _default_settings = {**order.IndexOrderLatexPrinter._default_settings, "sum_width": None}
+    _default_settings: ClassVar[dict[str, Any]] = {**order.IndexOrderLatexPrinter._default_settings, "sum_width": None}
 
     def _as_ordered_terms(self, expr: Any, order: Any = None) -> list[Any]:
         terms = sympy.Add.make_args(expr)
@@ -132,9 +132,14 @@ class _TextbookLatexPrinter(order.IndexOrderLatexPrinter):
 
     def _print_Subs(self, subs: Any) -> str:
         derivative, (variable,), (point,) = subs.args[0], subs.variables, subs.point
-        if isinstance(derivative, sympy.Derivative) and _is_f(getattr(derivative.expr, "func", None)):
-            if derivative.expr.args == (variable,) and derivative.variables == (variable,):
-                return rf"f'\left({self._print(point)}\right)"
+        inner = getattr(derivative, "expr", None)
+        if (
+            isinstance(derivative, sympy.Derivative)
+            and _is_f(getattr(inner, "func", None))
+            and inner.args == (variable,)
+            and derivative.variables == (variable,)
+        ):
+            return rf"f'\left({self._print(point)}\right)"
         return str(super()._print_Subs(subs))
 
     def _print_Heaviside(self, expr: Any, exp: Any = None) -> str:
@@ -150,8 +155,11 @@ def tex(value: Any, sum_width: float | None = SUM_WIDTH) -> str:
 
     Examples:
         >>> deltas = sympy.symbols("delta_0:62")
-        >>> print(tex(sum(deltas)))
-        \\delta_{0} + \\delta_{1} + \\delta_{2} + \\delta_{3} + \\delta_{4} + \\delta_{5} + \\delta_{6} + \\delta_{7} + \\delta_{8} + \\delta_{9} + \\delta_{10} + \\delta_{11} + \\delta_{12} + \\overset{\\text{48 terms}}{\\cdots} + \\delta_{61}
+        >>> printed = tex(sum(deltas))
+        >>> printed.split(" + ")[-2:]
+        ['\\\\overset{\\\\text{48 terms}}{\\\\cdots}', '\\\\delta_{61}']
+        >>> printed.split(" + ")[:13] == [f"\\\\delta_{{{i}}}" for i in range(13)]
+        True
         >>> z = sympy.Symbol("z")
         >>> print(tex(sympy.Heaviside(z, 0)), tex(sympy.Function("sigma")(z).diff(z)))
         \\mathbf{1}[z > 0] f'\\left(z\\right)

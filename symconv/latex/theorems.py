@@ -14,11 +14,11 @@ import sympy
 
 from symconv.latex.context import Context
 from symconv.latex.listing import is_transposed
-from symconv.latex.printing import CHECK, matrix_tex, runs_tex
+from symconv.latex.printing import CDOTS, CHECK, DDOTS, VDOTS, kept, runs_tex, tex, width_pt
 from symconv.latex.steps import Claim, Section, Step
 from symconv.latex.transposed import output_padding_theorem
 
-PRODUCT_LIMIT = 40_000  # rows * cols * cols of W above which W^T W is not formed
+PRODUCT_LIMIT = 40_000  # rows * cols * cols of W above which SymPy's W^T W is not formed to check the entries
 
 
 def theorem_section(ctx: Context) -> Section:
@@ -27,9 +27,7 @@ def theorem_section(ctx: Context) -> Section:
     transposed = is_transposed(ctx.spec)
     if not transposed:
         section.add(_equivariance(ctx))
-    rows, cols = ctx.e.matrix.shape
-    if rows * cols * cols <= PRODUCT_LIMIT:
-        section.add(_not_inverse(ctx))
+    section.add(_not_inverse(ctx))
     if transposed:
         section.add(output_padding_theorem(ctx))
     elif getattr(ctx.spec, "stride", 1) > 1:  # at stride 1 the output length determines the input length
@@ -126,24 +124,75 @@ def _circular(ctx: Context) -> Step:
     )
 
 
+def gram_entries(w_matrix: Any, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], Any]:
+    """``(W^T W)_{j j'} = sum_r W_{r j} W_{r j'}`` at the given ``(j, j')``, common factors pulled out, from the
+    sparse columns of ``W``: time linear in the non-zeros of the columns involved, at any size."""
+    columns: dict[int, dict[int, Any]] = {}
+    for (r, c), value in w_matrix.todok().items():
+        columns.setdefault(c, {})[r] = value
+    out = {}
+    for j, k in pairs:
+        first, second = columns.get(j, {}), columns.get(k, {})
+        total = sympy.Add(*[value * second[r] for r, value in first.items() if r in second])
+        out[(j, k)] = sympy.factor_terms(total)  # common factors pulled out: w_1 (w_0 + w_2)
+    return out
+
+
+def _gram_tex(ctx: Context, size: int) -> tuple[str, dict[tuple[int, int], Any]]:
+    """``W^T W`` as an elided ``bmatrix`` of factored entries, as many rows and columns as fit the page (at least
+    five), else a few entries one per line; and the entries shown."""
+    n = ctx.e.matrix.shape[1]
+    while True:
+        shown = kept(n, size)
+        pairs = [(j, k) for j in shown if j is not None for k in shown if k is not None]
+        entries = gram_entries(ctx.e.matrix, pairs)
+
+        def cell(j: int | None, k: int | None, entries: dict[tuple[int, int], Any] = entries) -> Any:
+            if j is None and k is None:
+                return DDOTS
+            if j is None:
+                return VDOTS
+            if k is None:
+                return CDOTS
+            return entries[(j, k)]
+
+        rows = [[cell(j, k) for k in shown] for j in shown]
+        width = sum(max(width_pt(tex(row[c])) for row in rows) + 12.0 for c in range(len(shown)))
+        if width <= 400.0:
+            return f"W^{{\\top}} W &= {tex(sympy.Matrix(rows))} \\neq I", entries
+        if size <= 5:
+            break
+        size -= 1
+    # entries too wide for a matrix on the page: a few of them, one per line
+    last = n - 1
+    pairs = list(dict.fromkeys([(0, 0), (0, 1), (1, 1), (1, 2), (last, last)]))
+    pairs = [(j, k) for j, k in pairs if k < n]
+    entries = gram_entries(ctx.e.matrix, pairs)
+    lines = [f"(W^{{\\top}} W)_{{{ctx.sub(j, k)}}} &= {tex(entries[(j, k)])}" for j, k in pairs]
+    return " \\\\\n".join(lines) + " \\\\\n" + r"W^{\top} W &\neq I", entries
+
+
 def _not_inverse(ctx: Context) -> Step:
     w_matrix = ctx.e.matrix
-    gram = w_matrix.T * w_matrix
-    by_rows = sympy.zeros(*gram.shape)
-    entries = w_matrix.todok()
-    for (r, c), value in entries.items():
-        for (r2, c2), value2 in entries.items():
-            if r2 == r:
-                by_rows[c, c2] += value * value2
-    identity = sympy.eye(gram.shape[0])
+    shown, entries = _gram_tex(ctx, ctx.max_size)
+    diagonal = next(((j, k) for j, k in entries if j == k), next(iter(entries)))
+    checks = [Claim(entries[diagonal], 1, "!=")]
+    rows, cols = w_matrix.shape
+    if rows * cols * cols <= PRODUCT_LIMIT:  # the printed entries against SymPy's own product
+        gram = w_matrix.T * w_matrix
+        checks.append(Claim([entries[key] for key in entries], [gram[key] for key in entries]))
+        checks.append(Claim(gram, sympy.eye(cols), "!="))
+    j = diagonal[0] + ctx.base
     return Step(
         "transposed convolution is not an inverse",
         "$W^{\\top}$ maps an output-sized vector back to an input-sized one (the transposed convolution), "
-        "but it does not undo the layer:",
-        f"W^{{\\top}} W &= {matrix_tex(gram, ctx.max_size)} \\neq I",
-        "Entry $(j, j')$ of $W^{\\top} W$ is $\\sum_r W_{r j} W_{r j'}$, a sum of products of weights, which is not "
-        f"the identity for general weights (here it differs from $I$ as a polynomial). {CHECK}",
-        (Claim(gram, by_rows), Claim(gram, identity, "!=")),
+        "but it does not undo the layer. Entry $(j, j')$ of $W^{\\top} W$ is $\\sum_r W_{r j} W_{r j'}$, the "
+        "products of the weights that meet in one output:",
+        shown,
+        f"Each shown entry, factored, is the sum over the rows of $W$ (and equals SymPy's product $W^{{\\top}} W$ "
+        f"where it is formed); entry $({j}, {j})$ is ${tex(entries[diagonal])}$, which is not $1$ for general "
+        f"weights, so $W^{{\\top}} W \\neq I$ as a polynomial identity. {CHECK}",
+        tuple(checks),
         kind="theorem",
     )
 
