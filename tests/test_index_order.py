@@ -82,3 +82,15 @@ def test_the_checker_prints_the_equation_and_its_numbers_in_the_same_index_order
     assert len(numbers) == 12 and "*" not in numbers[0]
     total = float(numbers[0]) + sum(float(a) * float(b) for a, b in (n.split("*") for n in numbers[1:]))
     assert np.isclose(total, first.expected)
+
+
+def test_str_of_an_expansion_prints_every_equation_in_index_order() -> None:
+    e = Conv1d(1, 1, 12).expand(13)
+    lines = str(e).splitlines()
+    assert len(lines) == 2
+    for i, line in enumerate(lines):
+        lhs, rhs = line.split(" = ")
+        assert lhs == f"z_{i}"
+        terms = rhs.split(" + ")
+        assert terms[0] == "b"
+        assert terms[1:] == [f"w_{k}*x_{k + i}" for k in range(12)]  # w_2 before w_10

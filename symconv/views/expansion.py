@@ -468,7 +468,7 @@ class Expansion:
         return f"<Expansion of {self.layer!r} on {self.where}: {out}, padding={self.padding}, {len(self.taps)} taps>"
 
     def __str__(self) -> str:
-        return "\n".join(f"{eq.lhs} = {eq.rhs}" for eq in self.equations.whole)
+        return "\n".join(f"{order.sstr(eq.lhs)} = {order.sstr(eq.rhs)}" for eq in self.equations.whole)
 
     def _repr_latex_(self, max_rows: int = 12) -> str:
         eqs = self.equations
