@@ -17,6 +17,21 @@ RERUN = re.compile(r"Rerun to get|There were undefined references|Label\(s\) may
 UNDEFINED = re.compile(r"(?:Reference|Citation) `[^']*' on page \d+ undefined|There were undefined references")
 
 
+OVERFULL = re.compile(r"Overfull \\hbox \((\d+(?:\.\d+)?)pt too wide\)(?:[^\n]*?lines? (\d+))?")
+
+
+def overfull_boxes(log: str, tolerance: float = 10.0) -> list[tuple[float, int | None]]:
+    """The lines too wide by more than ``tolerance`` points in a pdflatex log: ``(points, source line)``.
+
+    Examples:
+        >>> log = "Overfull \\\\hbox (27.5pt too wide) in paragraph at lines 12--13\\n"
+        >>> overfull_boxes(log + "Overfull \\\\hbox (3.1pt too wide) detected at line 40")
+        [(27.5, 12)]
+    """
+    found = [(float(points), int(line) if line else None) for points, line in OVERFULL.findall(log)]
+    return [(points, line) for points, line in found if points > tolerance]
+
+
 class LatexError(RuntimeError):
     """pdflatex is missing, or reported an error or an undefined reference."""
 
