@@ -8,7 +8,7 @@ import sympy
 
 from symconv.latex.context import Context
 from symconv.latex.listing import is_transposed
-from symconv.latex.printing import CHECK, column_tex, equation_lines, kept, matrix_tex, tex
+from symconv.latex.printing import CHECK, SUM_WIDTH, column_tex, equation_lines, kept, matrix_tex, tex, width_pt
 from symconv.latex.steps import Block, Claim, Section, Step, aligned, claims
 from symconv.layers.activations import activation
 
@@ -262,15 +262,30 @@ def _tying_step(ctx: Context) -> Step:
 
 
 def _entries(ctx: Context, group: list[tuple[tuple[int, ...], tuple[int, ...]]]) -> str:
+    """A tying group as ``{(z_0, x_0), (z_1, x_2), \\dots, (z_13, x_26)}``: at most ``max_size`` pairs, and no
+    more than fit the line (:data:`~symconv.latex.printing.SUM_WIDTH`); the dots stand for the pairs between."""
     e = ctx.e
-    shown = []
-    for j in kept(len(group), ctx.max_size):
-        if j is None:
-            shown.append(r"\dots")
-            continue
+
+    def pair(j: int) -> str:
         out, inp = group[j]
-        shown.append(f"({tex(e.z_symbols[out])}, {tex(e.x[inp])})")
-    return r"\{" + ", ".join(shown) + r"\}" if shown else r"\emptyset"
+        return f"({tex(e.z_symbols[out])}, {tex(e.x[inp])})"
+
+    if not group:
+        return r"\emptyset"
+    last = pair(len(group) - 1)
+    budget = SUM_WIDTH - width_pt(last) - 20.0
+    shown: list[str] = []
+    for j in kept(len(group), ctx.max_size)[:-1]:
+        text = r"\dots" if j is None else pair(j)
+        if j is not None and shown and sum(width_pt(t) + 6.0 for t in shown) + width_pt(text) > budget:
+            shown.append(r"\dots")
+            break
+        shown.append(text)
+        if j is None:
+            break
+    if len(group) > 1:
+        shown.append(last)
+    return r"\{" + ", ".join(shown) + r"\}"
 
 
 def _counts_step(ctx: Context) -> Step:

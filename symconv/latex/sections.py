@@ -73,7 +73,7 @@ def _parameters(ctx: Context) -> str:
         source = f"This is {library}'s {call}, resolved for this input length to the layer below. "
     return (
         f"{source}The layer computes {what}. Its parameters, named as in \\texttt{{torch.nn.Conv1d}}:\n\n"
-        f"\\begin{{center}}\n\\begin{{tabular}}{{ll}}\n{body}\n\\end{{tabular}}\n\\end{{center}}"
+        f"\\begin{{center}}\n\\begin{{tabular}}{{lp{{0.55\\textwidth}}}}\n{body}\n\\end{{tabular}}\n\\end{{center}}"
     )
 
 
