@@ -83,11 +83,11 @@ def _symbols_step(ctx: Context) -> Step:
     if e.single_channel:
         lines.append(("w", row_tex(ctx.flat_w, m)))
     else:
-        for a in kept(ctx.spec.weight_shape[0], m):
+        for a in kept(ctx.spec.weight_shape[0], min(m, 4)):  # a few output channels' kernels, the rest alike
             if a is None:
                 lines.append((r"\vdots\;", ""))
                 continue
-            lines.append((f"w_{{{ctx.sub(a)},\\cdot,\\cdot}}", matrix_tex(sympy.Matrix(e.w[a].tolist()), m)))
+            lines.append((f"w_{{{ctx.sub(a)},\\cdot,\\cdot}}", matrix_tex(sympy.Matrix(e.w[a].tolist()), min(m, 6))))
     if e.b is not None and not e.single_channel:
         lines.append(("b", row_tex(list(e.b), m)))
     n_in, n_w = ctx.spec.in_channels * e.input_length, len(ctx.flat_w)
@@ -111,7 +111,10 @@ def _padded_step(ctx: Context) -> Step:
     e, (left, right) = ctx.e, ctx.e.padding
     mode = ctx.spec.padding_mode
     rows = [r"\mathrm{xpad}" + ("" if e.single_channel else f"_{{{ctx.sub(c)}}}") for c in range(len(ctx.xpad))]
-    lines = [(name, row_tex(values, ctx.max_size + left + right)) for name, values in zip(rows, ctx.xpad)]
+    shown = kept(len(rows), min(ctx.max_size, 4))
+    lines = [
+        (r"\vdots\;", "") if c is None else (rows[c], row_tex(ctx.xpad[c], ctx.max_size + left + right)) for c in shown
+    ]
     fill = {
         "zeros": "zeros",
         "reflect": "the input reflected about its first and last entries",
