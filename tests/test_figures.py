@@ -66,7 +66,7 @@ def test_tikz_has_every_node_and_edge() -> None:
     fig = symconv.connectivity_diagram(Conv1d(1, 1, 3, padding=1), 4)
     text = fig.tikz()
     assert text.count(r"\node[inp]") == 4 + 4 and text.count(r"\node[pad]") == 2
-    assert text.count(r"\draw[symconvw") - 3 == len(fig.layout.edges)  # 3 legend samples
+    assert text.count(r"\draw[sc") - 3 == len(fig.layout.edges)  # 3 legend samples
     assert "node[lab, pos=0.20] {$w_{0}$}" in text
     page = fig.tikz(standalone=True)
     assert page.startswith(r"\documentclass{article}") and text in page

@@ -20,6 +20,7 @@ from typing import Any
 
 from symconv.base.symbols import entries
 from symconv.figures import layout, marks, raster, tikz
+from symconv.figures.isolated import Focus, focus
 from symconv.layers.protocol import Kind
 from symconv.views.expansion import Expansion, as_expansion
 
@@ -105,13 +106,16 @@ class Figure:
 class ConnectivityDiagram(Figure):
     """Inputs below, outputs above, one edge per tap, coloured and labelled by weight, padding marked."""
 
-    def __init__(self, expansion: Expansion) -> None:
-        self.expansion = drawable(expansion, "connectivity diagram")
-        transposed = expansion.spec.kind is Kind.TRANSPOSED
-        self.layout = (layout.connectivity_transposed if transposed else layout.connectivity)(expansion)
+    def __init__(self, expansion: Expansion, focus: Focus | None = None) -> None:
+        self.expansion = expansion.one_axis("the connectivity diagram")
+        self.focus = focus
+        self.layout = layout.connectivity(expansion, focus)
+        self.highlighted = self.layout.highlighted
+        self.elided = self.layout.elided
         scale = tikz.connectivity_scale(self.layout)
         self.width_cm = max(tikz.UNIT * (self.layout.width + 1), 12.5) * scale + 1.2
-        self.height_cm = (self.layout.height + 3.0) * scale + 1
+        below = 0.55 * tikz.legend_rows(self.layout) + 0.6 * len(self.layout.caption_lines()) + 0.6
+        self.height_cm = (self.layout.height * tikz.y_stretch(self.layout) + 3.0 + below) * scale + 1
 
     def _tikz(self) -> str:
         return tikz.connectivity_tikz(self.layout)
@@ -141,9 +145,34 @@ class MatrixPicture(Figure):
         return raster.draw_matrix(self.cells, self.shape, self.row_labels, self.col_labels)
 
 
-def connectivity_diagram(layer: Any, input_length: int | None = None) -> ConnectivityDiagram:
-    """The connectivity diagram of ``layer`` on ``input_length`` inputs (or of an Expansion)."""
-    return ConnectivityDiagram(as_expansion(layer, input_length))
+def connectivity_diagram(
+    layer: Any, shape: int | None = None, from_input: Any = None, from_output: Any = None, weight: Any = None
+) -> ConnectivityDiagram:
+    """The connectivity diagram of ``layer`` on ``shape`` inputs (or of an Expansion), optionally an isolated view.
+
+    Args:
+        layer: A one-axis layer (``Conv1d``, ``ConvTranspose1d``) or an Expansion of one.
+        shape: The input length; left out with an Expansion.
+        from_input: ``(c, t)`` (or ``t`` with one input channel): highlight the outputs this input feeds.
+        from_output: ``(o, i)`` (or ``i`` with one output channel): highlight the inputs this output reads.
+        weight: ``(o, c', k)`` as the weight tensor is indexed (``(c, o', k)`` transposed) or its flat
+            index: highlight every edge of this shared weight (Goodfellow et al., fig. 9.5).
+
+    Positions are 0-based. At most one of the three views; the rest of the figure is faded. Past a
+    few dozen positions or four channels the figure is drawn elided (:attr:`Figure.elided` says what
+    is left out), keeping what the view highlights.
+
+    Examples:
+        >>> from symconv import Conv1d
+        >>> fig = connectivity_diagram(Conv1d(1, 1, 3, stride=2), 9, from_input=4)
+        >>> sorted(fig.highlighted["output"]), sorted(fig.highlighted["weight"])
+        ([(0, 1), (0, 2)], [(0, 0, 0), (0, 0, 2)])
+        >>> connectivity_diagram(Conv1d(8, 8, 3), 128).elided.split(";")[0]
+        'Left out (with their edges): input channels 1..7 of 8'
+    """
+    e = as_expansion(layer, shape)
+    e.one_axis("the connectivity diagram")
+    return ConnectivityDiagram(e, focus(e, from_input, from_output, weight))
 
 
 def matrix_picture(layer: Any, input_length: int | None = None) -> MatrixPicture:

@@ -8,9 +8,11 @@ gives the same bytes.
 from __future__ import annotations
 
 import io
+import textwrap
 from typing import Any
 
 from symconv.base.extras import require
+from symconv.figures import marks
 from symconv.figures.layout import Cell, Diagram, colour
 
 LABELLED_EDGES = 80
@@ -27,62 +29,84 @@ def _pyplot() -> Any:
 
 
 def draw_connectivity(d: Diagram) -> Any:
-    """A matplotlib ``Figure`` of the connectivity diagram."""
+    """A matplotlib ``Figure`` of the connectivity diagram, highlighted elements carrying their marks."""
     plt = _pyplot()
     scale = 0.75 if d.width < 24 else 18 / d.width
-    fig, ax = plt.subplots(figsize=(max(4.0, (d.width + 2) * scale), 3.6))
-    label = len(d.edges) <= LABELLED_EDGES
-    for edge in d.edges:
-        a, b = d.nodes[edge.source], d.nodes[edge.target]
-        col = "#" + colour(edge.weight)
-        if edge.kind == "zero":
-            ax.plot([a.x, b.x], [a.y, b.y], color=col, lw=1, ls=":", alpha=0.5, zorder=1)
-            continue
-        ax.plot([a.x, b.x], [a.y, b.y], color=col, lw=1.6, zorder=1)
-        if label:
-            p = edge.position
-            x, y = a.x + p * (b.x - a.x), a.y + p * (b.y - a.y)
-            ax.text(
-                x,
-                y,
-                f"${edge.label}$",
-                fontsize=8,
-                ha="center",
-                va="center",
-                color=col,
-                zorder=3,
-                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none"},
-            )
-    for node in d.nodes:
+    width_in = max(4.0, (d.width + 2) * scale)
+    tall = max(3.6, width_in / 4.0)  # a wide diagram stands taller, or it is a flat smear
+    fig, ax = plt.subplots(figsize=(width_in, tall + 0.25 * len(d.caption_lines())))
+    focused = bool(d.focus)
+    label = sum(e.hl or not focused for e in d.edges) <= LABELLED_EDGES
+    for j, edge in enumerate(d.edges):
+        _edge(ax, d, edge, j, label and (edge.hl or not focused), focused)
+    for j, node in enumerate(d.nodes):
         square = node.kind in ("pad", "zero")
-        ax.scatter(
+        dots = ax.scatter(
             [node.x],
             [node.y],
             s=520,
             marker="s" if square else "o",
             zorder=2,
-            facecolors="#eeeeee" if square else "white",
-            edgecolors="black",
+            facecolors=HL_FILL if node.hl else ("#eeeeee" if square else "white"),
+            edgecolors=HL_EDGE if node.hl else "black",
             linestyles="dashed" if square else "solid",
-            linewidths=1.2,
+            linewidths=2.2 if node.hl else 1.2,
         )
+        if node.hl:
+            dots.set_gid(marks.gid(node.mark, node.index, j))
         ax.text(node.x, node.y, f"${node.label}$", fontsize=9, ha="center", va="center", zorder=4)
-    handles = [plt.Line2D([], [], color="#" + colour(j), lw=2.5, label=f"${w}$") for j, w in enumerate(d.weights[:12])]
+    for gap in d.gaps:
+        ax.text(gap.x, gap.y, "$\\cdots$", fontsize=14, ha="center", va="center", zorder=4)
+        above = gap.y > 0
+        y = gap.y + (0.45 if above else -0.45)
+        ax.text(gap.x, y, f"{gap.count} {gap.what}", fontsize=6.5, ha="center", va="bottom" if above else "top")
+    handles = [plt.Line2D([], [], color="#" + col, lw=2.5, label=f"${name}$") for col, name in d.legend]
+    chars = max(40, int(width_in * 11))
+    title = "\n".join(textwrap.fill(line, chars) for line in [*d.caption_lines(), d.legend_title])
     ax.legend(
         handles=handles,
         loc="upper center",
         bbox_to_anchor=(0.5, -0.02),
-        ncol=min(len(handles), 8),
+        ncol=max(1, min(len(handles), 8)),
         frameon=False,
         fontsize=9,
-        title=d.note or None,
+        title=title,
         title_fontsize=8,
     )
-    ax.set_xlim(-0.8, d.width - 0.2)
+    ax.set_xlim(-0.8, d.width + 0.8)
     ax.set_ylim(-0.6, d.height + 0.6)
     ax.axis("off")
     fig.tight_layout()
     return fig
+
+
+HL_FILL, HL_EDGE = "#FFE3C7", "#D55E00"  # a highlighted node
+
+
+def _edge(ax: Any, d: Diagram, edge: Any, j: int, label: bool, focused: bool) -> None:
+    a, b = d.nodes[edge.source], d.nodes[edge.target]
+    col = "#" + edge.colour
+    faded = focused and not edge.hl
+    if edge.kind == "zero":
+        ax.plot([a.x, b.x], [a.y, b.y], color=col, lw=1.6 if edge.hl else 1, ls=":", alpha=0.5, zorder=1)
+        return
+    (line,) = ax.plot([a.x, b.x], [a.y, b.y], color=col, lw=0.8 if faded else (2.4 if edge.hl else 1.6), zorder=1)
+    if edge.hl:
+        line.set_gid(marks.gid("weight", edge.weight_index, j))
+    if label:
+        p = edge.position
+        x, y = a.x + p * (b.x - a.x), a.y + p * (b.y - a.y)
+        ax.text(
+            x,
+            y,
+            f"${edge.label}$",
+            fontsize=8,
+            ha="center",
+            va="center",
+            color=col,
+            zorder=3,
+            bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none"},
+        )
 
 
 def draw_matrix(cells: list[Cell], shape: tuple[int, int], row_labels: list[str], col_labels: list[str]) -> Any:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from symconv.figures.layout import PALETTE, Cell, Diagram, colour
 
 MAX_WIDTH_CM = 16.0
@@ -18,56 +20,98 @@ def _colours(count: int) -> str:
 
 def connectivity_scale(d: Diagram) -> float:
     """The scale that fits the diagram (and its legend) into the text width."""
-    return _scale(max(UNIT * (d.width + 1), 1.3 + _step(d) * min(len(d.weights), 9) + 1, 10))
+    return _scale(max(UNIT * (d.width + 1), 1.3 + _step(d) * min(len(d.legend), 9) + 1, 10))
 
 
 def _step(d: Diagram) -> float:
     """Legend spacing (cm): wider for multi-index weight names."""
-    return 1.4 if all("," not in w for w in d.weights) else 2.1
+    return 1.4 if all("," not in name and "=" not in name for _, name in d.legend) else 2.1
 
 
 def _scale(width: float) -> float:
     return round(min(1.0, MAX_WIDTH_CM / max(width, 1.0)), 3)
 
 
+def y_stretch(d: Diagram) -> float:
+    """How much taller than :data:`~symconv.figures.layout.HEIGHT` the rows stand apart: a wide diagram
+    (many positions or channels) would otherwise be a flat smear once scaled to the page."""
+    return round(max(1.0, UNIT * (d.width + 1) / (4.5 * d.height)), 3)
+
+
+def legend_rows(d: Diagram) -> int:
+    """How many rows the legend takes (every entry is shown)."""
+    return -(-len(d.legend) // _per_row(d)) if d.legend else 0
+
+
+def _per_row(d: Diagram) -> int:
+    return max(1, int((UNIT * (d.width + 1) - 1.3) // _step(d)))
+
+
 def connectivity_tikz(d: Diagram) -> str:
-    """The connectivity diagram as a ``tikzpicture``."""
+    """The connectivity diagram as a ``tikzpicture``: highlighted nodes filled, faded edges grey."""
+    colours = sorted({e.colour for e in d.edges} | {c for c, _ in d.legend})
     out = [
         f"\\begin{{tikzpicture}}[x={UNIT}cm, y=1cm, scale={connectivity_scale(d)}, {SHAPE}]",
-        _colours(len(d.weights)),
+        "".join(f"\\definecolor{{sc{c}}}{{HTML}}{{{c}}}\n" for c in colours),
+        "\\definecolor{schl}{HTML}{D55E00}\\definecolor{schlfill}{HTML}{FFE3C7}",
         "\\tikzset{inp/.style={circle, draw, thick, minimum size=8mm, inner sep=0pt, fill=white},"
         " pad/.style={rectangle, draw, dashed, minimum size=8mm, inner sep=0pt, fill=black!6},"
+        " hl/.style={draw=schl, fill=schlfill, very thick},"
         " lab/.style={fill=white, inner sep=1pt, font=\\scriptsize}}",
     ]
+    stretch = y_stretch(d)
     for j, node in enumerate(d.nodes):
         style = "inp" if node.kind in ("input", "output") else "pad"
-        out.append(f"\\node[{style}] (n{j}) at ({node.x:g},{node.y:g}) {{${node.label}$}};")
-    label = len(d.edges) <= LABELLED_EDGES
+        style += ", hl" if node.hl else ""
+        out.append(f"\\node[{style}] (n{j}) at ({node.x:g},{node.y * stretch:g}) {{${node.label}$}};")
+    focused = bool(d.focus)
+    label = sum(e.hl or not focused for e in d.edges) <= LABELLED_EDGES
     for edge in d.edges:
-        col = f"symconvw{edge.weight % len(PALETTE)}"
+        col = f"sc{edge.colour}"
         if edge.kind == "zero":
             out.append(f"\\draw[{col}, densely dotted, opacity=0.5] (n{edge.source}) -- (n{edge.target});")
             continue
-        text = f" node[lab, pos={edge.position:.2f}] {{${edge.label}$}}" if label else ""
-        out.append(f"\\draw[{col}, thick] (n{edge.source}) --{text} (n{edge.target});")
+        width = "thin" if focused and not edge.hl else ("ultra thick" if edge.hl else "thick")
+        text = f" node[lab, pos={edge.position:.2f}] {{${edge.label}$}}" if label and (edge.hl or not focused) else ""
+        out.append(f"\\draw[{col}, {width}] (n{edge.source}) --{text} (n{edge.target});")
+    for gap in d.gaps:
+        above = gap.y > 0
+        y = gap.y * stretch
+        out.append(f"\\node at ({gap.x:g},{y:g}) {{$\\cdots$}};")
+        anchor, dy = ("south", 0.45) if above else ("north", -0.45)
+        out.append(f"\\node[font=\\scriptsize, anchor={anchor}] at ({gap.x:g},{y + dy:g}) {{{gap.count} {gap.what}}};")
     out.append(_legend(d))
     out.append("\\end{tikzpicture}")
     return "\n".join(out)
 
 
 def _legend(d: Diagram) -> str:
-    shown = d.weights[:8]
-    parts = [f"\\node[font=\\small, anchor=west] at ({-0.6 / UNIT:.3f},-1) {{weights:}};"]
-    for j, name in enumerate(shown):
-        x = (1.3 + _step(d) * j) / UNIT
-        parts.append(f"\\draw[symconvw{j % len(PALETTE)}, very thick] ({x:.3f},-1) -- ++(0.4,0);")
-        parts.append(f"\\node[font=\\small, anchor=west] at ({x + 0.4:.3f},-1) {{${name}$}};")
-    if len(d.weights) > len(shown):
-        at = (1.3 + _step(d) * len(shown)) / UNIT
-        parts.append(f"\\node[font=\\small, anchor=west] at ({at:.3f},-1) {{$\\dots$}};")
-    if d.note:
-        parts.append(f"\\node[font=\\small, anchor=west] at ({-0.6 / UNIT:.3f},-1.6) {{{d.note}}};")
+    """Every colour drawn, with what it means, in rows; then the caption lines."""
+    per = _per_row(d)
+    x0 = -0.6 / UNIT
+    parts = [f"\\node[font=\\small, anchor=west] at ({x0:.3f},-1) {{{d.legend_title}}};"]
+    top = -1.0 if len(d.legend_title) <= 12 else -1.55  # a long title: the entries start below it
+    y = top
+    for j, (col, name) in enumerate(d.legend):
+        row, place = divmod(j, per)
+        y = top - 0.55 * row
+        x = (1.3 + _step(d) * place) / UNIT
+        parts.append(f"\\draw[sc{col}, very thick] ({x:.3f},{y:g}) -- ++(0.4,0);")
+        parts.append(f"\\node[font=\\small, anchor=west] at ({x + 0.4:.3f},{y:g}) {{${name}$}};")
+    text = "\\\\ ".join(tex_text(line) for line in d.caption_lines())
+    if text:
+        width = UNIT * (d.width + 1)
+        parts.append(
+            f"\\node[font=\\small, anchor=north west, text width={width:.2f}cm, align=left, inner sep=0pt] "
+            f"at ({x0:.3f},{y - 0.4:g}) {{{text}}};"
+        )
     return "\n".join(parts)
+
+
+def tex_text(text: str) -> str:
+    """Plain text for LaTeX: ``..`` ranges as en dashes, ``w[...]`` in math."""
+    text = re.sub(r"w\[([0-9, ]+)\]", lambda m: f"$w_{{{m.group(1).replace(' ', '')}}}$", text)
+    return text.replace("..", "--").replace("_", "\\_") if "$" not in text else text.replace("..", "--")
 
 
 def matrix_tikz(
