@@ -84,7 +84,7 @@ def _identity_step(ctx: Context, g: Any, identity: Any) -> Step:
         checks.append(Claim(explicit, [sympy.diff(loss, s) for s in symbols]))
     lhs = [sympy.Symbol(f"\\frac{{\\partial L}}{{\\partial {tex(s)}}}") for s in symbols]
     lines = equation_lines(list(zip(lhs, explicit)), ctx.max_size)
-    formula = identity.formula
+    formula = shown_formula(identity.formula, ctx.spec, ctx.base)
     general = f"\\frac{{\\partial L}}{{\\partial {_formula_tex(formula.lhs.variables[0])}}}"
     lines.insert(0, (general, _formula_tex(formula.rhs)))
     if role == "x":
@@ -95,13 +95,77 @@ def _identity_step(ctx: Context, g: Any, identity: Any) -> Step:
     via = " and against \\texttt{sympy.diff} of the loss" if len(checks) > 1 else ""
     return Step(
         identity.name,
-        f"{_sentence(identity.statement)} In general (array indices from 0), then entry by entry:",
+        f"{_sentence(identity.statement)} In general{_from(ctx.base)}, then entry by entry:",
         aligned(lines),
         f"The closed form is checked against the explicit sum read off the taps{via}"
         + (", and $W^{\\top}\\delta$ is multiplied out" if role == "x" else "")
         + f". {CHECK}",
         tuple(checks),
     )
+
+
+def _from(base: int) -> str:
+    return "" if base == 0 else f" (subscripts from {base}, as everywhere in this document)"
+
+
+def shown_formula(formula: sympy.Eq, spec: Any, base: int) -> sympy.Eq:
+    """A gradient's general formula as the document writes it: the group's first input channel
+    ``floor(o / (C_out/G)) C_in/G`` named ``gamma_o`` (as in the index form), and every subscript from ``base``:
+    each index symbol ``j`` is replaced by ``j - base`` (it now counts from ``base``), the ranges of the sums
+    move up by ``base``, and ``base`` is added to every subscript.
+
+    Examples:
+        >>> import symconv
+        >>> g = symconv.gradients(symconv.Conv1d(1, 1, 3, stride=2).expand(6))
+        >>> shown_formula(g.identities[1].formula, g.expansion.spec, 1).rhs
+        Sum(delta[i]*xpad[2*i + k - 2], (i, 1, 2))
+    """
+    o = next((v for v in formula.free_symbols if isinstance(v, sympy.Symbol) and v.name == "o"), None)
+    groups = getattr(spec, "groups", 1)
+    if o is not None and groups > 1:
+        first = (spec.in_channels // groups) * sympy.floor(o / (spec.out_channels // groups))
+        formula = formula.xreplace({first: sympy.Indexed(sympy.IndexedBase("gamma"), o)})
+    if spec.in_channels == spec.out_channels == 1:
+        formula = _one_channel(formula)
+    if base == 0:
+        return formula
+    indices = {v for atom in formula.atoms(sympy.Indexed) for v in atom.free_symbols if isinstance(v, sympy.Symbol)}
+    indices -= {atom.base.label for atom in formula.atoms(sympy.Indexed)}
+    bound = {limit[0] for total in formula.atoms(sympy.Sum) for limit in total.limits}
+    moved = formula.xreplace({j: j - base for j in indices - bound})
+    moved = moved.replace(
+        lambda e: isinstance(e, sympy.Sum),
+        lambda e: sympy.Sum(
+            e.function.xreplace({j: j - base for j, _, _ in e.limits}),
+            *[(j, lo + base, hi + base) for j, lo, hi in e.limits],
+        ),
+    )
+    return moved.replace(
+        lambda e: isinstance(e, sympy.Indexed),  # gamma_o too: it is an offset, subscripted by o
+        lambda e: e.base[tuple(sympy.expand(j + base) for j in e.indices)],
+    )
+
+
+def _one_channel(formula: sympy.Eq) -> sympy.Eq:
+    """A one-channel layer's formula in its own notation: ``w_k``, ``delta_i``, ``xpad_t``, ``b`` (the channel
+    subscripts ``o = c = 0`` dropped, and the sums over them)."""
+    channel = {v for v in formula.free_symbols if isinstance(v, sympy.Symbol) and v.name in ("o", "c")}
+
+    def drop(total: sympy.Sum) -> sympy.Expr:
+        fixed = {limit[0]: limit[1] for limit in total.limits if limit[0].name in ("o", "c")}
+        keep = [limit for limit in total.limits if limit[0] not in fixed]
+        inner = total.function.xreplace(fixed)
+        return sympy.Sum(inner, *keep) if keep else inner
+
+    formula = formula.replace(lambda e: isinstance(e, sympy.Sum), drop).xreplace(dict.fromkeys(channel, 0))
+
+    def shorter(atom: sympy.Indexed) -> sympy.Expr:
+        indices = list(atom.indices)
+        while indices and indices[0] == 0 and (len(indices) > 1 or str(atom.base) == "b"):
+            indices.pop(0)
+        return atom.base[tuple(indices)] if indices else sympy.Symbol(str(atom.base))
+
+    return formula.replace(lambda e: isinstance(e, sympy.Indexed), shorter)
 
 
 def _wt_delta(ctx: Context, w_t: Any, delta: list[Any]) -> str:

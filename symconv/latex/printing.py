@@ -50,7 +50,7 @@ def width_pt(latex: str) -> float:
 
 #: Index arithmetic is printed as the text writes it, ``s i + d k - p_l``: the stride term first, then the
 #: dilation term, the padding, the constant; in a product the size before the index (``s i``, ``d k``).
-_TERM_RANK = {"s": 0, "i": 0, "d": 1, "k": 1, "p_\\ell": 2}
+_TERM_RANK = {"s": 0, "i": 0, "u": 0, "t": 0, "d": 1, "k": 1, "c": 1, "o": 1, "p_\\ell": 2}
 _FACTOR_RANK = {"s": 0, "d": 0, "i": 1, "k": 1}
 
 
