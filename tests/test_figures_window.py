@@ -7,6 +7,7 @@ with ``.highlighted``, and all the TikZ pictures compile together in one documen
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 import subprocess
@@ -16,9 +17,11 @@ import numpy as np
 import pytest
 
 from symconv import Conv1d, Conv2d, Conv3d, ConvTranspose1d
+from symconv.figures import Figure
 from symconv.figures.canvas import distinct_colours
 from symconv.figures.marks import read_marks
-from symconv.figures.window import WindowDiagram, track, window_diagram
+from symconv.figures.window import track, window_diagram
+from symconv.figures.zero_inserted import zero_inserted_conv, zero_inserted_diagram, zero_inserted_input
 
 WINDOW_LAYERS = [
     (Conv1d(1, 1, 3, padding=1), 4),
@@ -127,7 +130,7 @@ def test_window_svg_marks_and_determinism() -> None:
     svg = fig.svg()
     assert svg == window_diagram(Conv2d(1, 1, 3, stride=2, padding=1, padding_mode="replicate"), (5, 5)).svg()
     assert read_marks(svg) == fig.highlighted
-    assert fig.png() == fig.png() and fig.png()[:4] == b"\x89PNG"
+    assert fig.png()[:4] == b"\x89PNG"
 
 
 def test_distinct_colours_never_repeat() -> None:
@@ -135,10 +138,101 @@ def test_distinct_colours_never_repeat() -> None:
         assert len(set(distinct_colours(n))) == n
 
 
+# -- transposed convolution over the zero-inserted input ------------------------------------------
+def _transposed_layers() -> list[tuple[ConvTranspose1d, int]]:
+    """Many (K, s, d, p, output_padding, L), each valid for PyTorch (output_padding < max(s, d), L_out >= 1)."""
+    found = []
+    for size, stride, dilation, padding in itertools.product((1, 2, 3, 4), (1, 2, 3), (1, 2), (0, 1, 2, 5)):
+        for output_padding in range(max(stride, dilation)):
+            for n in (1, 3, 6):
+                layer = ConvTranspose1d(1, 1, size, stride, padding, output_padding, dilation=dilation)
+                if (n - 1) * stride - 2 * padding + dilation * (size - 1) + output_padding + 1 >= 1:
+                    found.append((layer, n))
+    return found
+
+
+TRANSPOSED = _transposed_layers()
+
+
+def test_overlap_counts_are_the_taps_counts() -> None:
+    assert len(TRANSPOSED) > 300
+    for layer, n in TRANSPOSED:
+        fig = zero_inserted_diagram(layer, n)
+        rows, _, _ = layer.expand(n).taps.triples()
+        expected = tuple(np.bincount(rows, minlength=layer.output_length(n)).tolist())
+        assert fig.counts == fig.scatter_counts == fig.window_counts == expected, (layer, n)
+
+
+def test_zero_inserted_convolution_equals_torch() -> None:
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(12)
+    layers = [(layer, n) for layer, n in TRANSPOSED[::7]]
+    layers += [(ConvTranspose1d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2, dilation=2), 5)]
+    layers += [(ConvTranspose1d(2, 3, 4, stride=3, padding=2), 4)]
+    for layer, n in layers:
+        x = rng.integers(-9, 10, size=(2, layer.in_channels, n))
+        w = rng.integers(-9, 10, size=(layer.in_channels, layer.out_channels // layer.groups, layer.kernel_size))
+        b = rng.integers(-9, 10, size=layer.out_channels)
+        got = zero_inserted_conv(layer, x, w, b)
+        want = torch.nn.functional.conv_transpose1d(
+            torch.tensor(x),
+            torch.tensor(w),
+            torch.tensor(b),
+            stride=layer.stride,
+            padding=layer.padding,
+            output_padding=layer.output_padding,
+            groups=layer.groups,
+            dilation=layer.dilation,
+        )
+        assert got.dtype.kind == "i" and np.array_equal(got, want.numpy()), (layer, n)
+
+
+def test_zero_inserted_input_and_checkerboard() -> None:
+    layer = ConvTranspose1d(1, 1, 3, stride=2)
+    assert zero_inserted_input(layer, np.array([[1, 2, 3]])).tolist() == [[0, 0, 1, 0, 2, 0, 3, 0, 0]]
+    fig = zero_inserted_diagram(layer, 3)
+    assert fig.counts == (1, 1, 2, 1, 2, 1, 1)  # the checkerboard: odd outputs get one tap, even ones two
+    assert fig.output == 2
+    assert fig.highlighted["output"] == {(0, 2)}
+    assert fig.highlighted["input"] == {(0, 0), (0, 1)}
+    assert fig.highlighted["weight"] == {(0, 0, 2), (0, 0, 0)}  # the flipped kernel: x_0 meets w_2, x_1 meets w_0
+    assert read_marks(fig.svg()) == fig.highlighted
+    crop = zero_inserted_input(ConvTranspose1d(1, 1, 2, stride=2, padding=3), np.array([[1, 2, 3, 4]]))
+    assert crop.tolist() == [[2, 0, 3]]  # d(K-1) - p = 1 - 3: two positions of 1 0 2 0 3 0 4 cropped at each end
+    for count in fig.counts:
+        assert f"${count}$" in fig.tikz()
+
+
+def test_zero_inserted_elides_and_refuses() -> None:
+    fig = zero_inserted_diagram(ConvTranspose1d(1, 1, 4, stride=2, padding=1), 64)
+    assert "repeats with period 2" in fig.elided and fig.elided in fig.caption()
+    assert not zero_inserted_diagram(ConvTranspose1d(1, 1, 3, stride=2), 3).elided
+    multi = zero_inserted_diagram(ConvTranspose1d(4, 6, 3, stride=2, groups=2), 3, channel=3)
+    assert multi.out_channel == 3 and "Input channel 3 of 4 and output channel 3 of 6" in multi.caption()
+    with pytest.raises(ValueError, match="zero_inserted_diagram draws a ConvTranspose1d"):
+        zero_inserted_diagram(Conv1d(1, 1, 3), 4)
+    with pytest.raises(
+        ValueError, match=r"'out_channel' must be an output channel that input channel 3 feeds, in \[3, 6\)"
+    ):
+        zero_inserted_diagram(ConvTranspose1d(4, 6, 3, groups=2), 3, channel=3, out_channel=0)
+    with pytest.raises(ValueError, match=r"'output' must be in \[0, 5\)"):
+        zero_inserted_diagram(ConvTranspose1d(1, 1, 3), 3, output=5)
+
+
 # -- all the pictures compile in one document ---------------------------------------------------------
+ZERO_INSERTED = [
+    (ConvTranspose1d(1, 1, 3, stride=2), 3),
+    (ConvTranspose1d(1, 1, 3, stride=2, padding=1, output_padding=1), 4),
+    (ConvTranspose1d(2, 4, 3, stride=3, dilation=2, groups=2, padding=2), 5),
+    (ConvTranspose1d(1, 1, 4, stride=2, padding=1), 64),
+    (ConvTranspose1d(1, 1, 2, stride=2, padding=3), 4),
+]
+
+
 def _pictures() -> list[str]:
-    figures: list[WindowDiagram | object] = [window_diagram(layer, shape) for layer, shape in WINDOW_LAYERS]
-    return [f.tikz() for f in figures]  # type: ignore[attr-defined]
+    figures: list[Figure] = [window_diagram(layer, shape) for layer, shape in WINDOW_LAYERS]
+    figures += [zero_inserted_diagram(layer, n) for layer, n in ZERO_INSERTED]
+    return [f.tikz() for f in figures]
 
 
 def test_all_pictures_compile_without_overfull_boxes(tmp_path: Path) -> None:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import colorsys
 import re
-import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,6 +99,7 @@ class Text:
     size: str = "scriptsize"
     colour: str = "000000"
     wrap: float = 0.0
+    mark: tuple[str, tuple[int, ...], int] | None = None
 
 
 @dataclass
@@ -187,8 +187,8 @@ class Canvas:
             style = ":" if ln.dotted else ("--" if ln.dashed else "-")
             xs, ys = zip(*ln.points)
             ax.plot(xs, ys, color="#" + ln.colour, lw=ln.width * MPL_ZOOM, ls=style, zorder=3)
-        for t in self.texts:
-            _mpl_text(ax, t, unit)
+        for j, t in enumerate(self.texts):
+            _mpl_text(ax, t, unit, len(self.boxes) + j)
         return fig
 
     def svg(self) -> str:
@@ -272,15 +272,26 @@ HA = {"west": "left", "east": "right", "north west": "left", "south west": "left
 VA = {"north": "top", "south": "bottom", "north west": "top", "south west": "bottom", "north east": "top"}
 
 
-def _mpl_text(ax: Any, t: Text, unit_in: float) -> None:
+def _wrap(text: str, chars: int) -> str:
+    """Greedy line breaks at spaces outside math, counting the characters that print (:func:`visible`)."""
+    words = re.findall(r"(?:\$[^$]*\$|[^\s$])+", text)
+    lines: list[str] = []
+    for word in words:
+        if lines and len(visible(lines[-1] + " " + word)) <= chars:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "\n".join(lines)
+
+
+def _mpl_text(ax: Any, t: Text, unit_in: float, serial: int) -> None:
     text = t.text.replace("\\\\", "\n").replace("\\,", " ").replace("~", " ")
     text = re.sub(r"\\(emph|textbf|textit)\{([^}]*)\}", r"\2", text)
     font = FONT_PT[t.size] * MPL_ZOOM
     if t.wrap:
         chars = max(10, int(t.wrap * unit_in * 72 / (font * 0.6)))
-        text = re.sub(r"\$[^$]*\$", lambda m: m.group(0).replace(" ", "\0"), text)  # never break inside math
-        text = "\n".join(textwrap.fill(part, chars) for part in text.split("\n")).replace("\0", " ")
-    ax.text(
+        text = "\n".join(_wrap(part, chars) for part in text.split("\n"))
+    artist = ax.text(
         t.x,
         t.y,
         text,
@@ -291,6 +302,9 @@ def _mpl_text(ax: Any, t: Text, unit_in: float) -> None:
         zorder=5,
         linespacing=1.3,
     )
+    if t.mark is not None:
+        kind, index, panel = t.mark
+        artist.set_gid(marks.gid(kind, index, serial, panel))
 
 
 __all__ = ["Box", "Canvas", "Line", "Text", "distinct_colours", "text_size", "visible"]

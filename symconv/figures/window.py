@@ -64,7 +64,8 @@ def track(count: int, keep: set[int], limit: int, ends: int = 2) -> Track:
     if count <= limit:
         return Track({j: float(j) for j in range(count)}, (), float(count))
     edges = set(range(ends)) | set(range(count - ends, count))
-    shown = sorted({j for j in keep | edges if 0 <= j < count})
+    inside = {j for j in keep | edges if 0 <= j < count}
+    shown = sorted(inside | {j + 1 for j in inside if j + 2 in inside})  # a dot never stands for one cell
     x: dict[int, float] = {}
     gaps: list[float] = []
     at = 0.0
