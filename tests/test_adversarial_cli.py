@@ -124,7 +124,7 @@ NUMBERS = [
 #: Bad values of each command's own options.
 OWN = {
     "latex": [
-        (["--max-size", "2"], "max_size"),
+        (["--max-size", "2"], "--max-size"),
         (["--max-size", "x"], "--max-size"),
         (["--sections", "9"], "sections"),
         (["--sections", "0"], "sections"),

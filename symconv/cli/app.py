@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -17,9 +17,9 @@ from symconv.base.symbols import entries
 from symconv.cli.check import add_check_command, run_check_command
 from symconv.cli.explore import register as add_explore_command
 from symconv.cli.latex import add_latex_commands, run_diagram_command, run_latex_command
-from symconv.cli.options import add_layer_options, layer_from_args
+from symconv.cli.options import add_layer_options, at_least_three, layer_from_args
 from symconv.cli.proofs import register as add_proofs_command
-from symconv.layers.modes import convolve
+from symconv.layers.modes import NumpyMode, convolve
 from symconv.layers.protocol import Kind
 from symconv.views import elision
 from symconv.views.expansion import Expansion
@@ -32,6 +32,20 @@ def _matrix_block(e: Expansion, max_columns: int) -> str:
     return order.pretty(e.matrix, use_unicode=True)
 
 
+def _transposed_size(spec: Any, a: int | None, n: int, n_out: int) -> str:
+    """A transposed layer's output size on one axis (``a``; None in 1D) with PyTorch's formula's numbers."""
+
+    def value(name: str) -> Any:
+        v = getattr(spec, name)
+        return v if a is None else v[a]
+
+    k, s, d = value("kernel_size"), value("stride"), value("dilation")
+    if spec.padding == "same":
+        return f"{n}*{s} = {n_out} (padding 'same': TensorFlow's rule, input size * stride)"
+    p, op = value("padding"), value("output_padding")
+    return f"({n}-1)*{s} - 2*{p} + {d}*({k}-1) + {op} + 1 = {n_out}"
+
+
 def _axes_lines(e: Expansion) -> list[str]:
     """Per axis: its size, padding, and output size with the formula's numbers."""
     spec: Any = e.spec
@@ -39,6 +53,12 @@ def _axes_lines(e: Expansion) -> list[str]:
     lines = [f"Input shape {tuple(e.input_shape)}, output shape {tuple(e.output_shape)}; per axis:"]
     for a, ((left, right), n, n_out) in enumerate(zip(e.padding, e.input_shape, e.output_shape)):
         k, s, d = spec.kernel_size[a], spec.stride[a], spec.dilation[a]
+        if spec.kind is Kind.TRANSPOSED:
+            lines.append(
+                f"  axis {a} ({names[a]}): size {n}, (n-1)*s - 2p + d*(K-1) + output_padding + 1: "
+                + _transposed_size(spec, a, n, n_out)
+            )
+            continue
         lines.append(
             f"  axis {a} ({names[a]}): size {n}, padding ({left}, {right}), "
             f"floor(({n} + {left} + {right} - {d}*({k}-1) - 1)/{s}) + 1 = {n_out}"
@@ -80,51 +100,89 @@ def blocks_lines(e: Expansion, max_grid: int = 24) -> list[str]:
     return out
 
 
-def explain_text(e: Expansion, x: Sequence[Any] | None, w: Sequence[Any] | None, b: Sequence[Any] | None) -> str:
-    """The report printed by ``symconv explain``."""
+@dataclass(frozen=True)
+class Sizes:
+    """How much of a large layer ``symconv explain`` prints (``--max-size N`` sets all four to ``N``).
+
+    ``rows``: equations, weights and activations before the elision line; ``terms``: terms per
+    equation; ``pairs``: (output, input) pairs per weight; ``matrix``: the largest matrix printed whole.
+    """
+
+    rows: int = elision.MAX_ROWS
+    terms: int = elision.MAX_SHOWN_TERMS
+    pairs: int = elision.MAX_PAIRS
+    matrix: int = 24
+
+    @classmethod
+    def at_most(cls, n: int | None) -> Sizes:
+        """The defaults, or ``n`` for every view."""
+        return cls() if n is None else cls(n, n, n, n)
+
+
+def explain_text(
+    e: Expansion,
+    x: Sequence[Any] | None,
+    w: Sequence[Any] | None,
+    b: Sequence[Any] | None,
+    sizes: Sizes | None = None,
+) -> str:
+    """The report printed by ``symconv explain`` (elided to ``sizes``, by default :class:`Sizes`'s)."""
+    sizes = sizes or Sizes()
     if e.ndim > 1:
-        return _explain_nd(e, x, w, b)
-    spec, (left, right) = e.spec, e.padding
+        return _explain_nd(e, x, w, b, sizes)
+    spec: Any = e.spec
+    left, right = e.padding
     out: list[str] = []
+    if isinstance(e.layer, NumpyMode):
+        out.append(f"Computes: {e.layer.describe()} on L = {e.input_length}, i.e. the layer")
     out.append(f"Layer: {spec.describe()}")
-    out.append(
-        f"Input length L = {e.input_length}, padding (left, right) = ({left}, {right}), output length "
-        f"L_out = floor((L + {left} + {right} - {spec.dilation}*({spec.kernel_size}-1) - 1)/{spec.stride}) + 1 "
-        f"= {e.output_length}"
-    )
+    if spec.kind is Kind.TRANSPOSED:
+        out.append(
+            f"Input length L = {e.input_length}, output length L_out = (L-1)*s - 2p + d*(K-1) + output_padding + 1"
+            f" = {_transposed_size(spec, None, e.input_length, e.output_length)}"
+        )
+    else:
+        out.append(
+            f"Input length L = {e.input_length}, padding (left, right) = ({left}, {right}), output length "
+            f"L_out = floor((L + {left} + {right} - {spec.dilation}*({spec.kernel_size}-1) - 1)/{spec.stride}) + 1 "
+            f"= {e.output_length}"
+        )
     out.append("\nOne equation per output (z is a vector: one entry per output position and channel):")
-    out += elision.equation_lines(e)
+    out += elision.equation_lines(e, sizes.rows, sizes.terms)
     out.append("\nThe same layer as a weight-tied matrix, vec(z) = W vec(x) + b:")
-    out.append(_matrix_block(e, 24))
-    out += _connectivity_lines(e)
+    out.append(_matrix_block(e, sizes.matrix))
+    out += _connectivity_lines(e, sizes)
     if x is not None and w is not None:
         out += _numbers_block(e, x, w, b)
     return "\n".join(out)
 
 
-def _connectivity_lines(e: Expansion) -> list[str]:
+def _connectivity_lines(e: Expansion, sizes: Sizes) -> list[str]:
     """The tying groups, the counts and the activations: what ``explain`` prints alike in 1D and N-D."""
     counts = e.taps.counts()
     return [
         "\nWhich weight touches which input (each weight's tying group, as (output, input) pairs):",
-        *elision.tying_lines(e),
+        *elision.tying_lines(e, sizes.rows, sizes.pairs),
         f"\nCounts: {counts.taps} taps, {counts.parameters} parameters, {counts.nonzeros} non-zero matrix "
         f"entries; a dense layer of the same shape has {counts.dense_parameters} parameters.",
         "\nThe nonlinearity is then applied elementwise, h = f(z):",
-        *elision.activation_lines(e, "sigma"),
+        *elision.activation_lines(e, "sigma", sizes.rows),
     ]
 
 
-def _explain_nd(e: Expansion, x: Sequence[Any] | None, w: Sequence[Any] | None, b: Sequence[Any] | None) -> str:
+def _explain_nd(
+    e: Expansion, x: Sequence[Any] | None, w: Sequence[Any] | None, b: Sequence[Any] | None, sizes: Sizes
+) -> str:
     """``symconv explain`` for a 2D or 3D layer: the axes, equations, block structure, tying, counts, numbers."""
     out = [f"Layer: {e.spec.describe()}", *_axes_lines(e)]
     out.append("\nOne equation per output (z has shape (C_out, *output_shape); indices (channel, *position)):")
-    out += elision.equation_lines(e)
+    out += elision.equation_lines(e, sizes.rows, sizes.terms)
     rows, cols = e.matrix_shape
     out.append(f"\nThe same layer as a weight-tied {rows} x {cols} matrix, vec(z) = W vec(x) + b (C order):")
-    out.append(_matrix_block(e, 24))
-    out += blocks_lines(e)
-    out += _connectivity_lines(e)
+    out.append(_matrix_block(e, sizes.matrix))
+    if e.spec.kind is not Kind.TRANSPOSED:
+        out += blocks_lines(e)
+    out += _connectivity_lines(e, sizes)
     if x is not None and w is not None:
         spec = e.spec
         xa = np.array(x, dtype=object).reshape(spec.in_channels, *e.input_shape)
@@ -132,7 +190,7 @@ def _explain_nd(e: Expansion, x: Sequence[Any] | None, w: Sequence[Any] | None, 
         ba = None if b is None else np.array(b, dtype=object)
         z = e.evaluate(xa, wa, ba)
         out.append(f"\nWith numbers x = {_fmt(xa)}, w = {_fmt(wa)}" + ("" if b is None else f", b = {_fmt(ba)}") + ":")
-        what = "true convolution" if spec.flip else "cross-correlation (what PyTorch's conv computes)"
+        what = _what(spec, "conv")
         out.append(f"  the layer, {what}: z = {_fmt(z)}")
     return "\n".join(out)
 
@@ -167,9 +225,12 @@ def _numbers_block(e: Expansion, x: Sequence[Any], w: Sequence[Any], b: Sequence
     out_all = e.evaluate(xa, wa, ba)
     xs, ws, z = (xa[0], wa.ravel(), out_all[0]) if e.single_channel else (xa, wa, out_all)
     out = [f"\nWith numbers x = {_fmt(xs)}, w = {_fmt(ws)}" + ("" if b is None else f", b = {_fmt(ba)}") + ":"]
-    what = "true convolution" if spec.flip else "cross-correlation (what PyTorch's Conv1d computes)"
-    out.append(f"  the layer, {what}: z = {_fmt(z)}")
-    if e.single_channel and spec.stride == 1 and spec.dilation == 1:
+    if isinstance(e.layer, NumpyMode):
+        library = "np" if e.layer.convention == "numpy" else "scipy.signal"
+        out.append(f"  {library}.{e.layer.operation}(x, w, mode={e.layer.mode!r}) = {_fmt(z)}")
+        return out
+    out.append(f"  the layer, {_what(spec, 'Conv1d')}: z = {_fmt(z)}")
+    if spec.kind is not Kind.TRANSPOSED and e.single_channel and spec.stride == 1 and spec.dilation == 1:
         other = replace(spec, bias=False, flip=not spec.flip)  # the same padding and padding mode
         z2 = other.expand(e.input_length).evaluate(xa[0], wa.ravel())
         what2 = "true convolution, kernel flipped" if other.flip else "cross-correlation, no flip"
@@ -177,6 +238,13 @@ def _numbers_block(e: Expansion, x: Sequence[Any], w: Sequence[Any], b: Sequence
         full = convolve(spec.kernel_size, "full").expand(e.input_length).evaluate(xa[0], wa.ravel())
         out.append(f"  the full convolution (np.convolve(x, w), no cropping): {_fmt(full)}")
     return out
+
+
+def _what(spec: Any, name: str) -> str:
+    """What the layer computes, for the numbers line."""
+    if spec.kind is Kind.TRANSPOSED:
+        return f"transposed convolution (what PyTorch's {type(spec).__name__} computes)"
+    return "true convolution" if spec.flip else f"cross-correlation (what PyTorch's {name} computes)"
 
 
 def _fmt(a: Any) -> str:
@@ -203,6 +271,17 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     add_layer_options(explain)
+    explain.add_argument_group("output").add_argument(
+        "--max-size",
+        type=at_least_three,
+        default=None,
+        metavar="N",
+        help=(
+            "elide large layers: print at most N equations, weights and activations, N terms per equation, "
+            "N pairs per weight, and the matrix only if it is at most N x N (default: 16 rows, 12 terms, "
+            "8 pairs, 24 x 24)"
+        ),
+    )
     add_check_command(sub)
     add_explore_command(sub)
     add_proofs_command(sub)
@@ -231,7 +310,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return (run_latex_command if args.command == "latex" else run_diagram_command)(args, parser)
     try:
         layer, e = layer_from_args(args)
-        text = stack_text(e) if layer.kind is Kind.STACK else explain_text(e, args.x, args.w, args.b)
+        sizes = Sizes.at_most(args.max_size)
+        if layer.kind is Kind.STACK:
+            text = stack_text(e) if args.max_size is None else stack_text(e, args.max_size)
+        else:
+            text = explain_text(e, args.x, args.w, args.b, sizes)
     except (ValueError, TypeError) as exc:
         parser.error(str(exc))
     print(text)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from symconv.layers.activations import ACTIVATIONS
+from symconv.layers.protocol import Kind
 
 SECTION_CHOICES = ("setting", "index", "equations", "matrix", "activation", "backprop", "theorems")
 
@@ -43,7 +44,7 @@ def writable(text: str, suffixes: tuple[str, ...]) -> Path:
 
 def add_latex_commands(sub: Any) -> None:
     """Register ``latex`` and ``diagram`` on the subparsers of ``symconv``."""
-    from symconv.cli.options import add_layer_options
+    from symconv.cli.options import add_layer_options, at_least_three
 
     latex = sub.add_parser(
         "latex",
@@ -62,7 +63,13 @@ def add_latex_commands(sub: Any) -> None:
         metavar="NAME",
         help=f"sections to include, by name or number 1-7: {', '.join(SECTION_CHOICES)} (default: all)",
     )
-    out.add_argument("--max-size", type=int, default=8, metavar="N", help="elide matrices longer than N (default 8)")
+    out.add_argument(
+        "--max-size",
+        type=at_least_three,
+        default=8,
+        metavar="N",
+        help="elide matrices and lists longer than N, at least 3 (default 8)",
+    )
     out.add_argument("--activation", choices=sorted(ACTIVATIONS), default=None, help="the nonlinearity f")
     out.add_argument("--fragment", action="store_true", help="write the sections only, to paste into a document")
     out.add_argument(
@@ -100,7 +107,12 @@ def run_latex_command(args: argparse.Namespace, parser: argparse.ArgumentParser)
 
     try:
         output = writable(args.output, (".tex",))
-        _, e = layer_from_args(args)
+        layer, e = layer_from_args(args)
+        if getattr(layer, "kind", None) is Kind.STACK:
+            d = _stack_derivation(layer, e, args)
+            path = d.write(output, standalone=not args.fragment, pdf=args.pdf)
+            print(f"wrote {path} ({d.claims} checks in {len(d.steps)} steps, all verified by SymPy)")
+            return 0
         d = derivation(
             e,
             sections=args.sections,
@@ -122,6 +134,45 @@ def run_latex_command(args: argparse.Namespace, parser: argparse.ArgumentParser)
         parser.error(str(exc))
     print(f"wrote {path} ({d.claims} checks in {len(d.steps)} steps, all verified by SymPy)")
     return 0
+
+
+def _stack_derivation(layer: Any, e: Any, args: argparse.Namespace) -> Any:
+    """``symconv latex --layers ...`` (or ``--torch "nn.Sequential(...)"``): the stack's derivation.
+
+    A stack's derivation has its own sections and symbols: the options that choose them for one
+    layer are refused, named.
+    """
+    from symconv.latex import derivation
+
+    chosen = {
+        "--sections": args.sections is not None,
+        "--activation": args.activation is not None,
+        "--proofs": args.proofs,
+    }
+    given = [name for name, on in chosen.items() if on]
+    if given:
+        raise ValueError(
+            f"{', '.join(repr(g) for g in given)}: a stack's derivation has its own sections (each layer, the "
+            "composition, backprop) and its activations are layers of the stack; leave "
+            f"{'it' if len(given) == 1 else 'them'} out with a stack."
+        )
+    size = e.input_shape[1:]
+    length: Any = size[0] if len(size) == 1 else tuple(size)  # a 2D stack: derivation() says what it takes
+    try:
+        return derivation(
+            layer,
+            length,
+            max_size=args.max_size,
+            why=not args.no_why,
+            section_level=args.section_level,
+        )
+    except (ValueError, TypeError) as exc:
+        if len(size) == 1:
+            raise
+        raise ValueError(
+            f"'--input-shape' {','.join(map(str, size))}: a stack's derivation takes a 1D input (--input-length L); "
+            f"derivation() says: {exc}"
+        ) from None
 
 
 def run_diagram_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:

@@ -82,28 +82,29 @@ def equation_line(e: Expansion, r: int, max_terms: int = MAX_SHOWN_TERMS) -> str
     return f"{_pretty(lhs)} = {shown} + … + {_pretty(terms[-1])}  ({count} terms)"
 
 
-def equation_lines(e: Expansion) -> list[str]:
-    """The equations of expansion ``e``, pretty-printed, elided past :data:`MAX_ROWS`."""
+def equation_lines(e: Expansion, max_rows: int = MAX_ROWS, max_terms: int = MAX_SHOWN_TERMS) -> list[str]:
+    """The equations of expansion ``e``, pretty-printed, elided past ``max_rows`` rows and ``max_terms`` terms."""
     n = len(e.equations)
     lines = []
-    for r in window(n, MAX_ROWS):
+    for r in window(n, max_rows):
         if r is None:
-            lines.append(f"⋮  ({n - MAX_ROWS + 1} more equations: Expansion.equations[r] builds any one)")
+            lines.append(f"⋮  ({n - max_rows + 1} more equations: Expansion.equations[r] builds any one)")
         else:
-            lines.append(equation_line(e, r))
+            lines.append(equation_line(e, r, max_terms))
     return lines
 
 
-def tying_lines(e: Expansion) -> list[str]:
-    """Each weight's tying group as ``z<-x`` pairs, elided past :data:`MAX_ROWS` weights and :data:`MAX_PAIRS` pairs."""
+def tying_lines(e: Expansion, max_rows: int = MAX_ROWS, max_pairs: int = MAX_PAIRS) -> list[str]:
+    """Each weight's tying group as ``z<-x`` pairs, elided past ``max_rows`` weights and ``max_pairs`` pairs."""
     c_out, c_in, *kernel = e.taps.weight_shape
     size = math.prod(kernel)
     # a weight has one pair per tap of its kernel position, on every axis: the axes' counts multiply
-    per_axis = [{m.k: m.size for m in axis.maps} for axis in e.taps.axes]
+    # (a transposed layer's weight has the pairs of its convolution's, swapped)
+    per_axis = [{m.k: m.size for m in axis.maps} for axis in getattr(e.taps, "conv_taps", e.taps).axes]
     lines = []
-    for flat in window(c_out * c_in * size, MAX_ROWS):
+    for flat in window(c_out * c_in * size, max_rows):
         if flat is None:
-            lines.append(f"  ⋮  ({c_out * c_in * size - MAX_ROWS + 1} more weights)")
+            lines.append(f"  ⋮  ({c_out * c_in * size - max_rows + 1} more weights)")
             continue
         o, cw, k = flat // (c_in * size), (flat // size) % c_in, flat % size
         ks = []
@@ -112,23 +113,23 @@ def tying_lines(e: Expansion) -> list[str]:
             ks.append(kj)
         ks.reverse()
         count = math.prod(sizes[kj] for sizes, kj in zip(per_axis, ks))
-        pairs = e.taps.tying_group(o, cw, ks[0] if len(ks) == 1 else tuple(ks), MAX_PAIRS)
+        pairs = e.taps.tying_group(o, cw, ks[0] if len(ks) == 1 else tuple(ks), max_pairs)
         shown = ", ".join(f"{e.z_symbols.at(out)}<-{e.x.at(inp)}" for out, inp in pairs)
         more = f", …  ({count} pairs)" if count > len(pairs) else ""
         lines.append(f"  {e.w.at((o, cw, *ks))}: {shown}{more}")
     return lines
 
 
-def activation_lines(e: Expansion, f: Any = "sigma") -> list[str]:
-    """``h = f(z)``: the matrix of activations, or one line per output elided past :data:`MAX_ROWS`."""
+def activation_lines(e: Expansion, f: Any = "sigma", max_rows: int = MAX_ROWS) -> list[str]:
+    """``h = f(z)``: the matrix of activations, or one line per output elided past ``max_rows``."""
     n = len(e.equations)
-    if n <= MAX_ROWS and e.ndim == 1:
+    if n <= max_rows and e.ndim == 1:
         return [_pretty(e.activate(f))]
     _, fn = activation(f)
     lines = []
-    for r in window(n, MAX_ROWS):
+    for r in window(n, max_rows):
         if r is None:
-            lines.append(f"⋮  ({n - MAX_ROWS + 1} more outputs, each on its own)")
+            lines.append(f"⋮  ({n - max_rows + 1} more outputs, each on its own)")
             continue
         z = e.z_symbols.at(output_position(e, r))
         h = sympy.Symbol(str(z).replace(e.names["z"], "h", 1))
