@@ -169,7 +169,7 @@ def _one_channel(formula: sympy.Eq) -> sympy.Eq:
 
 
 def _wt_delta(ctx: Context, w_t: Any, delta: list[Any]) -> str:
-    product = f"{matrix_tex(w_t, ctx.max_size)} {column_tex(delta, ctx.max_size)}"
+    product = f"{matrix_tex(w_t, ctx.max_size, width=280.0)} {column_tex(delta, ctx.max_size)}"
     return f"W^{{\\top}} \\operatorname{{vec}}(\\delta) = {product}"
 
 

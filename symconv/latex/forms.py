@@ -207,7 +207,7 @@ def _matrix_step(ctx: Context) -> Step:
     rows, cols = w_matrix.shape
     if rows * cols <= JACOBIAN_LIMIT:
         checks.append(Claim(sympy.Matrix(ctx.vec_z).jacobian(ctx.flat_x), w_matrix))
-    rhs = f"{matrix_tex(w_matrix, m)} {column_tex(ctx.flat_x, m)}"
+    rhs = f"{matrix_tex(w_matrix, m, width=300.0)} {column_tex(ctx.flat_x, m)}"
     if e.b is not None:
         rhs += f" + {column_tex(list(e.bias_vector), m)}"
     lines = [(r"\operatorname{vec}(z) = " + column_tex(ctx.vec_z_symbols, m), rhs)]

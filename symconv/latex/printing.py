@@ -237,9 +237,21 @@ def elided_matrix(m: Any, max_size: int) -> sympy.Matrix:
     return sympy.Matrix([[entry(r, c) for c in cols] for r in rows])
 
 
-def matrix_tex(m: Any, max_size: int) -> str:
-    """``m`` printed as a ``bmatrix``, elided above ``max_size`` rows or columns."""
-    return tex(elided_matrix(m, max_size))
+def matrix_width(m: Any) -> float:
+    """The rough width in points of a SymPy matrix printed as a ``bmatrix`` (:func:`width_pt` of each column's
+    widest entry, plus the space between columns)."""
+    rows, cols = m.shape
+    return sum(max(width_pt(tex(m[r, c])) for r in range(rows)) + 12.0 for c in range(cols)) + 10.0
+
+
+def matrix_tex(m: Any, max_size: int, width: float | None = None) -> str:
+    """``m`` printed as a ``bmatrix``, elided above ``max_size`` rows or columns, and with fewer shown (down to
+    three) until it is at most ``width`` points wide when ``width`` is given."""
+    shown = elided_matrix(m, max_size)
+    while width is not None and max_size > 3 and matrix_width(shown) > width:
+        max_size -= 1
+        shown = elided_matrix(m, max_size)
+    return tex(shown)
 
 
 def column_tex(values: Sequence[Any], max_size: int) -> str:
