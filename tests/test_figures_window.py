@@ -15,9 +15,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import sympy
 
-from symconv import Conv1d, Conv2d, Conv3d, ConvTranspose1d
+from symconv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d
+from symconv.base.symbols import entries
 from symconv.figures import Figure
+from symconv.figures.blocks2d import block_matrix_picture
 from symconv.figures.canvas import distinct_colours
 from symconv.figures.marks import read_marks
 from symconv.figures.window import track, window_diagram
@@ -219,6 +222,63 @@ def test_zero_inserted_elides_and_refuses() -> None:
         zero_inserted_diagram(ConvTranspose1d(1, 1, 3), 3, output=5)
 
 
+# -- the 2D matrix with its blocks ------------------------------------------------------------------
+BLOCK_LAYERS = [
+    (Conv2d(1, 1, 3, stride=2, padding=1), (5, 5)),
+    (Conv2d(1, 1, 2, bias=False), (3, 4)),
+    (Conv2d(1, 1, 3, padding=1, padding_mode="reflect"), (4, 4)),
+    (Conv2d(1, 1, (2, 3), padding=(1, 1), padding_mode="circular", dilation=(1, 2)), (3, 5)),
+    (Conv2d(4, 6, 3, groups=2, padding=1, padding_mode="replicate"), (4, 3)),
+    (ConvTranspose2d(1, 1, 3, stride=2), (3, 3)),
+]
+
+
+@pytest.mark.parametrize(("layer", "shape"), BLOCK_LAYERS, ids=lambda v: repr(v))
+def test_block_picture_entries_are_the_matrix_entries(layer: object, shape: tuple[int, int]) -> None:
+    e = layer.expand(shape)  # type: ignore[attr-defined]
+    out_channel = e.spec.out_channels - 1
+    pic = block_matrix_picture(e, out_channel=out_channel)
+    w = np.arange(1, int(np.prod(e.taps.weight_shape)) + 1).reshape(e.taps.weight_shape)
+    dense = e.to_scipy_sparse(w).toarray()
+    rows = slice(pic.row0, pic.row0 + e.output_length)
+    cols = slice(pic.col0, pic.col0 + e.input_length)
+    nonzero = {(r + pic.row0, c + pic.col0) for r, c in zip(*np.nonzero(dense[rows, cols]))}
+    assert set(pic.cells) == nonzero
+    assert pic.highlighted["entry"] == {p for p in nonzero if pic.position(*p) is not None}
+    matrix = e.matrix
+    flat = list(entries(e.w))
+    for (r, c), ks in pic.cells.items():  # the colours of an entry are the weights of its sum
+        assert matrix[r, c] == sympy.Add(*(flat[k] for k in ks))
+        assert len({pic.colours[k - pic.first_weight] for k in ks}) == len(set(ks))
+    blocks = e.blocks()
+    h_out, h = pic.grid
+    zero = {(a, b) for a in range(h_out) for b in range(h)} - set(pic.names)
+    nonzero_blocks = {(a - out_channel * h_out, b - pic.in_channel * h) for a, b in blocks.nonzero()}
+    assert zero.isdisjoint(nonzero_blocks) and set(pic.names) <= nonzero_blocks
+    if e.spec.in_channels == e.spec.out_channels == 1:
+        assert pic.pattern == blocks.pattern()
+    assert len(set(pic.colours)) == len(pic.weight_names) == int(np.prod(e.taps.kernel_shape))
+
+
+def test_block_picture_legend_marks_and_elision() -> None:
+    pic = block_matrix_picture(Conv2d(1, 1, 5, padding=2), (5, 5))
+    tex = pic.tikz()
+    assert all(f"${name}$" in tex for name in pic.weight_names) and len(pic.weight_names) == 25
+    assert read_marks(pic.svg()) == pic.highlighted and not pic.elided
+    big = block_matrix_picture(Conv2d(1, 1, 3, padding=1), (64, 64))
+    assert big.shown == (0, 0) and "too many to draw the matrix" in big.elided
+    assert big.highlighted["entry"] == frozenset() and "block $A$" in big.tikz()
+    mid = block_matrix_picture(Conv2d(1, 1, 3, padding=1), (16, 16))
+    assert mid.shown == (3, 3) and "Only the first 3 of 16 block rows" in mid.elided
+    assert len(mid.highlighted["entry"]) == sum(1 for r, c in mid.cells if r < 48 and c < 48)
+    with pytest.raises(ValueError, match="block_matrix_picture draws a layer with 2 spatial axes"):
+        block_matrix_picture(Conv1d(1, 1, 3), 4)
+    with pytest.raises(
+        ValueError, match=r"'in_channel' must be an input channel that output channel 5 reads, in \[2, 4\)"
+    ):
+        block_matrix_picture(Conv2d(4, 6, 3, groups=2), (3, 3), out_channel=5, in_channel=0)
+
+
 # -- all the pictures compile in one document ---------------------------------------------------------
 ZERO_INSERTED = [
     (ConvTranspose1d(1, 1, 3, stride=2), 3),
@@ -232,6 +292,8 @@ ZERO_INSERTED = [
 def _pictures() -> list[str]:
     figures: list[Figure] = [window_diagram(layer, shape) for layer, shape in WINDOW_LAYERS]
     figures += [zero_inserted_diagram(layer, n) for layer, n in ZERO_INSERTED]
+    figures += [block_matrix_picture(layer, shape) for layer, shape in BLOCK_LAYERS]
+    figures += [block_matrix_picture(Conv2d(1, 1, 3, padding=1), shape) for shape in ((16, 16), (64, 64))]
     return [f.tikz() for f in figures]
 
 

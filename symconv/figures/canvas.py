@@ -263,8 +263,9 @@ def text_size(t: Text, unit: float) -> tuple[float, float]:
     lines = t.text.split("\\\\")
     width = max(len(visible(line)) for line in lines) * char_cm / unit
     if t.wrap:
-        rows = sum(max(1, -(-len(visible(line)) * char_cm // (t.wrap * unit))) for line in lines)
-        return t.wrap, rows * line_cm / unit
+        chars = max(10, int(t.wrap * unit / char_cm))  # as matplotlib wraps it (:func:`_mpl_text`)
+        rows = sum(_wrap(line, chars).count("\n") + 1 for line in lines)
+        return t.wrap, (rows + 0.5) * line_cm / unit
     return width, len(lines) * line_cm / unit
 
 
@@ -289,7 +290,7 @@ def _mpl_text(ax: Any, t: Text, unit_in: float, serial: int) -> None:
     text = re.sub(r"\\(emph|textbf|textit)\{([^}]*)\}", r"\2", text)
     font = FONT_PT[t.size] * MPL_ZOOM
     if t.wrap:
-        chars = max(10, int(t.wrap * unit_in * 72 / (font * 0.6)))
+        chars = max(10, int(t.wrap * unit_in / MPL_ZOOM * 2.54 / (0.6 * FONT_PT[t.size] / 28.45)))
         text = "\n".join(_wrap(part, chars) for part in text.split("\n"))
     artist = ax.text(
         t.x,
