@@ -74,7 +74,7 @@ def test_tikz_has_every_node_and_edge() -> None:
 
 def test_matrix_picture_tikz() -> None:
     text = symconv.matrix_picture(Conv1d(1, 1, 3), 4).tikz()
-    assert text.count(r"\fill[symconvw") == 6
+    assert text.count(r"\fill[sc") == 6 + 3  # 3 legend swatches
     assert "{$w_{1}$}" in text and "{$x_{3}$}" in text and "{$z_{1}$}" in text
 
 

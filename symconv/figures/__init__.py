@@ -18,31 +18,12 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from symconv.base.symbols import entries
-from symconv.figures import layout, marks, raster, tikz
+from symconv.figures import layout, marks, matrix, raster, tikz
 from symconv.figures.isolated import Focus, focus
-from symconv.layers.protocol import Kind
+from symconv.figures.layout import DRAW_LIMIT
 from symconv.views.expansion import Expansion, as_expansion
 
 FORMATS = (".svg", ".png", ".tex")
-
-#: Layers with more taps are not drawn: past a few hundred edges a figure is unreadable, and
-#: matplotlib takes minutes over it (the same limit leaves the figures out of a derivation).
-DRAW_LIMIT = 400
-
-
-def drawable(expansion: Expansion, what: str) -> Expansion:
-    """``expansion`` if its figure has at most :data:`DRAW_LIMIT` taps, else a ``ValueError`` naming the limit."""
-    expansion.one_axis(f"the {what}")
-    taps = len(expansion.taps)
-    if taps > DRAW_LIMIT:
-        raise ValueError(
-            f"the {what} of {expansion.layer!r} on L={expansion.input_length} would draw {taps} taps, above "
-            f"the limit of {DRAW_LIMIT} (symconv.figures.DRAW_LIMIT) past which a figure is unreadable; draw a "
-            "shorter input or fewer channels: the pattern is the same at every length."
-        )
-    return expansion
-
 
 class Figure:
     """A figure with TikZ, SVG and PNG renderings; subclasses set how to draw.
@@ -62,6 +43,7 @@ class Figure:
     height_cm: float = 8.0
     highlighted: marks.Highlighted = MappingProxyType(marks.nothing())
     elided: str = ""
+    tight: bool = False  # crop the matplotlib drawing to what is drawn (labels, legend)
 
     def tikz(self, standalone: bool = False) -> str:
         """The ``tikzpicture``; with ``standalone=True`` a one-page document around it."""
@@ -70,11 +52,11 @@ class Figure:
 
     def svg(self) -> str:
         """The matplotlib drawing as SVG text (deterministic), the highlighted elements marked."""
-        return marks.mark_svg(raster.render(self._draw(), "svg").decode("utf-8"))
+        return marks.mark_svg(raster.render(self._draw(), "svg", self.tight).decode("utf-8"))
 
     def png(self) -> bytes:
         """The matplotlib drawing as PNG bytes (deterministic)."""
-        return raster.render(self._draw(), "png")
+        return raster.render(self._draw(), "png", self.tight)
 
     def save(self, path: str | Path) -> Path:
         """Write to ``path``; the suffix chooses the format: ``.svg``, ``.png`` or ``.tex`` (standalone TikZ)."""
@@ -106,6 +88,8 @@ class Figure:
 class ConnectivityDiagram(Figure):
     """Inputs below, outputs above, one edge per tap, coloured and labelled by weight, padding marked."""
 
+    tight = True
+
     def __init__(self, expansion: Expansion, focus: Focus | None = None) -> None:
         self.expansion = expansion.one_axis("the connectivity diagram")
         self.focus = focus
@@ -125,24 +109,33 @@ class ConnectivityDiagram(Figure):
 
 
 class MatrixPicture(Figure):
-    """The weight-tied matrix ``W``, one colour per weight: the band, stride and dilation made visible."""
+    """The weight-tied matrix ``W``, one colour per weight: the band, stride and dilation made visible.
 
-    def __init__(self, expansion: Expansion) -> None:
-        self.expansion = drawable(expansion, "matrix picture")
-        self.cells, self.shape = layout.matrix_cells(expansion)
-        self.weights = tuple(layout.symbol_label(w) for w in entries(expansion.w))
-        self.row_labels = [layout.symbol_label(z) for z in entries(expansion.z_symbols)]
-        self.col_labels = [layout.symbol_label(x) for x in entries(expansion.x)]
-        rows, cols = self.shape
-        scale = min(1.0, tikz.MAX_WIDTH_CM / (0.8 * cols + 2))
-        self.width_cm = (0.8 * cols + 2.5) * scale + 1
-        self.height_cm = (0.8 * rows + 1.5) * scale + 1
+    Drawn from the taps of the rows it shows; elided past a few dozen rows or three channels (see
+    :mod:`symconv.figures.matrix`). ``highlighted['entry']`` holds the ``(row, col)`` entries a view highlights.
+    """
+
+    tight = True
+
+    def __init__(self, expansion: Expansion, focus: Focus | None = None) -> None:
+        self.expansion = expansion.one_axis("the matrix picture")
+        self.focus = focus
+        self.layout = matrix.matrix_layout(expansion, focus)
+        self.cells, self.shape = list(self.layout.cells), self.layout.shape
+        self.highlighted = self.layout.highlighted
+        self.elided = self.layout.elided
+        m = self.layout
+        scale = tikz.matrix_scale(m)
+        labels = 1.2 if any("," in s for s in m.col_labels.values()) else 0.6
+        below = 0.7 * tikz.matrix_legend_rows(m) + 0.6 * len(m.caption_lines()) + 1.5
+        self.width_cm = (0.8 * (m.cols.width + 1) + 3.0) * scale + 1
+        self.height_cm = (0.8 * (m.rows.width + 1) + labels + below) * scale + 1.5
 
     def _tikz(self) -> str:
-        return tikz.matrix_tikz(self.cells, self.shape, self.weights, self.row_labels, self.col_labels)
+        return tikz.matrix_tikz(self.layout)
 
     def _draw(self) -> Any:
-        return raster.draw_matrix(self.cells, self.shape, self.row_labels, self.col_labels)
+        return raster.draw_matrix(self.layout)
 
 
 def connectivity_diagram(
@@ -175,9 +168,23 @@ def connectivity_diagram(
     return ConnectivityDiagram(e, focus(e, from_input, from_output, weight))
 
 
-def matrix_picture(layer: Any, input_length: int | None = None) -> MatrixPicture:
-    """The picture of the weight-tied matrix of ``layer`` on ``input_length`` inputs (or of an Expansion)."""
-    return MatrixPicture(as_expansion(layer, input_length))
+def matrix_picture(
+    layer: Any, shape: int | None = None, from_input: Any = None, from_output: Any = None, weight: Any = None
+) -> MatrixPicture:
+    """The picture of the weight-tied matrix of ``layer`` on ``shape`` inputs (or of an Expansion).
+
+    ``from_input``, ``from_output`` and ``weight`` choose an isolated view as for
+    :func:`connectivity_diagram`: the column of one input, the row of one output, or every entry
+    holding one shared weight.
+
+    Examples:
+        >>> from symconv import Conv1d
+        >>> sorted(matrix_picture(Conv1d(1, 1, 3), 5, weight=1).highlighted["entry"])
+        [(0, 1), (1, 2), (2, 3)]
+    """
+    e = as_expansion(layer, shape)
+    e.one_axis("the matrix picture")
+    return MatrixPicture(e, focus(e, from_input, from_output, weight))
 
 
 __all__ = ["DRAW_LIMIT", "ConnectivityDiagram", "Figure", "MatrixPicture", "connectivity_diagram", "matrix_picture"]

@@ -41,7 +41,7 @@ class Focus:
         return {
             "input": f"the outputs input ({where}) feeds",
             "output": f"the inputs output ({where}) reads",
-            "weight": f"every edge of the shared weight w[{where}]",
+            "weight": f"every tap of the shared weight w[{where}]",
         }[self.kind]
 
 

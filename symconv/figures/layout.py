@@ -120,6 +120,10 @@ PAD_NOTE = "dashed squares: padding (0, or the input it copies); dotted: reads a
 CROP_NOTE = "dashed squares: outputs cropped by the padding p; dotted: taps that land there"
 FADE = "BBBBBB"  # the edges an isolated view does not highlight
 
+#: No figure refuses a layer any more (it used to, past this many taps). Kept for code that reads it:
+#: past this many taps the connectivity diagram draws only the first channel block (and those a view
+#: highlights), and rows past :data:`POSITIONS` outputs are elided as always; the figure says so.
+DRAW_LIMIT = 400
 CHANNELS = 4  # more channels than this, or more channel pairs than PAIRS: only the first (and those a
 PAIRS = 9  # view highlights) are drawn, edges between every pair of blocks would cross into a smear
 POSITIONS = 16  # more outputs (or inputs of a transposed layer) than this: the ends and the highlighted
@@ -241,6 +245,7 @@ def connectivity(e: Expansion, focus: Focus | None = None) -> Diagram:
     if focus is not None and focus.kind == "weight" and len(wpos) > 3:  # a shared weight is everywhere: its ends
         wpos, bpos = set(sorted(wpos)[:2] + sorted(wpos)[-1:]), set()
     crowded = max(rows.window_channels, rows.base_channels) > CHANNELS or len(rows.pairs()) > PAIRS
+    crowded = crowded or len(e.taps) > DRAW_LIMIT
     limit = 0 if crowded else CHANNELS
     win_channels = elision.keep(rows.window_channels, limit, 0 if wch else 1, 0, _few(wch), fill=0)
     base_channels = elision.keep(rows.base_channels, limit, 0 if bch else 1, 0, _few(bch), fill=0)

@@ -12,8 +12,9 @@ import textwrap
 from typing import Any
 
 from symconv.base.extras import require
-from symconv.figures import marks
-from symconv.figures.layout import Cell, Diagram, colour
+from symconv.figures import elision, marks
+from symconv.figures.layout import Diagram
+from symconv.figures.matrix import MatrixLayout
 
 LABELLED_EDGES = 80
 LABELLED_CELLS = 400
@@ -109,41 +110,81 @@ def _edge(ax: Any, d: Diagram, edge: Any, j: int, label: bool, focused: bool) ->
         )
 
 
-def draw_matrix(cells: list[Cell], shape: tuple[int, int], row_labels: list[str], col_labels: list[str]) -> Any:
-    """A matplotlib ``Figure`` of the weight-tied matrix, one colour per weight."""
+def draw_matrix(m: MatrixLayout) -> Any:
+    """A matplotlib ``Figure`` of the weight-tied matrix: labelled rows and columns, a complete legend,
+    marked bands where rows or columns are left out, highlighted entries carrying their marks."""
     plt = _pyplot()
-    rows, cols = shape
+    rows, cols = m.rows.width + 1, m.cols.width + 1
     size = 0.45 if cols <= 30 else 14 / cols
-    fig, ax = plt.subplots(figsize=(max(3.0, cols * size + 1.2), max(2.0, rows * size + 1.0)))
-    for cell in cells:
-        n = len(cell.weights)
-        for j, flat in enumerate(cell.weights):
-            ax.add_patch(plt.Rectangle((cell.col + j / n, cell.row), 1 / n, 1, color="#" + colour(flat), alpha=0.55))
-        if rows * cols <= LABELLED_CELLS:
-            ax.text(cell.col + 0.5, cell.row + 0.5, f"${cell.label}$", ha="center", va="center", fontsize=7)
-    labelled = rows * cols <= LABELLED_CELLS
-    ax.set_xticks([c + 0.5 for c in range(cols)] if labelled else [])
-    ax.set_xticklabels([f"${s}$" for s in col_labels] if labelled else [], fontsize=8)
-    ax.set_yticks([r + 0.5 for r in range(rows)] if labelled else [])
-    ax.set_yticklabels([f"${s}$" for s in row_labels] if labelled else [], fontsize=8)
+    lines = m.caption_lines()
+    fig, ax = plt.subplots(figsize=(max(4.0, cols * size + 1.6), max(2.5, rows * size + 1.6 + 0.25 * len(lines))))
+    labelled = len(m.cells) <= LABELLED_CELLS and cols <= 40
+    for j, (cell, colours, hl) in enumerate(zip(m.cells, m.colours, m.hl)):
+        x, y, n = m.cols.x[cell.col], m.rows.x[cell.row], len(cell.weights)
+        for part, col in enumerate(colours):
+            patch = plt.Rectangle((x + part / n, y), 1 / n, 1, color="#" + col, alpha=0.55)
+            ax.add_patch(patch)
+        if hl:
+            frame = plt.Rectangle((x, y), 1, 1, fill=False, edgecolor="#D55E00", lw=1.8, zorder=3)
+            frame.set_gid(marks.gid("entry", (cell.row, cell.col), j))
+            ax.add_patch(frame)
+        if labelled:
+            ax.text(x + 0.5, y + 0.5, f"${cell.label}$", ha="center", va="center", fontsize=7)
+    for r in m.rows.kept:
+        for c0, c1 in _spans(m.cols):
+            ax.plot([c0, c1], [m.rows.x[r], m.rows.x[r]], color="#dddddd", lw=0.5, zorder=0)
+            ax.plot([c0, c1], [m.rows.x[r] + 1] * 2, color="#dddddd", lw=0.5, zorder=0)
+    for c in m.cols.kept:
+        for r0, r1 in _spans(m.rows):
+            ax.plot([m.cols.x[c]] * 2, [r0, r1], color="#dddddd", lw=0.5, zorder=0)
+            ax.plot([m.cols.x[c] + 1] * 2, [r0, r1], color="#dddddd", lw=0.5, zorder=0)
+    for gx in m.cols.gap_x:
+        for r0, r1 in _spans(m.rows):
+            ax.text(gx + 0.5, (r0 + r1) / 2, "$\\cdots$", ha="center", va="center", fontsize=12)
+    for gy in m.rows.gap_x:
+        for c0, c1 in _spans(m.cols):
+            ax.text((c0 + c1) / 2, gy + 0.5, "$\\vdots$", ha="center", va="center", fontsize=12)
+    ax.set_xticks([m.cols.x[c] + 0.5 for c in m.cols.kept])
+    rotate = 90 if any("," in s for s in m.col_labels.values()) else 0
+    ax.set_xticklabels([f"${m.col_labels[c]}$" for c in m.cols.kept], fontsize=8, rotation=rotate)
+    ax.set_yticks([m.rows.x[r] + 0.5 for r in m.rows.kept])
+    ax.set_yticklabels([f"${m.row_labels[r]}$" for r in m.rows.kept], fontsize=8)
     ax.xaxis.tick_top()
-    ax.set_xlim(0, cols)
-    ax.set_ylim(rows, 0)
+    ax.set_xlim(-0.1, cols + 0.1)
+    ax.set_ylim(rows + 0.1, -0.1)
     ax.set_aspect("equal")
     ax.tick_params(length=0)
-    for r in range(rows + 1):
-        ax.axhline(r, color="#dddddd", lw=0.5, zorder=0)
-    for c in range(cols + 1):
-        ax.axvline(c, color="#dddddd", lw=0.5, zorder=0)
+    for side in ax.spines.values():
+        side.set_visible(False)
+    handles = [plt.Rectangle((0, 0), 1, 1, color="#" + col, alpha=0.55, label=f"${name}$") for col, name in m.legend]
+    chars = max(40, int((cols * size + 1.6) * 11))
+    title = "\n".join(textwrap.fill(line, chars) for line in [*lines, m.legend_title])
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.02),
+        ncol=max(1, min(len(handles), 8)),
+        frameon=False,
+        fontsize=8,
+        title=title,
+        title_fontsize=8,
+    )
     fig.tight_layout()
     return fig
 
 
-def render(fig: Any, fmt: str) -> bytes:
-    """The figure as SVG or PNG bytes (deterministic), closing it."""
+def _spans(track: elision.Track) -> list[tuple[float, float]]:
+    """The drawn extent of each run of kept positions along a track."""
+    return [(track.x[a], track.x[b] + 1) for a, b in elision.runs(track.kept)]
+
+
+def render(fig: Any, fmt: str, tight: bool = False) -> bytes:
+    """The figure as SVG or PNG bytes (deterministic), closing it; ``tight``: cropped to what is drawn
+    (labels and a legend outside the axes included)."""
     plt = _pyplot()
     buffer = io.BytesIO()
     metadata = {"Date": None} if fmt == "svg" else {"Software": None}
-    fig.savefig(buffer, format=fmt, dpi=100, metadata=metadata)
+    extra = {"bbox_inches": "tight", "pad_inches": 0.15} if tight else {}
+    fig.savefig(buffer, format=fmt, dpi=100, metadata=metadata, **extra)
     plt.close(fig)
     return buffer.getvalue()

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import re
 
-from symconv.figures.layout import PALETTE, Cell, Diagram, colour
+from symconv.figures.elision import Track, runs
+from symconv.figures.layout import Diagram
+from symconv.figures.matrix import MatrixLayout
 
 MAX_WIDTH_CM = 16.0
 UNIT = 1.3  # cm between neighbouring input positions
 SHAPE = "every node/.style={transform shape}"
 LABELLED_EDGES = 80  # label edges with their weight up to this many edges (the legend names them always)
 LABELLED_CELLS = 400
-
-
-def _colours(count: int) -> str:
-    used = min(count, len(PALETTE))
-    return "".join(f"\\definecolor{{symconvw{j}}}{{HTML}}{{{PALETTE[j]}}}\n" for j in range(used))
 
 
 def connectivity_scale(d: Diagram) -> float:
@@ -114,34 +111,87 @@ def tex_text(text: str) -> str:
     return text.replace("..", "--").replace("_", "\\_") if "$" not in text else text.replace("..", "--")
 
 
-def matrix_tikz(
-    cells: list[Cell], shape: tuple[int, int], weights: tuple[str, ...], row_labels: list[str], col_labels: list[str]
-) -> str:
-    """The weight-tied matrix as a ``tikzpicture``: one coloured cell per non-zero entry."""
-    rows, cols = shape
+def matrix_scale(m: MatrixLayout) -> float:
+    """The scale that fits the matrix picture, its row labels and its legend into the text width."""
+    return _scale(0.8 * (m.cols.width + 1) + 2.5)
+
+
+def matrix_legend_rows(m: MatrixLayout) -> int:
+    return -(-len(m.legend) // _matrix_per_row(m)) if m.legend else 0
+
+
+def _matrix_per_row(m: MatrixLayout) -> int:
+    step = 1.4 if all("," not in name and "=" not in name for _, name in m.legend) else 2.1
+    return max(1, int((0.8 * (m.cols.width + 1) + 1.5) // step))
+
+
+def matrix_tikz(m: MatrixLayout) -> str:
+    """The weight-tied matrix as a ``tikzpicture``: one coloured cell per drawn non-zero entry, every drawn
+    row and column labelled, bands where rows or columns are left out, the legend complete."""
+    rows, cols = m.rows.width + 1, m.cols.width + 1
+    colours = sorted({c for cs in m.colours for c in cs} | {c for c, _ in m.legend})
     out = [
-        f"\\begin{{tikzpicture}}[x=0.8cm, y=0.8cm, scale={_scale(0.8 * cols + 2)}, {SHAPE}]",
-        _colours(len(weights)),
-        f"\\draw[black!15] (0,0) grid ({cols},{-rows});",
+        f"\\begin{{tikzpicture}}[x=0.8cm, y=0.8cm, scale={matrix_scale(m)}, {SHAPE}]",
+        "".join(f"\\definecolor{{sc{c}}}{{HTML}}{{{c}}}\n" for c in colours),
+        "\\definecolor{schl}{HTML}{D55E00}",
     ]
-    for cell in cells:
-        n = len(cell.weights)
-        for j, flat in enumerate(cell.weights):
-            x0 = cell.col + j / n
+    for c0, c1 in _spans(m.cols):
+        for r0, r1 in _spans(m.rows):
             out.append(
-                f"\\fill[symconvw{flat % len(PALETTE)}, opacity=0.55] ({x0:g},{-cell.row}) rectangle "
-                f"({x0 + 1 / n:g},{-cell.row - 1});"
+                f"\\draw[black!15, shift={{({c0:g},{-r1:g})}}] (0,0) grid ({c1 - c0:g},{r1 - r0:g});"
             )
-        if rows * cols <= LABELLED_CELLS:
-            out.append(f"\\node[font=\\tiny] at ({cell.col + 0.5:g},{-cell.row - 0.5:g}) {{${cell.label}$}};")
-    out.append(f"\\draw[thick] (0,0) rectangle ({cols},{-rows});")
-    if rows * cols <= LABELLED_CELLS:
-        for r, name in enumerate(row_labels):
-            out.append(f"\\node[font=\\scriptsize, anchor=east] at (0,{-r - 0.5:g}) {{${name}$}};")
-        for c, name in enumerate(col_labels):
-            out.append(f"\\node[font=\\scriptsize, anchor=south] at ({c + 0.5:g},0) {{${name}$}};")
+    labelled = len(m.cells) <= LABELLED_CELLS and cols <= 40
+    for cell, cs, hl in zip(m.cells, m.colours, m.hl):
+        x, y, n = m.cols.x[cell.col], m.rows.x[cell.row], len(cell.weights)
+        for j, col in enumerate(cs):
+            x0 = x + j / n
+            out.append(f"\\fill[sc{col}, opacity=0.55] ({x0:g},{-y:g}) rectangle ({x0 + 1 / n:g},{-y - 1:g});")
+        if hl:
+            out.append(f"\\draw[schl, very thick] ({x:g},{-y:g}) rectangle ({x + 1:g},{-y - 1:g});")
+        if labelled:
+            out.append(f"\\node[font=\\tiny] at ({x + 0.5:g},{-y - 0.5:g}) {{${cell.label}$}};")
+    rotate = any("," in s for s in m.col_labels.values())
+    for r in m.rows.kept:
+        out.append(f"\\node[font=\\scriptsize, anchor=east] at (0,{-m.rows.x[r] - 0.5:g}) {{${m.row_labels[r]}$}};")
+    for c in m.cols.kept:
+        style = "anchor=west, rotate=90" if rotate else "anchor=south"
+        out.append(f"\\node[font=\\scriptsize, {style}] at ({m.cols.x[c] + 0.5:g},0) {{${m.col_labels[c]}$}};")
+    for gx in m.cols.gap_x:
+        for r0, r1 in _spans(m.rows):
+            out.append(f"\\node at ({gx + 0.5:g},{-(r0 + r1) / 2:g}) {{$\\cdots$}};")
+    for gy in m.rows.gap_x:
+        for c0, c1 in _spans(m.cols):
+            out.append(f"\\node at ({(c0 + c1) / 2:g},{-gy - 0.5:g}) {{$\\vdots$}};")
+    out.append(_matrix_legend(m, rows))
     out.append("\\end{tikzpicture}")
     return "\n".join(out)
+
+
+def _spans(track: Track) -> list[tuple[float, float]]:
+    return [(track.x[a], track.x[b] + 1) for a, b in runs(track.kept)]
+
+
+def _matrix_legend(m: MatrixLayout, rows: float) -> str:
+    per = _matrix_per_row(m)
+    step = 1.4 if all("," not in name and "=" not in name for _, name in m.legend) else 2.1
+    top = -rows - 0.8
+    parts = [f"\\node[font=\\small, anchor=west] at (-1,{top:g}) {{{m.legend_title}}};"]
+    first = top - (0.7 if len(m.legend_title) > 12 else 0)
+    y = first
+    for j, (col, name) in enumerate(m.legend):
+        row, place = divmod(j, per)
+        y = first - 0.7 * row
+        x = (1.3 + step * place) / 0.8 - (0 if len(m.legend_title) <= 12 else 1.6)
+        parts.append(f"\\fill[sc{col}, opacity=0.55] ({x:.3f},{y - 0.2:g}) rectangle ++(0.4,0.4);")
+        parts.append(f"\\node[font=\\small, anchor=west] at ({x + 0.45:.3f},{y:g}) {{${name}$}};")
+    text = "\\\\ ".join(tex_text(line) for line in m.caption_lines())
+    if text:
+        width = 0.8 * (m.cols.width + 1) + 1.5
+        parts.append(
+            f"\\node[font=\\small, anchor=north west, text width={width:.2f}cm, align=left, inner sep=0pt] "
+            f"at (-1,{y - 0.5:g}) {{{text}}};"
+        )
+    return "\n".join(parts)
 
 
 def standalone(picture: str, width_cm: float, height_cm: float) -> str:
@@ -154,4 +204,4 @@ def standalone(picture: str, width_cm: float, height_cm: float) -> str:
     )
 
 
-__all__ = ["colour", "connectivity_tikz", "matrix_tikz", "standalone"]
+__all__ = ["connectivity_tikz", "matrix_tikz", "standalone"]
