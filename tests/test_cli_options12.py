@@ -79,8 +79,13 @@ def test_transposed_2d_output_shape_and_numbers_equal_torch(capsys: pytest.Captu
     out = run(capsys, "explain", *options, "--input-shape", "3,3", "--x", flat(x), "--w", flat(w), "--b", "1")
     expected = torch.nn.functional.conv_transpose2d(x, w, torch.tensor([1]), (2, 1), (0, 1), (1, 0))[0]
     assert f"output shape {tuple(expected.shape[1:])}" in out
-    assert "axis 0 (H): size 3, (n-1)*s - 2p + d*(K-1) + output_padding + 1: (3-1)*2 - 2*0 + 1*(2-1) + 1 + 1 = 7" in out
+    assert (
+        "axis 0 (H): size 3, (n-1)*s - 2p + d*(K-1) + output_padding + 1 = (3-1)*2 - 2*0 + 1*(2-1) + 1 + 1 = 7" in out
+    )
     assert np.array(z_values(out)).tolist() == expected.tolist()
+    assert "Block structure: 7 x 3 blocks of 3 x 3" in out  # rows of the 7 x 3 output, against rows of the input
+    out = run(capsys, "explain", "--transposed", "--stride", "2", "--padding", "same", "--input-length", "3")
+    assert "output length L_out = L*s = 3*2 = 6 (padding 'same': TensorFlow's rule)" in out
 
 
 @pytest.mark.parametrize(

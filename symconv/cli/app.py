@@ -33,7 +33,9 @@ def _matrix_block(e: Expansion, max_columns: int) -> str:
 
 
 def _transposed_size(spec: Any, a: int | None, n: int, n_out: int) -> str:
-    """A transposed layer's output size on one axis (``a``; None in 1D) with PyTorch's formula's numbers."""
+    """A transposed layer's output size on one axis (``a``; None in 1D: the input length is ``L``) with
+    PyTorch's formula's numbers."""
+    v = "n" if a is not None else "L"
 
     def value(name: str) -> Any:
         v = getattr(spec, name)
@@ -41,9 +43,9 @@ def _transposed_size(spec: Any, a: int | None, n: int, n_out: int) -> str:
 
     k, s, d = value("kernel_size"), value("stride"), value("dilation")
     if spec.padding == "same":
-        return f"{n}*{s} = {n_out} (padding 'same': TensorFlow's rule, input size * stride)"
+        return f"{v}*s = {n}*{s} = {n_out} (padding 'same': TensorFlow's rule)"
     p, op = value("padding"), value("output_padding")
-    return f"({n}-1)*{s} - 2*{p} + {d}*({k}-1) + {op} + 1 = {n_out}"
+    return f"({v}-1)*s - 2p + d*(K-1) + output_padding + 1 = ({n}-1)*{s} - 2*{p} + {d}*({k}-1) + {op} + 1 = {n_out}"
 
 
 def _axes_lines(e: Expansion) -> list[str]:
@@ -54,10 +56,7 @@ def _axes_lines(e: Expansion) -> list[str]:
     for a, ((left, right), n, n_out) in enumerate(zip(e.padding, e.input_shape, e.output_shape)):
         k, s, d = spec.kernel_size[a], spec.stride[a], spec.dilation[a]
         if spec.kind is Kind.TRANSPOSED:
-            lines.append(
-                f"  axis {a} ({names[a]}): size {n}, (n-1)*s - 2p + d*(K-1) + output_padding + 1: "
-                + _transposed_size(spec, a, n, n_out)
-            )
+            lines.append(f"  axis {a} ({names[a]}): size {n}, " + _transposed_size(spec, a, n, n_out))
             continue
         lines.append(
             f"  axis {a} ({names[a]}): size {n}, padding ({left}, {right}), "
@@ -69,19 +68,19 @@ def _axes_lines(e: Expansion) -> list[str]:
 def blocks_lines(e: Expansion, max_grid: int = 24) -> list[str]:
     """The block structure of an N-D layer's matrix: the grid of distinct blocks and what repeats."""
     blocks = e.blocks()
+    distinct = blocks.distinct()  # built once: every distinct block is a SymPy matrix
     (rows, cols), (wo, wi) = blocks.grid, blocks.block_shape
     out = [
         f"\nBlock structure: {rows} x {cols} blocks of {wo} x {wi}, block (a, b) = output row a = (o, "
         + ", ".join(f"i{j}" for j in range(e.ndim - 1))
         + ") against input row b = (c, "
         + ", ".join(f"t{j}" for j in range(e.ndim - 1))
-        + f"); {len(blocks)} non-zero, {len(blocks.distinct())} distinct (letters name equal blocks, . is zero):"
+        + f"); {len(blocks)} non-zero, {len(distinct)} distinct (letters name equal blocks, . is zero):"
     ]
     if rows <= max_grid and cols <= max_grid:
         out += ["  " + line for line in blocks.pattern().splitlines()]
     else:
         out.append("  (the grid is too large to print here: Expansion.blocks()[a, b] gives any block)")
-    distinct = blocks.distinct()
     if len(distinct) <= 6 and wi <= 12 and wo <= 12:
         labels = blocks.labels()
         for block in distinct:
@@ -138,8 +137,8 @@ def explain_text(
     out.append(f"Layer: {spec.describe()}")
     if spec.kind is Kind.TRANSPOSED:
         out.append(
-            f"Input length L = {e.input_length}, output length L_out = (L-1)*s - 2p + d*(K-1) + output_padding + 1"
-            f" = {_transposed_size(spec, None, e.input_length, e.output_length)}"
+            f"Input length L = {e.input_length}, output length L_out = "
+            + _transposed_size(spec, None, e.input_length, e.output_length)
         )
     else:
         out.append(
@@ -180,8 +179,7 @@ def _explain_nd(
     rows, cols = e.matrix_shape
     out.append(f"\nThe same layer as a weight-tied {rows} x {cols} matrix, vec(z) = W vec(x) + b (C order):")
     out.append(_matrix_block(e, sizes.matrix))
-    if e.spec.kind is not Kind.TRANSPOSED:
-        out += blocks_lines(e)
+    out += blocks_lines(e, sizes.matrix)
     out += _connectivity_lines(e, sizes)
     if x is not None and w is not None:
         spec = e.spec
