@@ -104,6 +104,13 @@ def test_window_defaults_and_dilation_gaps() -> None:
     assert fig2.panels[2].highlighted["input"] == {(0, a, b) for a in (3, 4) for b in (3, 4)}
 
 
+def test_window_index_base_one() -> None:
+    fig = window_diagram(Conv2d(1, 1, 3, padding=1), (3, 3), outputs=[(0, 0)])
+    one = window_diagram(Conv2d(1, 1, 3, padding=1).expand((3, 3), index_base=1), outputs=[(0, 0)])
+    assert one.highlighted == fig.highlighted  # positions stay 0-based array indices
+    assert "t = (-1, -1)" in fig.tikz() and "t = (0, 0)" in one.tikz() and "x_{1,1}" in one.tikz()
+
+
 def test_window_elides_long_inputs() -> None:
     fig = window_diagram(Conv1d(1, 1, 5, padding=2, padding_mode="circular"), 128, outputs=[0, 63, 127])
     assert fig.elided == "Dots stand for the cells left out." and fig.elided in fig.caption()

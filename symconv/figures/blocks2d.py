@@ -113,9 +113,9 @@ class BlockMatrixPicture(Figure):
     def _canvas(self) -> Canvas:
         canvas = Canvas(label_size="tiny")
         (w_out, w), (rows, cols) = self.block_shape, self.shown
-        height, width = rows * w_out, cols * w
+        height, width = float(rows * w_out), float(cols * w)
         if rows:
-            self._matrix(canvas, height, width)
+            self._matrix(canvas, rows * w_out, cols * w)
         else:
             height, width = self._distinct_blocks(canvas)
         top = -height - 1.5

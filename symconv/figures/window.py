@@ -299,17 +299,24 @@ class WindowDiagram(Figure):
         return widest * 0.55 * FONT_PT["tiny"] / 28.45 <= 0.85 * unit
 
     def _margins(self, canvas: Canvas, cells: list[Track], left: float, top: float) -> None:
-        """Input indices along the top and the left of the padded grid (padding outside ``[0, n)``)."""
+        """Input indices along the top and the left of the padded grid (padding outside ``[0, n)``, shifted
+        by the expansion's ``index_base``)."""
+        base = self.expansion.index_base
         for a, (tr, axis) in enumerate(zip(cells, self.axes)):
             shift = int(axis.padding[0])
             for q, x in tr.x.items():
                 if a == 0:
                     canvas.text(
-                        left - 0.15, top - x - 0.5, f"${q - shift}$", anchor="east", size="tiny", colour="555555"
+                        left - 0.15, top - x - 0.5, f"${q - shift + base}$", anchor="east", size="tiny", colour="555555"
                     )
                 else:
                     canvas.text(
-                        left + x + 0.5, top + 0.05, f"${q - shift}$", anchor="south", size="tiny", colour="555555"
+                        left + x + 0.5,
+                        top + 0.05,
+                        f"${q - shift + base}$",
+                        anchor="south",
+                        size="tiny",
+                        colour="555555",
                     )
 
     @staticmethod
@@ -323,7 +330,8 @@ class WindowDiagram(Figure):
 
     def _title(self, panel: Panel) -> str:
         i = panel.output[1:]
-        starts = ", ".join(str(int(a.index(p, 0))) for a, p in zip(self.axes, i))
+        base = self.expansion.index_base
+        starts = ", ".join(str(int(a.index(p, 0)) + base) for a, p in zip(self.axes, i))
         where = f"({starts})" if len(i) > 1 else starts
         return f"${self._z(i)}$: window from $t = {where}$"
 
