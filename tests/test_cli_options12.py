@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import random
 import re
+import shlex
 from pathlib import Path
 
 import numpy as np
@@ -341,3 +342,19 @@ def test_every_new_option_has_help_in_every_command() -> None:
         assert "--names ROLE=NAME" in text
     explain = command_parser(parser, "explain").format_help()
     assert "--max-size N" in explain and "elide large layers" in explain
+
+
+def test_the_howto_command_lines_run(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    howto = (Path(__file__).parents[1] / "docs" / "howto.md").read_text()
+    new = ("--layers", "--transposed", "--mode", "--max-size 6")
+    lines = [line for line in re.findall(r"^symconv .*$", howto, re.MULTILINE) if any(o in line for o in new)]
+    assert len(lines) == 4
+    monkeypatch.chdir(tmp_path)
+    for line in lines:
+        argv = shlex.split(line)[1:]
+        out = run(capsys, *argv)
+        assert out.startswith("wrote ") or "⋮  (491 more equations" in out, line
+    assert {p.name for p in tmp_path.iterdir()} == {"stack.tex", "up.tex", "same.tex"}
+    assert "u_{0}" in (tmp_path / "same.tex").read_text()
