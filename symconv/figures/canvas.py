@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from symconv.base.extras import require
 from symconv.figures import marks, raster
 from symconv.figures.layout import PALETTE
 
@@ -36,6 +37,16 @@ GREY = "BBBBBB"
 LIGHT = "F2F2F2"
 KERNEL = "0072B2"  # the shading of the kernel in the window figures
 MARK = "D55E00"  # the chosen output
+
+
+def _pyplot() -> Any:
+    """matplotlib's pyplot on the Agg backend, with the fixed SVG hash salt :mod:`~symconv.figures.raster` uses."""
+    matplotlib = require("figures", "SVG and PNG figures", "or use the TikZ output")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams["svg.hashsalt"] = "symconv"
+    return plt
 
 
 def distinct_colours(count: int) -> tuple[str, ...]:
@@ -172,7 +183,7 @@ class Canvas:
     # -- matplotlib ------------------------------------------------------------------------------
     def draw(self) -> Any:
         """A matplotlib ``Figure`` of the same physical size as the TikZ picture (times :data:`MPL_ZOOM`)."""
-        plt = raster._pyplot()
+        plt = _pyplot()
         unit = self.unit_cm() * MPL_ZOOM / 2.54  # inches per unit
         x0, y0, x1, y1 = self.bounds(self.unit_cm())
         pad = 0.3
