@@ -169,7 +169,10 @@ def test_mode_defaults_to_np_convolve_and_reads_the_sizes(capsys: pytest.Capture
         (["--mode", "same", "--in-channels", "2"], "one channel in and out, stride 1, dilation 1"),
         (["--mode", "same", "--stride", "2", "--padding", "1"], "leave out --stride, --padding"),
         (["--mode", "full", "--transposed"], "leave out --transposed"),
-        (["--mode", "full", "--flip"], "use --operation correlate"),
+        (
+            ["--mode", "full", "--flip"],
+            "leave out --flip (--operation chooses convolve, the kernel flipped, or correlate).",
+        ),
         (["--mode", "full", "--b", "1"], "'--b': np.convolve and np.correlate have no bias"),
         (["--mode", "full", "--input-shape", "4,4"], "'--mode' is 1D"),
         (["--mode", "full", "--kernel-size", "3,3"], "'--kernel-size' of a --mode is one int"),

@@ -265,7 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the equations, the matrix and the connectivity of a layer",
         description=(
             "Print the equations, the matrix and the connectivity of a Conv1d layer, or of a Conv2d/Conv3d "
-            "with --input-shape (and its matrix's block structure)."
+            "with --input-shape (and its matrix's block structure); with --transposed of a ConvTranspose1d/2d/3d; "
+            "with --mode of np.convolve/np.correlate; with --layers (or --torch) of a stack, layer by layer."
         ),
     )
     add_layer_options(explain)

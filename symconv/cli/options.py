@@ -252,7 +252,7 @@ def add_layer_options(parser: argparse.ArgumentParser, *, numbers: bool = True) 
         type=names_option,
         default=None,
         metavar="ROLE=NAME",
-        help=f"symbol names, e.g. x=u,w=k (roles and their default names: {', '.join(DEFAULT_NAMES)})",
+        help=f"symbol names, e.g. x=u,w=k (the roles: {', '.join(DEFAULT_NAMES)})",
     )
     m = parser.add_argument_group(
         "NumPy/SciPy modes (1D, one channel, no bias): np.convolve(x, w, mode) and the like instead of a PyTorch layer"
@@ -275,10 +275,13 @@ def add_layer_options(parser: argparse.ArgumentParser, *, numbers: bool = True) 
         default=None,
         help="with --mode: numpy (np.convolve; the default) or scipy (scipy.signal.convolve: 'same' keeps len(x))",
     )
-    n = parser.add_argument_group("numbers (optional, comma-separated, exact: 1,2,3/2)")
+    n = parser.add_argument_group("numbers (optional, comma-separated, exact: 1,2,3/2; a negative first: --x=-1,2)")
     n.add_argument("--x", type=_numbers, metavar="X", help="input, channel after channel, in C order")
     n.add_argument(
-        "--w", type=_numbers, metavar="W", help="weights in the C order of shape (C_out, C_in/groups, *kernel_size)"
+        "--w",
+        type=_numbers,
+        metavar="W",
+        help="weights in the C order of shape (C_out, C_in/groups, *K); with --transposed (C_in, C_out/groups, *K)",
     )
     n.add_argument("--b", type=_numbers, metavar="B", help="one bias per output channel")
 
@@ -527,7 +530,8 @@ def _from_mode(args: argparse.Namespace, x: Any, w: Any, b: Any) -> tuple[Any, A
     if changed:
         raise ValueError(
             f"'--mode' is np.convolve/np.correlate: one channel in and out, stride 1, dilation 1 and the mode's "
-            f"own zero padding; leave out {', '.join(changed)} (use --operation correlate for the unflipped kernel)."
+            f"own zero padding; leave out {', '.join(changed)}"
+            + (" (--operation chooses convolve, the kernel flipped, or correlate)." if "--flip" in changed else ".")
         )
     if b is not None:
         raise ValueError("'--b': np.convolve and np.correlate have no bias; leave it out with --mode.")
