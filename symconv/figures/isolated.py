@@ -80,7 +80,9 @@ def focus(e: Expansion, from_input: Any = None, from_output: Any = None, weight:
         ValueError: Two views at once, or an index out of range (naming the parameter and the range).
         TypeError: An index that is not ints.
     """
-    given = {n: v for n, v in (("from_input", from_input), ("from_output", from_output), ("weight", weight)) if v is not None}
+    given = {
+        n: v for n, v in (("from_input", from_input), ("from_output", from_output), ("weight", weight)) if v is not None
+    }
     if len(given) > 1:
         raise ValueError(f"give at most one of 'from_input', 'from_output', 'weight' (got {', '.join(given)}).")
     taps = e.taps

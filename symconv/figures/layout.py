@@ -12,6 +12,7 @@ Matrix picture: one cell per non-zero entry of ``W``, coloured by the weight(s) 
 from __future__ import annotations
 
 import colorsys
+import itertools
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
@@ -182,7 +183,11 @@ class _Rows:
             self.left = int(self.axis.padding[0])
             self.sources = padded_sources(self.axis).tolist()
             self.width = len(self.sources)
-            self.window_len, self.base_channels, self.window_channels = e.output_length, spec.in_channels, spec.out_channels
+            self.window_len, self.base_channels, self.window_channels = (
+                e.output_length,
+                spec.in_channels,
+                spec.out_channels,
+            )
             self.js = [(j, m.k) for j, m in enumerate(e.taps.maps)]
 
     def window(self, i: int) -> list[int]:
@@ -222,7 +227,11 @@ class _Rows:
                 wpos.add(win[1])
             if base[0] >= 0:
                 bch.add(base[0])
-                bpos |= {q for q, t in enumerate(self.sources) if t == base[1]} if not self.transposed else {base[1] + self.left}
+                bpos |= (
+                    {q for q, t in enumerate(self.sources) if t == base[1]}
+                    if not self.transposed
+                    else {base[1] + self.left}
+                )
         if f.kind == "weight":
             spec = self.e.spec
             per = (spec.in_channels if not self.transposed else spec.out_channels) // spec.groups
@@ -279,7 +288,7 @@ class _Builder:
         self.win_at = self._offsets(wch, shift, self.win_y)
 
     def _extra(self, chans: list[int]) -> float:
-        return sum(elision.GAP_WIDTH for a, b in zip(chans, chans[1:]) if b > a + 1)
+        return sum(elision.GAP_WIDTH for a, b in itertools.pairwise(chans) if b > a + 1)
 
     def _offsets(self, chans: list[int], shift: float, y: float) -> dict[int, float]:
         """The left end of each kept channel's block; a gap marker where channels are left out."""
@@ -303,18 +312,26 @@ class _Builder:
         start = min([self.base_at[c] for c in self.bch] + [self.win_at[c] for c in self.wch])
         nodes = [replace(n, x=n.x - start) for n in self.nodes]
         gaps = tuple(replace(g, x=g.x - start) for g in self.gaps)
-        if r.transposed:
-            note = CROP_NOTE if r.left else ""
-        else:
-            note = PAD_NOTE if r.width > self.e.input_length else ""
+        padded = r.left if r.transposed else r.width > self.e.input_length
+        note = "" if not padded else CROP_NOTE if r.transposed else PAD_NOTE
         labels = tuple(symbol_label(w) for w in entries(self.e.w))
         highlighted = marks.highlighted(
             **{k: [n.index for n in nodes if n.hl and n.mark == k] for k in ("input", "output", "pad")},
             weight=[ed.weight_index for ed in edges if ed.hl and ed.kind == "tap"],
         )
         return Diagram(
-            tuple(nodes), tuple(edges), labels, total - start, HEIGHT, note, gaps, self._sentence(),
-            legend, title, r.focus.describe() if r.focus else "", highlighted,
+            tuple(nodes),
+            tuple(edges),
+            labels,
+            total - start,
+            HEIGHT,
+            note,
+            gaps,
+            self._sentence(),
+            legend,
+            title,
+            r.focus.describe() if r.focus else "",
+            highlighted,
         )
 
     def _sentence(self) -> str:
@@ -423,7 +440,9 @@ class _Builder:
                 if ed.kind == "tap" and copy is not None and copy in real:
                     lit.add(real[copy])
         for j, n in enumerate(nodes):
-            if (f.kind == "input" and n.copies == f.index) or (f.kind == "output" and n.kind == "output" and n.index == f.index):
+            if (f.kind == "input" and n.copies == f.index) or (
+                f.kind == "output" and n.kind == "output" and n.index == f.index
+            ):
                 lit.add(j)
         self.nodes[:] = [replace(n, hl=j in lit) for j, n in enumerate(nodes)]
         return edges

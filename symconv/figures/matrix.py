@@ -152,12 +152,31 @@ def _colour(
 
 
 def _sentence(
-    out_ch: list[int], c_out: int, positions: list[int], n_out: int, in_ch: list[int], c_in: int, cols_t: list[int], n_in: int
+    out_ch: list[int],
+    c_out: int,
+    positions: list[int],
+    n_out: int,
+    in_ch: list[int],
+    c_in: int,
+    cols_t: list[int],
+    n_in: int,
 ) -> str:
-    parts = [f"rows of output {elision.count_text(r, 'channels', c_out)}" for r in elision.runs(set(range(c_out)) - set(out_ch))]
-    parts += [f"columns of input {elision.count_text(r, 'channels', c_in)}" for r in elision.runs(set(range(c_in)) - set(in_ch))]
-    parts += [f"rows of output {elision.count_text(r, 'positions', n_out)}" for r in elision.runs(set(range(n_out)) - set(positions))]
-    parts += [f"columns of input {elision.count_text(r, 'positions', n_in)}" for r in elision.runs(set(range(n_in)) - set(cols_t))]
+    parts = [
+        f"rows of output {elision.count_text(r, 'channels', c_out)}"
+        for r in elision.runs(set(range(c_out)) - set(out_ch))
+    ]
+    parts += [
+        f"columns of input {elision.count_text(r, 'channels', c_in)}"
+        for r in elision.runs(set(range(c_in)) - set(in_ch))
+    ]
+    parts += [
+        f"rows of output {elision.count_text(r, 'positions', n_out)}"
+        for r in elision.runs(set(range(n_out)) - set(positions))
+    ]
+    parts += [
+        f"columns of input {elision.count_text(r, 'positions', n_in)}"
+        for r in elision.runs(set(range(n_in)) - set(cols_t))
+    ]
     if not parts:
         return ""
     return "Left out: " + "; ".join(parts) + " (in every drawn channel block); 0-based."

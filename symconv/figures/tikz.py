@@ -137,9 +137,7 @@ def matrix_tikz(m: MatrixLayout) -> str:
     ]
     for c0, c1 in _spans(m.cols):
         for r0, r1 in _spans(m.rows):
-            out.append(
-                f"\\draw[black!15, shift={{({c0:g},{-r1:g})}}] (0,0) grid ({c1 - c0:g},{r1 - r0:g});"
-            )
+            out.append(f"\\draw[black!15, shift={{({c0:g},{-r1:g})}}] (0,0) grid ({c1 - c0:g},{r1 - r0:g});")
     labelled = len(m.cells) <= LABELLED_CELLS and cols <= 40
     for cell, cs, hl in zip(m.cells, m.colours, m.hl):
         x, y, n = m.cols.x[cell.col], m.rows.x[cell.row], len(cell.weights)
