@@ -25,6 +25,7 @@ from symconv.figures.canvas import distinct_colours
 from symconv.figures.marks import read_marks
 from symconv.figures.window import track, window_diagram
 from symconv.figures.zero_inserted import zero_inserted_conv, zero_inserted_diagram, zero_inserted_input
+from symconv.figures.zero_inserted2d import zero_inserted_grid
 
 WINDOW_LAYERS = [
     (Conv1d(1, 1, 3, padding=1), 4),
@@ -229,6 +230,60 @@ def test_zero_inserted_elides_and_refuses() -> None:
         zero_inserted_diagram(ConvTranspose1d(1, 1, 3), 3, output=5)
 
 
+GRID_LAYERS = [
+    (ConvTranspose2d(1, 1, 3, stride=2), (3, 3)),
+    (ConvTranspose2d(2, 4, (3, 2), stride=(2, 3), padding=1, output_padding=(1, 0), groups=2), (3, 4)),
+    (ConvTranspose2d(1, 2, 2, stride=1, padding=(0, 1), dilation=2), (4, 3)),
+    (ConvTranspose2d(1, 1, 4, stride=2, padding=1), (32, 32)),
+]
+
+
+@pytest.mark.parametrize(("layer", "shape"), GRID_LAYERS, ids=lambda v: repr(v))
+def test_zero_inserted_grid_counts_and_windows_equal_torch(layer: ConvTranspose2d, shape: tuple[int, int]) -> None:
+    torch = pytest.importorskip("torch")
+    e = layer.expand(shape)
+    fig = zero_inserted_grid(e, channel=layer.in_channels - 1)
+    rows, _, _ = e.taps.triples()
+    per_channel = np.bincount(rows, minlength=e.output_length * layer.out_channels)[: e.output_length]
+    assert fig.counts.ravel().tolist() == (per_channel // (layer.in_channels // layer.groups)).tolist()
+    windows = {j: fig.window(j) for j in np.ndindex(*e.output_shape)}
+    assert all(len(windows[j]) == fig.counts[j] for j in windows)
+    # the windows drawn, evaluated on integers, are the layer: torch's conv_transpose2d for this channel pair
+    rng = np.random.default_rng(3)
+    x = rng.integers(-9, 10, size=(layer.in_channels, *shape))
+    w = rng.integers(-9, 10, size=e.taps.weight_shape)
+    c, o = fig.channel, fig.out_channel
+    want = torch.nn.functional.conv_transpose2d(
+        torch.tensor(x[None, c : c + 1]),
+        torch.tensor(w[c : c + 1, fig.out_in_group : fig.out_in_group + 1]),
+        stride=layer.stride,
+        padding=layer.padding,
+        output_padding=layer.output_padding,
+        dilation=layer.dilation,
+    )[0, 0]
+    got = np.array(
+        [
+            sum(x[c, t0, t1] * w[c, fig.out_in_group, k0, k1] for (t0, t1), (k0, k1) in windows[j])
+            for j in np.ndindex(*e.output_shape)
+        ]
+    ).reshape(e.output_shape)
+    assert np.array_equal(got, want.numpy()) and 0 <= o < layer.out_channels
+
+
+def test_zero_inserted_grid_marks_and_checkerboard() -> None:
+    fig = zero_inserted_grid(ConvTranspose2d(1, 1, 3, stride=2), (3, 3))
+    one_axis = zero_inserted_diagram(ConvTranspose1d(1, 1, 3, stride=2), 3).counts
+    assert fig.counts.tolist() == np.outer(one_axis, one_axis).tolist()  # the 2D checkerboard: 1, 2 and 4
+    assert fig.output == (2, 2) and fig.highlighted["output"] == {(0, 2, 2)}
+    assert fig.highlighted["input"] == {(0, 0, 0), (0, 0, 1), (0, 1, 0), (0, 1, 1)}
+    assert read_marks(fig.svg()) == fig.highlighted
+    assert "1 zero inserted between neighbouring inputs along each axis" in fig.caption()
+    with pytest.raises(ValueError, match="zero_inserted_grid draws a ConvTranspose2d"):
+        zero_inserted_grid(ConvTranspose1d(1, 1, 3), 3)
+    with pytest.raises(ValueError, match=r"'output' must be a position inside the output shape \(7, 7\)"):
+        zero_inserted_grid(ConvTranspose2d(1, 1, 3, stride=2), (3, 3), output=(7, 0))
+
+
 # -- the 2D matrix with its blocks ------------------------------------------------------------------
 BLOCK_LAYERS = [
     (Conv2d(1, 1, 3, stride=2, padding=1), (5, 5)),
@@ -297,10 +352,16 @@ ZERO_INSERTED = [
 
 
 def _pictures() -> list[str]:
-    figures: list[Figure] = [window_diagram(layer, shape) for layer, shape in WINDOW_LAYERS]
-    figures += [zero_inserted_diagram(layer, n) for layer, n in ZERO_INSERTED]
-    figures += [block_matrix_picture(layer, shape) for layer, shape in BLOCK_LAYERS]
-    figures += [block_matrix_picture(Conv2d(1, 1, 3, padding=1), shape) for shape in ((16, 16), (64, 64))]
+    """One document's worth: every padding mode's window, the four figures' small and large forms
+    (pdflatex takes about 0.4 s a picture, so not every layer of the tables above)."""
+    windows = [WINDOW_LAYERS[j] for j in (0, 1, 2, 4, 5, 6, 8, 9, 11)] + [
+        (Conv1d(1, 1, 3, padding=1, padding_mode="replicate"), 4)
+    ]
+    figures: list[Figure] = [window_diagram(layer, shape) for layer, shape in windows]
+    figures += [zero_inserted_diagram(layer, n) for layer, n in ZERO_INSERTED[1:4]]
+    figures += [block_matrix_picture(layer, shape) for layer, shape in BLOCK_LAYERS[::2]]
+    figures += [block_matrix_picture(Conv2d(1, 1, 3, padding=1), (64, 64))]
+    figures += [zero_inserted_grid(layer, shape) for layer, shape in GRID_LAYERS[1::2]]
     return [f.tikz() for f in figures]
 
 

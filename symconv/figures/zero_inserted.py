@@ -328,6 +328,35 @@ def _shifted(t: Track, lo: int) -> Track:
     return Track({j + lo: x for j, x in t.x.items()}, t.gaps, t.width)
 
 
+def channels_and_expansion(
+    layer: Any, shape: Any, channel: int, out_channel: int | None, ndim: int
+) -> tuple[Expansion, int, int]:
+    """The expansion of a transposed layer with ``ndim`` spatial axes, the input channel and the output channel
+    (default: the first that ``channel`` feeds), checked."""
+    e = as_expansion(layer, shape)
+    if not isinstance(e.taps, TransposedTaps) or e.ndim != ndim:
+        what = (
+            "zero_inserted_diagram draws a ConvTranspose1d"
+            if ndim == 1
+            else "zero_inserted_grid draws a ConvTranspose2d"
+        )
+        raise ValueError(
+            f"{what} (got {type(e.spec).__name__} with {e.ndim} spatial axes); draw a convolution's window with "
+            "window_diagram, a ConvTranspose1d with zero_inserted_diagram, a ConvTranspose2d with zero_inserted_grid."
+        )
+    channels = e.taps.channels
+    if not 0 <= channel < channels.in_channels:
+        raise ValueError(f"'channel' must be in [0, {channels.in_channels}) (got {channel!r}).")
+    first = (channel // channels.in_per_group) * channels.out_per_group
+    out_channel = first if out_channel is None else out_channel
+    if not first <= out_channel < first + channels.out_per_group:
+        raise ValueError(
+            f"'out_channel' must be an output channel that input channel {channel} feeds, in "
+            f"[{first}, {first + channels.out_per_group}) (got {out_channel!r})."
+        )
+    return e, channel, out_channel
+
+
 def zero_inserted_diagram(
     layer: Any, shape: Any = None, output: int | None = None, *, channel: int = 0, out_channel: int | None = None
 ) -> ZeroInsertedDiagram:
@@ -343,25 +372,16 @@ def zero_inserted_diagram(
     Raises:
         ValueError: A layer that is not a 1D transposed convolution, or a position or channel out of range.
     """
-    e = as_expansion(layer, shape)
-    if not isinstance(e.taps, TransposedTaps) or e.ndim != 1:
-        raise ValueError(
-            f"zero_inserted_diagram draws a ConvTranspose1d (got {type(e.spec).__name__} with {e.ndim} spatial "
-            "axes); draw a convolution's window with window_diagram, and a 2D transposed layer one axis at a time."
-        )
-    channels = e.taps.channels
-    if not 0 <= channel < channels.in_channels:
-        raise ValueError(f"'channel' must be in [0, {channels.in_channels}) (got {channel!r}).")
-    first = (channel // channels.in_per_group) * channels.out_per_group
-    out_channel = first if out_channel is None else out_channel
-    if not first <= out_channel < first + channels.out_per_group:
-        raise ValueError(
-            f"'out_channel' must be an output channel that input channel {channel} feeds, in "
-            f"[{first}, {first + channels.out_per_group}) (got {out_channel!r})."
-        )
+    e, channel, out_channel = channels_and_expansion(layer, shape, channel, out_channel, ndim=1)
     if output is not None and not 0 <= output < e.output_length:
         raise ValueError(f"'output' must be in [0, {e.output_length}) (got {output!r}).")
     return ZeroInsertedDiagram(e, output, channel, out_channel)
 
 
-__all__ = ["ZeroInsertedDiagram", "zero_inserted_conv", "zero_inserted_diagram", "zero_inserted_input"]
+__all__ = [
+    "ZeroInsertedDiagram",
+    "channels_and_expansion",
+    "zero_inserted_conv",
+    "zero_inserted_diagram",
+    "zero_inserted_input",
+]
