@@ -91,13 +91,31 @@ def add_latex_commands(sub: Any) -> None:
 
     diagram = sub.add_parser(
         "diagram",
-        help="draw the connectivity diagram (or the matrix picture) of a layer",
-        description="Draw which weight touches which input: SVG or PNG (matplotlib) or standalone TikZ (.tex).",
+        help="draw the connectivity diagram, the matrix picture, the sliding window or a stack's receptive field",
+        description="Draw which weight touches which input: SVG or PNG (matplotlib) or standalone TikZ (.tex). "
+        "Positions are 0-based; a long or many-channel layer is drawn elided, the figure saying what it leaves out.",
     )
     add_layer_options(diagram)
     fig = diagram.add_argument_group("output")
     fig.add_argument("-o", "--output", default="conn.svg", metavar="FILE", help="conn.svg, conn.png or conn.tex")
-    fig.add_argument("--kind", choices=("connectivity", "matrix"), default="connectivity", help="which figure")
+    fig.add_argument(
+        "--kind",
+        choices=DIAGRAM_KINDS,
+        default="connectivity",
+        help="which figure: connectivity (default), matrix (the weight-tied W), window (the kernel over the "
+        "padded input at --outputs), receptive (a stack's receptive field through every stage)",
+    )
+    view = diagram.add_argument_group("isolated views (connectivity, matrix; --from-output also for receptive)")
+    view.add_argument(
+        "--from-input", metavar="C,T", help="highlight the outputs input (c, t) feeds (t alone: one channel)"
+    )
+    view.add_argument(
+        "--from-output", metavar="O,I", help="highlight the inputs output (o, i) reads (receptive: the output drawn)"
+    )
+    view.add_argument("--weight", metavar="O,C,K", help="highlight every tap of weight w[o, c, k] (or its flat index)")
+    view.add_argument(
+        "--outputs", metavar="I,J,...", help="--kind window: the outputs drawn, one panel each (2D: i,j;k,l)"
+    )
 
 
 def run_latex_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -175,19 +193,94 @@ def _stack_derivation(layer: Any, e: Any, args: argparse.Namespace) -> Any:
         ) from None
 
 
+DIAGRAM_KINDS = ("connectivity", "matrix", "window", "receptive")
+VIEW_OPTIONS = (("from_input", "--from-input"), ("from_output", "--from-output"), ("weight", "--weight"))
+
+
+def indices(option: str, text: str | None) -> int | tuple[int, ...] | None:
+    """``'0,3'`` as ``(0, 3)`` and ``'5'`` as ``5``: the indices an option names, comma-separated.
+
+    Examples:
+        >>> indices("--weight", "1, 0,2"), indices("--from-input", "4")
+        ((1, 0, 2), 4)
+        >>> indices("--from-input", "a,1")
+        Traceback (most recent call last):
+        ...
+        ValueError: '--from-input' must be comma-separated integers such as 0,3 (got 'a,1').
+    """
+    if text is None:
+        return None
+    try:
+        values = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        raise ValueError(f"'{option}' must be comma-separated integers such as 0,3 (got {text!r}).") from None
+    return values[0] if len(values) == 1 else values
+
+
+def _views(args: argparse.Namespace) -> dict[str, Any]:
+    return {name: indices(flag, getattr(args, name)) for name, flag in VIEW_OPTIONS if getattr(args, name) is not None}
+
+
+def _diagram(args: argparse.Namespace, layer: Any, e: Any) -> Any:
+    """The figure ``--kind`` names, with the views and outputs the options give (errors name the option)."""
+    from symconv.figures import connectivity_diagram, matrix_picture, receptive_field_diagram
+
+    views = _views(args)
+    if args.outputs is not None and args.kind != "window":
+        raise ValueError(f"'--outputs' chooses the panels of --kind window (got --kind {args.kind}).")
+    if args.kind in ("connectivity", "matrix"):
+        draw = connectivity_diagram if args.kind == "connectivity" else matrix_picture
+        try:
+            return draw(e, **views)
+        except (ValueError, TypeError) as exc:
+            text = str(exc)
+            for name, flag in VIEW_OPTIONS:
+                text = text.replace(f"'{name}'", f"'{flag}'")
+            raise type(exc)(text) from None
+    allowed = {"from_output"} if args.kind == "receptive" else set()
+    extra = [flag for name, flag in VIEW_OPTIONS if name in views and name not in allowed]
+    if extra:
+        raise ValueError(
+            f"'{extra[0]}' chooses an isolated view of --kind connectivity or matrix (got --kind {args.kind})."
+        )
+    if args.kind == "window":
+        from symconv.figures.window import window_diagram
+
+        outputs: Any = None
+        if args.outputs is not None and e.spec.ndim == 1:  # 1D: i,j,... one output per panel
+            outputs = [indices("--outputs", part) for part in args.outputs.split(",")]
+        elif args.outputs is not None:  # 2D: i,j;k,l
+            outputs = [indices("--outputs", part) for part in args.outputs.split(";")]
+        try:
+            return window_diagram(e, outputs=outputs)
+        except (ValueError, TypeError) as exc:
+            raise type(exc)(str(exc).replace("'outputs'", "'--outputs'")) from None
+    if getattr(layer, "kind", None) is not Kind.STACK:
+        raise ValueError(
+            f"'--kind receptive' draws a stack: give it with --layers or --torch \"nn.Sequential(...)\" "
+            f"(got one {type(layer).__name__})."
+        )
+    try:
+        return receptive_field_diagram(e, output=views.get("from_output"))
+    except (ValueError, TypeError) as exc:
+        raise type(exc)(str(exc).replace("'output'", "'--from-output'")) from None
+
+
 def run_diagram_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    """``symconv diagram``: write the connectivity diagram or the matrix picture."""
+    """``symconv diagram``: write the figure ``--kind`` names (see :data:`DIAGRAM_KINDS`)."""
     from symconv.cli.options import layer_from_args
-    from symconv.figures import FORMATS, connectivity_diagram, matrix_picture
+    from symconv.figures import FORMATS
 
     try:
         output = writable(args.output, FORMATS)
-        _, e = layer_from_args(args)
-        figure = connectivity_diagram(e) if args.kind == "connectivity" else matrix_picture(e)
+        layer, e = layer_from_args(args)
+        figure = _diagram(args, layer, e)
         path = figure.save(output)
     except OSError as exc:
         parser.error(f"'--output': cannot write {args.output!r}: {exc.strerror or exc}.")
     except (ValueError, TypeError, ImportError) as exc:
         parser.error(str(exc))
     print(f"wrote {path}")
+    if figure.elided:
+        print(figure.elided)
     return 0

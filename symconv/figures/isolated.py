@@ -84,7 +84,9 @@ def focus(e: Expansion, from_input: Any = None, from_output: Any = None, weight:
         n: v for n, v in (("from_input", from_input), ("from_output", from_output), ("weight", weight)) if v is not None
     }
     if len(given) > 1:
-        raise ValueError(f"give at most one of 'from_input', 'from_output', 'weight' (got {', '.join(given)}).")
+        raise ValueError(
+            f"give at most one of 'from_input', 'from_output', 'weight' (got {' and '.join(repr(n) for n in given)})."
+        )
     taps = e.taps
     if from_input is not None:
         c, t = _ints("from_input", from_input, 2, (e.spec.in_channels, e.input_length), "(c, t)")
