@@ -124,7 +124,15 @@ def derivation(
         raise ValueError(f"'x' and 'w' are both needed to work through numbers (got only {given_names}).")
     flags = as_bool("listing", listing), as_bool("figures", figures)
     options = Options(size, activation, _given("x", x), _given("w", w), _given("b", b), *flags)
-    e = _derivable(as_expansion(layer, input_length, index_base=index_base, names=names).one_axis("a derivation"))
+    expanded = as_expansion(layer, input_length, index_base=index_base, names=names)
+    if expanded.ndim > 1:
+        from symconv.latex.nd import nd_derivation
+
+        if as_bool("proofs", proofs):
+            raise ValueError("'proofs' is written for layers with one spatial axis (got proofs=True for a 2D/3D layer).")
+        e = _derivable(expanded)
+        return nd_derivation(e, options, sections, why, section_level, f"The layer \\texttt{{{_title(e)}}} made explicit")
+    e = _derivable(expanded.one_axis("a derivation"))
     ctx = Context(e, options)
     built = [SECTIONS[key](ctx) for key in section_keys(sections, is_transposed(e.spec))]
     if as_bool("proofs", proofs):

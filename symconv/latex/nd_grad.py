@@ -1,0 +1,114 @@
+"""Backpropagation through a 2D or 3D layer, per axis: dL/db, dL/dw and dL/dx with their index rules.
+
+The formulas are the closed forms of :mod:`symconv.grad.forms_nd` (per-axis index formulas that do not
+read the taps), written in the document's notation; each is checked on every entry against the gradient
+read off the taps (``symconv.gradients(e).identities``), and the printed entries are those explicit
+gradients.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from symconv.grad.gradients import gradients
+from symconv.latex.context import Context
+from symconv.latex.listing import is_transposed
+from symconv.latex.nd_text import Notation
+from symconv.latex.printing import CHECK, tex
+from symconv.latex.steps import Block, Claim, Section, Step, aligned
+
+
+def backprop_nd(ctx: Context) -> Section:
+    """The three gradients of the loss ``L`` given the upstream gradient ``delta = dL/dz``."""
+    e = ctx.e
+    section = Section("backprop", "Backpropagation")
+    g = gradients(e)
+    section.add(
+        Block(
+            "Let $L$ be a loss and $\\delta = \\partial L / \\partial z$ the gradient that reaches the layer's "
+            "output, an array shaped like $z$. The chain rule through the linear layer gives three gradients, each "
+            "read per axis with the same index rule as the forward pass."
+        )
+    )
+    for identity in g.identities:
+        section.add(_identity_step(ctx, g, identity))
+    return section
+
+
+def _formula(ctx: Context, name: str) -> tuple[str, str]:
+    """The general formula of one gradient in the document's notation (LaTeX left and right sides)."""
+    e, n = ctx.e, Notation(ctx.e.ndim, ctx.base)
+    spec = ctx.spec
+    one = e.single_channel
+    flip = bool(getattr(spec, "flip", False))
+    transposed = is_transposed(spec)
+    # the forward rule reads input (rule) with output letters n.out and kernel letters n.ker; transposed swaps roles
+    out_l, in_l = (n.inp, n.out) if transposed else (n.out, n.inp)
+    delta = f"\\delta_{{{','.join(([] if one else ['o']) + list(out_l))}}}"
+    if name == "bias gradient":
+        return f"\\frac{{\\partial L}}{{\\partial b{'' if one else '_o'}}}", f"\\sum_{{{','.join(out_l)}}} {delta}"
+    wsub = ",".join(([] if one else (["c", "o"] if transposed else ["o", "c"])) + list(n.ker))
+    reads = ",".join(([] if one else ["c"]) + [n.rule(a, flip) for a in range(e.ndim)])
+    if name == "weight gradient":
+        if transposed:
+            x = f"x_{{{','.join(([] if one else ['c']) + list(n.out))}}}"
+            where = ",\\ ".join(f"{n.rule(a, False)} = {n.inp[a]}" for a in range(e.ndim))
+            return (
+                f"\\frac{{\\partial L}}{{\\partial w_{{{wsub}}}}}",
+                f"\\sum_{{{','.join(n.out)}}} x \\cdot \\delta \\text{{ over }} {where}",
+            )
+        return (
+            f"\\frac{{\\partial L}}{{\\partial w_{{{wsub}}}}}",
+            f"\\sum_{{{','.join(n.out)}}} {delta}\\, x_{{{reads}}}",
+        )
+    xsub = ",".join(([] if one else ["c"]) + list(in_l))
+    where = ",\\ ".join(f"{n.rule(a, flip)} = {n.inp[a]}" for a in range(e.ndim))
+    if transposed:
+        where = ",\\ ".join(f"{n.rule(a, False)} = {n.inp[a]}" for a in range(e.ndim))
+        rhs = f"\\sum_{{{'o,' if not one else ''}{','.join(n.ker)}}} w_{{{wsub}}}\\, \\delta_{{{','.join(([] if one else ['o']) + list(n.inp))}}}"
+        return f"\\frac{{\\partial L}}{{\\partial x_{{{xsub}}}}}", rhs + f" \\text{{ with }} {where}"
+    sums = ("" if one else "\\sum_o ") + f"\\sum_{{{','.join(n.ker + n.out)}\\,:\\ {where}}}"
+    return f"\\frac{{\\partial L}}{{\\partial x_{{{xsub}}}}}", f"{sums} w_{{{wsub}}}\\, {delta}"
+
+
+WORDS = {
+    "bias gradient": "The bias gradient sums $\\delta$ over every output position of the channel:",
+    "weight gradient": (
+        "The weight gradient correlates $\\delta$ with the input each weight reads: on every axis the same index "
+        "rule as the forward pass, so it is itself a convolution of the input with $\\delta$ as the kernel, "
+        "strided and dilated per axis:"
+    ),
+    "input gradient": (
+        "The input gradient, $\\mathbf{W}^{\\top}\\operatorname{vec}(\\delta)$, collects every output and kernel "
+        "index that reads the input (on every axis, the rule solved for the output index; a folded pad adds its "
+        "gradient to the input it copies): a transposed convolution of $\\delta$:"
+    ),
+}
+
+
+def _identity_step(ctx: Context, g: Any, identity: Any) -> Step:
+    lhs, rhs = _formula(ctx, identity.name)
+    role = {"bias gradient": "b", "weight gradient": "w", "input gradient": "x"}[identity.name]
+    explicit = list(identity.explicit)
+    shown = [0] if len(explicit) == 1 else [0, len(explicit) - 1]
+    symbols = _symbols(ctx, role)
+    lines = [(lhs, rhs)]
+    for k in shown:
+        lines.append((f"\\frac{{\\partial L}}{{\\partial {tex(symbols[k])}}}", tex(explicit[k])))
+    return Step(
+        identity.name,
+        WORDS[identity.name].rstrip(":") + " (the general formula, then the first and the last entry):",
+        aligned(lines),
+        f"The formula, summed at each of the {len(explicit)} entries, equals the gradient read off the taps "
+        f"(every entry, not only the shown ones). {CHECK}",
+        (Claim(tuple(identity.explicit), tuple(identity.closed)),),
+    )
+
+
+def _symbols(ctx: Context, role: str) -> list[Any]:
+    from symconv.base.symbols import entries
+
+    e = ctx.e
+    if role == "b":
+        return list(e.b)
+    return entries(e.w if role == "w" else e.x)
