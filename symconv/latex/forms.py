@@ -12,7 +12,6 @@ from symconv.latex.printing import CHECK, SUM_WIDTH, column_tex, equation_lines,
 from symconv.latex.steps import Block, Claim, Section, Step, aligned, claims
 from symconv.layers.activations import activation
 
-FIGURE_LIMIT = 400  # layers with more taps get no figures in the document (they would be unreadable)
 JACOBIAN_LIMIT = 600  # matrices with at most this many entries are also checked against the Jacobian
 
 
@@ -178,7 +177,7 @@ def matrix_form(ctx: Context) -> Section:
     section.add(_matrix_step(ctx))
     section.add(_tying_step(ctx))
     section.add(_counts_step(ctx))
-    if ctx.options.figures and len(ctx.e.taps) <= FIGURE_LIMIT:
+    if ctx.options.figures:  # a big layer's figures are drawn elided, each saying what it leaves out
         section.add(Block(_figures(ctx)))
     return section
 
@@ -186,17 +185,26 @@ def matrix_form(ctx: Context) -> Section:
 def _figures(ctx: Context) -> str:
     from symconv.figures import ConnectivityDiagram, MatrixPicture
 
-    connect = ConnectivityDiagram(ctx.e).tikz()
-    picture = MatrixPicture(ctx.e).tikz()
+    connect, picture = ConnectivityDiagram(ctx.e), MatrixPicture(ctx.e)
+    edges, cells = _colour(connect), _colour(picture)
+    big = " A big layer is drawn in part; each figure says what it leaves out." if connect.elided else ""
     return (
         "The connectivity diagram draws every tap as an edge from the input it reads to the output it feeds, "
-        "coloured by its weight; the matrix picture colours each entry of $W$ by the weight it holds.\n"
-        f"\\begin{{figure}}[htbp]\n\\centering\n{connect}\n"
-        "\\caption{Connectivity: inputs below, outputs above, one edge per tap, coloured and labelled by weight.}"
+        f"coloured {edges}; the matrix picture colours each entry of $W$ {cells}.{big}\n"
+        f"\\begin{{figure}}[htbp]\n\\centering\n{connect.tikz()}\n"
+        f"\\caption{{Connectivity: inputs below, outputs above, one edge per tap, coloured {edges}.}}"
         "\\label{fig:connectivity}\n\\end{figure}\n"
-        f"\\begin{{figure}}[htbp]\n\\centering\n{picture}\n"
-        "\\caption{The weight-tied matrix $W$: one colour per weight.}\\label{fig:matrix}\n\\end{figure}"
+        f"\\begin{{figure}}[htbp]\n\\centering\n{picture.tikz()}\n"
+        f"\\caption{{The weight-tied matrix $W$, each entry coloured {cells}.}}\\label{{fig:matrix}}\n"
+        "\\end{figure}"
     )
+
+
+def _colour(figure: Any) -> str:
+    """What a figure's colours mean, as its legend says: the weight, or (past its palette) the output channel."""
+    if "output channel" in figure.layout.legend_title:
+        return "by output channel (too many weights for a colour each)"
+    return "by weight, one colour each"
 
 
 def _matrix_step(ctx: Context) -> Step:
