@@ -434,7 +434,9 @@ class _Builder:
         edges = [replace(ed, hl=chosen(ed)) for ed in edges]
         real = {n.index: j for j, n in enumerate(nodes) if n.kind == "input"}
         for ed in edges:
-            if ed.hl:
+            if ed.hl and ed.kind == "zero":  # reads a zero pad (or lands in a cropped output): only that square
+                lit |= {j for j in (ed.source, ed.target) if nodes[j].kind == "zero"}
+            elif ed.hl:
                 lit |= {ed.source, ed.target}
                 copy = nodes[ed.source].copies
                 if ed.kind == "tap" and copy is not None and copy in real:
