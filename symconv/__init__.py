@@ -40,6 +40,10 @@ if TYPE_CHECKING:
     from symconv.checker.check import MismatchError, assert_matches, check
     from symconv.checker.gradcheck import check_gradients
     from symconv.figures import connectivity_diagram, matrix_picture
+    from symconv.figures.blocks2d import block_matrix_picture
+    from symconv.figures.stack import receptive_field_diagram
+    from symconv.figures.window import window_diagram
+    from symconv.figures.zero_inserted import zero_inserted_diagram
     from symconv.frameworks import from_keras, from_torch, parameters_of
     from symconv.grad.gradients import gradients
     from symconv.latex import derivation
@@ -61,6 +65,10 @@ _LAZY = {
     "LatexError": "symconv.latex.compile",
     "connectivity_diagram": "symconv.figures",
     "matrix_picture": "symconv.figures",
+    "window_diagram": "symconv.figures.window",
+    "zero_inserted_diagram": "symconv.figures.zero_inserted",
+    "block_matrix_picture": "symconv.figures.blocks2d",
+    "receptive_field_diagram": "symconv.figures.stack",
     "from_torch": "symconv.frameworks",
     "from_keras": "symconv.frameworks",
     "parameters_of": "symconv.frameworks",
@@ -161,6 +169,7 @@ __all__ = [
     "Sequential",
     "VerificationError",
     "assert_matches",
+    "block_matrix_picture",
     "check",
     "check_gradients",
     "connectivity_diagram",
@@ -175,6 +184,9 @@ __all__ = [
     "matrix_picture",
     "parameters_of",
     "prove",
+    "receptive_field_diagram",
     "theorems",
     "transposed_output_length",
+    "window_diagram",
+    "zero_inserted_diagram",
 ]

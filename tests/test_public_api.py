@@ -68,6 +68,7 @@ PUBLIC = [
     "Sequential",
     "VerificationError",
     "assert_matches",
+    "block_matrix_picture",
     "check",
     "check_gradients",
     "connectivity_diagram",
@@ -82,8 +83,11 @@ PUBLIC = [
     "matrix_picture",
     "parameters_of",
     "prove",
+    "receptive_field_diagram",
     "theorems",
     "transposed_output_length",
+    "window_diagram",
+    "zero_inserted_diagram",
 ]
 
 MOVED = {
@@ -117,8 +121,10 @@ def test_the_public_surface_is_the_layers_the_verbs_and_the_errors() -> None:
     assert symconv.__all__ == PUBLIC
     # the layers (PyTorch's names, 1D to 3D), the verbs and the errors; nothing else at the top level
     # + from_torch, from_keras, parameters_of: pointing symconv at a real model; + theorems, prove, ProofError:
-    # the identities proven for every size (issue 13 names them at the top level)
-    assert len(PUBLIC) <= 37
+    # the identities proven for every size (issue 13 names them at the top level); + window_diagram,
+    # zero_inserted_diagram, block_matrix_picture, receptive_field_diagram: the figures of issue 12, beside
+    # connectivity_diagram and matrix_picture
+    assert len(PUBLIC) <= 41
     assert set(PUBLIC) <= set(dir(symconv)) and not set(MOVED) & set(dir(symconv))
     for error in ("LatexError", "MismatchError", "ProofError", "VerificationError"):
         assert issubclass(getattr(symconv, error), Exception)
