@@ -116,7 +116,7 @@ def derivation(
                 raise ValueError(f"'{key}' cannot be chosen for a stack (got {value!r}); it has its own three.")
         if index_base != 0:
             raise ValueError(f"'index_base' must be 0 for a stack (got {index_base!r}).")
-        built_stack = stack_derivation(layer, _length(input_length), size)
+        built_stack = stack_derivation(layer, input_length, size)
         built_stack.why, built_stack.section_level = why, section_level
         return built_stack
     if (x is None) != (w is None) or (b is not None and x is None):
