@@ -30,7 +30,13 @@ from symconv.latex.context import Context, Options
 from symconv.latex.document import Derivation
 from symconv.latex.listing import is_transposed
 from symconv.latex.nd_grad import backprop_nd
-from symconv.latex.nd_structure import blocks_section, folded_section, kronecker_section, separability_section
+from symconv.latex.nd_structure import (
+    PATTERN_COLUMNS,
+    blocks_section,
+    folded_section,
+    kronecker_section,
+    separability_section,
+)
 from symconv.latex.nd_text import Notation, grid, left_out, per_axis_limit
 from symconv.latex.printing import CHECK, code, tex
 from symconv.latex.steps import Block, Claim, Section, Step, aligned
@@ -54,7 +60,7 @@ def nd_derivation(
     ctx = Context(e, options)
     keys = nd_section_keys(sections, e.spec.padding_mode != "zeros")
     built = [ND_SECTIONS[key](ctx) for key in keys]
-    columns = min(ctx.max_size, e.matrix_shape[1]) + 1
+    columns = max(min(ctx.max_size, e.matrix_shape[1]) + 1, PATTERN_COLUMNS + 1)  # the block pattern shows up to 16
     return Derivation(title, e, built, columns, why=why, section_level=section_level)
 
 
@@ -107,7 +113,8 @@ def _per_axis(value: Any, ndim: int) -> list[Any]:
 
 
 def _parameters(ctx: Context) -> str:
-    e, spec, n = ctx.e, ctx.spec, Notation(ctx.e.ndim, ctx.base)
+    e, n = ctx.e, Notation(ctx.e.ndim, ctx.base)
+    spec: Any = ctx.spec
     transposed = is_transposed(spec)
     kernel, stride, dilation = (_per_axis(v, e.ndim) for v in (spec.kernel_size, spec.stride, spec.dilation))
     header = ["axis", "input $n$", "kernel $K$", "stride $s$", "dilation $d$", "padding $(p, p_r)$"]
@@ -152,7 +159,11 @@ def _symbols_step(ctx: Context) -> Step:
     first_w, last_w = tex(ws[0]), tex(ws[-1])
     lines = [
         ("x", f"({first_x}, \\dots, {last_x})" + f"\\quad \\text{{{len(xs)} inputs, shape }} {tuple(e.x.shape)}"),
-        ("w", f"({first_w}, \\dots, {last_w})" + f"\\quad \\text{{{len(ws)} weights, shape }} {shape} = {spec.weight_shape}"),
+        (
+            "w",
+            f"({first_w}, \\dots, {last_w})"
+            + f"\\quad \\text{{{len(ws)} weights, shape }} {shape} = {spec.weight_shape}",
+        ),
     ]
     if e.b is not None and not e.single_channel:
         lines.append(("b", ", ".join(tex(v) for v in list(e.b)[:3]) + (", \\dots" if len(e.b) > 3 else "")))
@@ -166,7 +177,8 @@ def _symbols_step(ctx: Context) -> Step:
 
 
 def _size_step(ctx: Context) -> Step:
-    e, spec, n = ctx.e, ctx.spec, Notation(ctx.e.ndim, ctx.base)
+    e, n = ctx.e, Notation(ctx.e.ndim, ctx.base)
+    spec: Any = ctx.spec
     kernel, stride, dilation = (_per_axis(v, e.ndim) for v in (spec.kernel_size, spec.stride, spec.dilation))
     lines, checks = [], []
     transposed = is_transposed(spec)
@@ -183,7 +195,9 @@ def _size_step(ctx: Context) -> Step:
                 f"\\left\\lfloor \\frac{{n_{ax} + p_{ax} + p_{{r,{ax}}} - d_{ax}(K_{ax} - 1) - 1}}{{s_{ax}}} "
                 "\\right\\rfloor + 1"
             )
-            numbers = f"\\left\\lfloor \\frac{{{size} + {pl} + {pr} - {d} \\cdot ({k} - 1) - 1}}{{{s}}} \\right\\rfloor + 1"
+            numbers = (
+                f"\\left\\lfloor \\frac{{{size} + {pl} + {pr} - {d} \\cdot ({k} - 1) - 1}}{{{s}}} \\right\\rfloor + 1"
+            )
         lines.append((f"n^{{\\mathrm{{out}}}}_{ax}", f"{general} = {numbers} = {value}"))
         checks.append(Claim(value, e.output_shape[a]))
     checks.append(Claim(tuple(e.z.shape[1:]), tuple(e.output_shape)))
@@ -268,7 +282,16 @@ def _shown(ctx: Context) -> list[tuple[int, ...] | None]:
     """The outputs ``(o, i, j, ...)`` the table shows, ``None`` where some are left out."""
     e = ctx.e
     limit = per_axis_limit(ctx.max_size, e.ndim)
-    return grid((ctx.spec.out_channels, *e.output_shape), limit)
+    channels: list[tuple[int] | None] = [(c,) for c in range(ctx.spec.out_channels)]
+    if len(channels) > 3:  # the first channel, a gap, the last: every channel's table has the same pattern
+        channels = [(0,), None, (len(channels) - 1,)]
+    out: list[tuple[int, ...] | None] = []
+    for channel in channels:
+        if channel is None:
+            out.append(None)
+            continue
+        out += [None if p is None else (*channel, *p) for p in grid(tuple(e.output_shape), limit)]
+    return out
 
 
 def rule_expression(ctx: Context, position: tuple[int, ...], triples: Any) -> sympy.Expr:
@@ -299,21 +322,29 @@ def _table_step(ctx: Context) -> Step:
         lines.append((tex(e.z_symbols[position]), tex(e.z[position])))
     shape = (ctx.spec.out_channels, *e.output_shape)
     missing = left_out(shape, shown)
-    elided = (
-        f" The table shows {len(checks)} of the {math.prod(shape)} outputs (the first and last positions of each "
-        f"axis); the {missing} left out follow the same rule."
-        if missing
-        else ""
-    )
+    order = f"in C order of $({', '.join(['o', *_out_letters(ctx)])})$"
+    words = f"Summing out the kernel indices gives one equation per output, {order}:"
+    if missing:
+        words = (
+            f"Summing out the kernel indices gives one equation per output. The table shows {len(checks)} of the "
+            f"{math.prod(shape)} outputs, {order} (the first and last positions of each axis"
+            + (", the first and last output channel" if ctx.spec.out_channels > 3 else "")
+            + f"); the {missing} left out follow the same rule:"
+        )
     return Step(
         "equations",
-        f"Summing out the kernel indices gives one equation per output, in C order of "
-        f"$({', '.join(['o', *Notation(e.ndim, ctx.base).out])})$:{elided}",
+        words,
         aligned(lines),
         f"Each shown equation is the index rule summed term by term, equal to the taps' equation "
         f"$z$ (read off the taps). {CHECK}",
         tuple(checks),
     )
+
+
+def _out_letters(ctx: Context) -> tuple[str, ...]:
+    """The letters of the output positions: ``i, j`` for a convolution, ``t, u`` for a transposed one."""
+    n = Notation(ctx.e.ndim, ctx.base)
+    return n.inp if is_transposed(ctx.spec) else n.out
 
 
 def _numbers_step(ctx: Context) -> Step:
@@ -357,7 +388,8 @@ class _RowView:
     """Rows of the taps' matrix, built one at a time, indexable as ``m[r, c]`` (for elided printing)."""
 
     def __init__(self, e: Any) -> None:
-        self.e, self.shape, self._rows = e, e.matrix_shape, {}
+        self.e, self.shape = e, e.matrix_shape
+        self._rows: dict[int, Any] = {}
 
     def __getitem__(self, key: tuple[int, int]) -> Any:
         r, c = key
@@ -400,7 +432,38 @@ def matrix_nd(ctx: Context) -> Section:
             tuple(checks),
         )
     )
+    if is_transposed(ctx.spec):
+        section.add(_transpose_step(ctx))
     return section
+
+
+def _transpose_step(ctx: Context) -> Step:
+    """A transposed layer's matrix is the transpose of its matching convolution's (same weights, same places)."""
+    from symconv.latex.nd_axes import mismatches, tap_labels
+
+    e = ctx.e
+    spec: Any = e.spec
+    conv = spec.conv(e.output_shape)
+    ce = conv.expand(e.output_shape, index_base=ctx.base, names=e.names)
+    ours = tap_labels(e).tocoo()
+    rows, cols = np.divmod(ours.col, e.matrix_shape[1])
+    swapped = type(ours)((ours.data, (ours.row, cols * e.matrix_shape[0] + rows)), shape=ours.shape).tocsr()
+    theirs = tap_labels(ce)
+    name = type(conv).__name__
+    params = code(
+        f"{name}({conv.in_channels}, {conv.out_channels}, {conv.kernel_size}, stride={conv.stride}, "
+        f"padding={tuple(p[0] for p in conv.padding)}, dilation={conv.dilation})"
+    )
+    return Step(
+        "transpose",
+        f"$\\mathbf{{W}}$ is the transpose of the matrix $\\mathbf{{C}}$ of the matching convolution {params} on "
+        f"the ${_times(e.output_shape)}$ output grid (its output grid is this layer's input, "
+        f"${_times(ce.output_shape)}$), with the same weight array in the same places:",
+        aligned([("\\mathbf{W}", "\\mathbf{C}^{\\top}")]),
+        f"Compared tap by tap: every weight sits at $(r, c)$ of $\\mathbf{{W}}$ exactly where it sits at $(c, r)$ "
+        f"of $\\mathbf{{C}}$. {CHECK}",
+        (Claim(mismatches(swapped, theirs), 0), Claim(tuple(ce.output_shape), tuple(e.input_shape))),
+    )
 
 
 def _vec_text(ctx: Context, out_letters: Sequence[str], in_letters: Sequence[str]) -> str:

@@ -180,8 +180,9 @@ def rule_triples(e: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             rows.append(o * math.prod(outs) + r_sp)
             cols.append(c * math.prod(ins) + c_sp)
             weights.append((o * in_per + cp) * math.prod(kernel) + k_sp)
-    r, c, w = (np.concatenate(v).astype(np.int64) for v in (rows, cols, weights))
-    return (c, r, w) if is_transposed(e.spec) else (r, c, w)
+    rr, cc, ww = (np.concatenate(v).astype(np.int64) for v in (rows, cols, weights))
+    out: tuple[np.ndarray, np.ndarray, np.ndarray] = (cc, rr, ww) if is_transposed(e.spec) else (rr, cc, ww)
+    return out
 
 
 def rule_labels(e: Any) -> sp.csr_matrix:

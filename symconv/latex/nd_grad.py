@@ -27,7 +27,8 @@ def backprop_nd(ctx: Context) -> Section:
         Block(
             "Let $L$ be a loss and $\\delta = \\partial L / \\partial z$ the gradient that reaches the layer's "
             "output, an array shaped like $z$. The chain rule through the linear layer gives three gradients, each "
-            "read per axis with the same index rule as the forward pass."
+            "read per axis with the same index rule as the forward pass (an entry of $\\delta$ or $x$ with a "
+            "subscript outside its grid is $0$; a padded one is the input it copies)."
         )
     )
     for identity in g.identities:
@@ -48,14 +49,14 @@ def _formula(ctx: Context, name: str) -> tuple[str, str]:
     if name == "bias gradient":
         return f"\\frac{{\\partial L}}{{\\partial b{'' if one else '_o'}}}", f"\\sum_{{{','.join(out_l)}}} {delta}"
     wsub = ",".join(([] if one else (["c", "o"] if transposed else ["o", "c"])) + list(n.ker))
-    reads = ",".join(([] if one else ["c"]) + [n.rule(a, flip) for a in range(e.ndim)])
+    reads = ",\\;".join(([] if one else ["c"]) + [n.rule(a, flip) for a in range(e.ndim)])
     if name == "weight gradient":
         if transposed:
             x = f"x_{{{','.join(([] if one else ['c']) + list(n.out))}}}"
-            where = ",\\ ".join(f"{n.rule(a, False)} = {n.inp[a]}" for a in range(e.ndim))
+            at = ",\\;".join(([] if one else ["o"]) + [n.rule(a, False) for a in range(e.ndim)])
             return (
                 f"\\frac{{\\partial L}}{{\\partial w_{{{wsub}}}}}",
-                f"\\sum_{{{','.join(n.out)}}} x \\cdot \\delta \\text{{ over }} {where}",
+                f"\\sum_{{{','.join(n.out)}}} {x}\\, \\delta_{{{at}}}",
             )
         return (
             f"\\frac{{\\partial L}}{{\\partial w_{{{wsub}}}}}",
@@ -64,9 +65,9 @@ def _formula(ctx: Context, name: str) -> tuple[str, str]:
     xsub = ",".join(([] if one else ["c"]) + list(in_l))
     where = ",\\ ".join(f"{n.rule(a, flip)} = {n.inp[a]}" for a in range(e.ndim))
     if transposed:
-        where = ",\\ ".join(f"{n.rule(a, False)} = {n.inp[a]}" for a in range(e.ndim))
-        rhs = f"\\sum_{{{'o,' if not one else ''}{','.join(n.ker)}}} w_{{{wsub}}}\\, \\delta_{{{','.join(([] if one else ['o']) + list(n.inp))}}}"
-        return f"\\frac{{\\partial L}}{{\\partial x_{{{xsub}}}}}", rhs + f" \\text{{ with }} {where}"
+        at = ",\\;".join(([] if one else ["o"]) + [n.rule(a, False) for a in range(e.ndim)])
+        rhs = f"\\sum_{{{'o,' if not one else ''}{','.join(n.ker)}}} w_{{{wsub}}}\\, \\delta_{{{at}}}"
+        return f"\\frac{{\\partial L}}{{\\partial x_{{{xsub}}}}}", rhs
     sums = ("" if one else "\\sum_o ") + f"\\sum_{{{','.join(n.ker + n.out)}\\,:\\ {where}}}"
     return f"\\frac{{\\partial L}}{{\\partial x_{{{xsub}}}}}", f"{sums} w_{{{wsub}}}\\, {delta}"
 
@@ -110,5 +111,5 @@ def _symbols(ctx: Context, role: str) -> list[Any]:
 
     e = ctx.e
     if role == "b":
-        return list(e.b)
+        return [] if e.b is None else list(e.b)
     return entries(e.w if role == "w" else e.x)

@@ -7,7 +7,6 @@ exactly as sparse count matrices, weight by weight.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -28,8 +27,11 @@ from symconv.latex.nd_axes import (
     tap_labels,
 )
 from symconv.latex.nd_text import Notation
-from symconv.latex.printing import CHECK, matrix_tex, tex, text_matrix, width_pt
+from symconv.latex.printing import CHECK, elided_matrix, matrix_tex, matrix_width, tex, text_matrix
 from symconv.latex.steps import Block, Claim, Section, Step, aligned
+
+#: The most block columns (and rows) the block pattern shows before eliding its middle.
+PATTERN_COLUMNS = 16
 
 #: Integer kernels of the separability check, one per axis (distinct, so no term cancels another).
 SEPARABLE_NAMES = {2: "u v^{\\top}", 3: "u \\otimes v \\otimes r"}
@@ -56,7 +58,9 @@ def blocks_section(ctx: Context) -> Section:
     outer_in = ", ".join(["c", *(n.out if transposed else n.inp)[:-1]])
     labels = blocks.labels()
     grid_text = [[labels.get((a, b), "0") for b in range(blocks.grid[1])] for a in range(blocks.grid[0])]
-    pattern = text_matrix([[f"\\mathrm{{{v}}}" if v != "0" else "0" for v in row] for row in grid_text], 16)
+    pattern = text_matrix(
+        [[f"\\mathrm{{{v}}}" if v != "0" else "0" for v in row] for row in grid_text], PATTERN_COLUMNS
+    )
     section.add(Block(_blocks_words(ctx, blocks, outer_out, outer_in) + f"\n\\[\n{pattern}\n\\]"))
     section.add(_block_rule_step(ctx, blocks))
     section.add(_block_kind_step(ctx, blocks))
@@ -69,9 +73,10 @@ def _blocks_words(ctx: Context, blocks: Any, outer_out: str, outer_in: str) -> s
     return (
         f"Cut $\\mathbf{{W}}$ into blocks of ${rows} \\times {cols}$ entries: block $(a, b)$ joins the outputs with "
         f"leading indices $a = ({outer_out})$ to the inputs with leading indices $b = ({outer_in})$, the last axis "
-        f"running inside the block. There are ${blocks.grid[0]} \\times {blocks.grid[1]}$ blocks, {len(blocks.nonzero())} "
+        f"running inside the block. There are ${blocks.grid[0]} \\times {blocks.grid[1]}$ blocks, "
+        f"{len(blocks.nonzero())} "
         f"of them non-zero, {distinct} distinct (equal blocks get the same letter, $0$ is a zero block)"
-        + (", the grid shown with its middle left out" if max(blocks.grid) > 16 else "")
+        + (", the grid shown with its middle left out" if max(blocks.grid) > PATTERN_COLUMNS else "")
         + ":"
     )
 
@@ -84,26 +89,33 @@ def _block_rule_step(ctx: Context, blocks: Any) -> Step:
     letters_i = n.out
     conditions = ",\\ ".join(f"{n.rule(a, False)} = {n.inp[a]}" for a in outer)
     kernel_row = ",".join(n.ker[:-1])
-    r_name = f"R_{{{'o,c,' if not e.single_channel else ''}{kernel_row}}}"
+    pair = ("c,o," if transposed else "o,c,") if not e.single_channel else ""
+    r_name = f"R_{{{pair}{kernel_row}}}"
     one_d = (
-        f"${r_name} = \\sum_{{{n.ker[-1]}}} w_{{{'o,c,' if not e.single_channel else ''}{','.join(n.ker)}}}\\, "
+        f"${r_name} = \\sum_{{{n.ker[-1]}}} w_{{{pair}{','.join(n.ker)}}}\\, "
         f"S^{{({last})}}_{{{n.ker[-1]}}} P^{{({last})}}$"
     )
     folded = ctx.spec.padding_mode != "zeros"
+    block_ot = f"(({', '.join(['o', *letters_i[:-1]])}), ({', '.join(['c', *n.inp[:-1]])}))"
+    block_to = f"(({', '.join(['o', *n.inp[:-1]])}), ({', '.join(['c', *letters_i[:-1]])}))"
     if folded:
         rule = (
-            f"block $(({', '.join(['o', *letters_i[:-1]])}), ({', '.join(['c', *n.inp[:-1]])}))$ is the sum of ${r_name}$ "
+            f"block ${block_ot}$ is the sum of ${r_name}$ "
             f"over the kernel rows ${kernel_row}$ whose input ${', '.join(n.rule(a, False) for a in outer)}$ on the "
             f"leading axes is, or folds back onto, ${', '.join(n.inp[:-1])}$ ({ctx.spec.padding_mode} padding reads a "
             "padded position as the input it copies), and $0$ when there is none"
         )
     else:
         rule = (
-            f"block $(({', '.join(['o', *letters_i[:-1]])}), ({', '.join(['c', *n.inp[:-1]])}))$ is ${r_name}$ for the one "
+            f"block ${block_ot}$ is ${r_name}$ for the one "
             f"kernel row ${kernel_row}$ with ${conditions}$ on every leading axis, and $0$ when there is none"
         )
     if transposed:
-        rule += "; for this transposed layer, block $(b, a)$ of $\\mathbf{W}$ is block $(a, b)$ of the matching convolution's matrix, transposed"
+        rule = (
+            f"block ${block_to}$ is ${r_name}^{{\\top}}$ "
+            f"for the one kernel row ${kernel_row}$ with ${conditions}$ on every leading axis, and $0$ when there is "
+            "none: the blocks of the matching convolution's matrix, transposed and moved across the diagonal"
+        )
     words = (
         f"The rule for each block: with {one_d} the 1D matrix of one kernel row along ${last}$ "
         f"($S$, $P$ as in the Kronecker section), {rule}."
@@ -116,10 +128,10 @@ def _block_rule_step(ctx: Context, blocks: Any) -> Step:
         rows, cols = np.divmod(diff.col, e.matrix_shape[1])
         bad_blocks = set(zip((rows // blocks.block_shape[0]).tolist(), (cols // blocks.block_shape[1]).tolist()))
     checked = blocks.grid[0] * blocks.grid[1]
-    lines = []
+    lines: list[tuple[str, str]] = []
     for a, b in sorted(blocks.nonzero())[:6]:
-        printed = matrix_tex(blocks[a, b], ctx.max_size, 340.0)
-        if width_pt(printed) <= 360.0 and len(lines) < 2:
+        printed = _fitting(blocks[a, b], ctx.max_size, 390.0)
+        if printed and len(lines) < 2:
             lines.append((f"\\text{{block }} ({a + ctx.base}, {b + ctx.base})", printed))
     shown_words = " The first non-zero blocks:" if lines else " (Its blocks are too wide to print here.)"
     checks = [Claim(len(bad_blocks), 0), Claim(int(taps.sum()), int(rule_matrix.sum()))]
@@ -144,19 +156,27 @@ def _block_kind_step(ctx: Context, blocks: Any) -> Step:
     toeplitz = blocks.repeats_along_diagonals()
     checks = [Claim(toeplitz, toeplitz)]
     if zeros and unit and not is_transposed(spec):
-        kind = "block Toeplitz with Toeplitz blocks: every block is constant along its diagonals, and so are the blocks along the diagonals of the grid"
+        kind = (
+            "block Toeplitz with Toeplitz blocks: every block is constant along its diagonals, and so are the "
+            "blocks along the diagonals of the grid"
+        )
         checks = [Claim(toeplitz, True), Claim(_inner_toeplitz(blocks), True)]
     elif circular:
         kind = "block circulant with circulant blocks (circular padding at stride 1)"
         checks = [Claim(blocks.circulant(), True), Claim(_inner_toeplitz(blocks, wrap=True), True)]
+    elif zeros and unit:
+        kind = (
+            "block Toeplitz with Toeplitz blocks, as the transpose of the matching convolution's matrix, which is: "
+            "every block is constant along its diagonals, and so are the blocks along the diagonals of the grid"
+        )
+        checks = [Claim(toeplitz, True), Claim(_inner_toeplitz(blocks), True)]
     elif zeros:
         strides = ", ".join(str(int(a.stride)) for a in axes)
+        where = "output row $t$ and input row $i$" if is_transposed(spec) else "output row $i$ and input row $t$"
         kind = (
-            f"not block Toeplitz: with strides $({strides})$ block $(i, t)$ depends on $t - s i$, so equal blocks "
-            "repeat along lines of slope $s$ in the grid, not along its diagonals"
+            f"not block Toeplitz: with strides $({strides})$ the block of {where} depends on $t - s i$ only, so "
+            "equal blocks repeat along lines of slope $s$ in the grid, not along its diagonals"
         )
-        if is_transposed(spec):
-            kind = "the transpose of a block Toeplitz-like matrix of the matching convolution (a block $(b, a)$ for each of its blocks $(a, b)$)"
         checks = [Claim(_constant_along_slopes(ctx, blocks), True)]
     else:
         kind = (
@@ -173,6 +193,15 @@ def _block_kind_step(ctx: Context, blocks: Any) -> Step:
     )
 
 
+def _fitting(m: Any, max_size: int, width: float) -> str:
+    """``m`` printed elided to at most ``width`` points (down to three rows and columns), or ``''`` if it cannot."""
+    for size in range(max_size, 2, -1):
+        shown = elided_matrix(m, size)
+        if matrix_width(shown) <= width:
+            return tex(shown)
+    return ""
+
+
 def _inner_toeplitz(blocks: Any, wrap: bool = False) -> bool:
     """Whether every distinct block is constant along its diagonals (wrapping around: circulant)."""
     for block in blocks.distinct():
@@ -185,20 +214,21 @@ def _inner_toeplitz(blocks: Any, wrap: bool = False) -> bool:
 
 
 def _constant_along_slopes(ctx: Context, blocks: Any) -> bool:
-    """Zero padding: block ``((o, i..), (c, t..))`` depends only on ``o, c`` and ``t_a - s_a i_a`` per leading axis."""
+    """Zero padding: the block of output row ``i`` and input row ``t`` (per leading axis, of the convolution;
+    swapped for a transposed layer) depends only on the channels and ``t_a - s_a i_a``."""
     e = ctx.e
     axes = conv_axes(e)
-    outs = (ctx.spec.out_channels, *e.output_shape[:-1]) if not is_transposed(ctx.spec) else None
-    if outs is None:
-        return True
-    ins = (ctx.spec.in_channels, *e.input_shape[:-1])
+    transposed = is_transposed(ctx.spec)
+    rows_shape = (ctx.spec.out_channels, *e.output_shape[:-1])
+    cols_shape = (ctx.spec.in_channels, *e.input_shape[:-1])
     labels = blocks.labels()
     seen: dict[tuple[int, ...], str] = {}
     for a in range(blocks.grid[0]):
-        ia = np.unravel_index(a, outs)
+        ra = [int(v) for v in np.unravel_index(a, rows_shape)]
         for b in range(blocks.grid[1]):
-            ib = np.unravel_index(b, ins)
-            key = (int(ia[0]), int(ib[0]), *(int(ib[x + 1]) - int(axes[x].stride) * int(ia[x + 1]) for x in range(e.ndim - 1)))
+            cb = [int(v) for v in np.unravel_index(b, cols_shape)]
+            i, t = (cb, ra) if transposed else (ra, cb)
+            key = (ra[0], cb[0], *(t[x + 1] - int(axes[x].stride) * i[x + 1] for x in range(e.ndim - 1)))
             label = labels.get((a, b), "0")
             if seen.setdefault(key, label) != label:
                 return False
@@ -217,12 +247,14 @@ def kronecker_section(ctx: Context) -> Section:
     p, selections = axis_matrices(first)
     ax = n.axes[0]
     base = ctx.base
+    one = Notation(1, base)
     defs = (
         f"For one axis with $n$ inputs, padding $(p, p_r)$, stride $s$ and dilation $d$, let $P$ be its "
         f"$(p + n + p_r) \\times n$ padding matrix (row $r$ has a $1$ in the column of the input that padded "
         f"position $r$ holds: none for a zero pad, the reflected, replicated or wrapped input otherwise) and "
         f"$S_k$ its $n^{{\\mathrm{{out}}}} \\times (p + n + p_r)$ tap selection (row $i$ has a $1$ in column "
-        f"$s {Notation(1, base).shifted('i')} + d {Notation(1, base).shifted('k')}{' + 1' if base else ''}$, the padded position kernel index $k$ reads). "
+        f"$s {one.shifted('i')} + d {one.shifted('k')}{' + 1' if base else ''}$, the padded position kernel "
+        "index $k$ reads). "
         f"Then $S_k P$ is the 0/1 matrix of the 1D layer whose kernel is the unit vector $e_k$. For axis ${ax}$:"
     )
     shown = [("P^{(" + ax + ")}", matrix_tex(sympy.Matrix(p.toarray()), ctx.max_size))]
@@ -249,7 +281,10 @@ def _kronecker_step(ctx: Context) -> Step:
         else ""
     )
     if transposed:
-        note += "; a transposed convolution's matrix is the transpose of its matching convolution's, the same weights in the same places"
+        note += (
+            "; a transposed convolution's matrix is the transpose of its matching convolution's, the same weights "
+            "in the same places"
+        )
     labels_taps, labels_kron = tap_labels(e), kronecker_labels(e)
     checks = (
         Claim(mismatches(labels_taps, labels_kron), 0),
@@ -288,10 +323,18 @@ def folded_section(ctx: Context) -> Section:
         value = e.matrix_row(r)[0, c]
         checks.append(Claim(value, by_rule))
         z = tex(entries(e.z_symbols)[r])
-        listed.append((f"\\mathbf{{W}}_{{{r + ctx.base},{c + ctx.base}}}", f"{tex(value)} \\quad (\\text{{output }} {z},\\ \\text{{input }} {tex(xs[c])})"))
+        listed.append(
+            (
+                f"\\mathbf{{W}}_{{{r + ctx.base},{c + ctx.base}}}",
+                f"{tex(value)} \\quad (\\text{{output }} {z},\\ \\text{{input }} {tex(xs[c])})",
+            )
+        )
     mode = ctx.spec.padding_mode
     if not many.size:
-        words = f"With {mode} padding no entry of $\\mathbf{{W}}$ is a sum of weights: each input is read by at most one weight per output."
+        words = (
+            f"With {mode} padding no entry of $\\mathbf{{W}}$ is a sum of weights: each input is read by at most "
+            "one weight per output."
+        )
         math_text = ""
     else:
         words = (
@@ -339,7 +382,10 @@ def separability_section(ctx: Context) -> Section:
     block = product.T if transposed else product
     rows, cols = block.shape
     part = taps_matrix[:rows, :cols]
-    checks = (Claim(mismatches(part, sp.csr_matrix(block)), 0), Claim(int(abs(taps_matrix).sum()), int(abs(block).sum())))
+    checks = (
+        Claim(mismatches(part, sp.csr_matrix(block)), 0),
+        Claim(int(abs(taps_matrix).sum()), int(abs(block).sum())),
+    )
     letters = ("u", "v", "r")[: e.ndim]
     kernel = " \\otimes ".join(letters) if e.ndim == 3 else "u v^{\\top}"
     factors_tex = " \\otimes ".join(f"\\mathbf{{W}}_{{{x}}}" for x in letters)
@@ -351,12 +397,14 @@ def separability_section(ctx: Context) -> Section:
         f"axis ${n.axes[0]}$ with kernel $u$, and so on. This holds for every padding mode, since each axis pads on "
         "its own. With the integer kernels"
     )
-    lines = [(x, tex(sympy.Matrix([[int(v) for v in k]])) ) for x, k in zip(letters, kernels)]
+    lines = [(x, tex(sympy.Matrix([[int(v) for v in k]]))) for x, k in zip(letters, kernels)]
     lines.append((f"\\mathbf{{W}}_{{{letters[0]}}}", matrix_tex(sympy.Matrix(one_d[0].toarray()), ctx.max_size)))
     return _finish(section, words, lines, checks, e, rows, cols)
 
 
-def _finish(section: Section, words: str, lines: list[tuple[str, str]], checks: tuple[Claim, ...], e: Any, rows: int, cols: int) -> Section:
+def _finish(
+    section: Section, words: str, lines: list[tuple[str, str]], checks: tuple[Claim, ...], e: Any, rows: int, cols: int
+) -> Section:
     section.add(
         Step(
             "separability",
