@@ -258,7 +258,7 @@ def connectivity(e: Expansion, focus: Focus | None = None) -> Diagram:
     limit = 0 if crowded else CHANNELS
     win_channels = elision.keep(rows.window_channels, limit, 0 if wch else 1, 0, _few(wch), fill=0)
     base_channels = elision.keep(rows.base_channels, limit, 0 if bch else 1, 0, _few(bch), fill=0)
-    head, tail = (0, 0) if focus else (HEAD, TAIL)  # a view: only around what it highlights
+    head, tail = (0, 0) if wpos else (HEAD, TAIL)  # a view: only around what it highlights (if anything)
     around = {min(wpos) - 1, max(wpos) + 1} if wpos else set()
     windows = elision.keep(rows.window_len, POSITIONS, head, tail, wpos | around)
     if rows.width <= PADDED and len(windows) == rows.window_len:
