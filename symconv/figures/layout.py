@@ -219,6 +219,9 @@ class _Rows:
             ends.append(((-1, -1), f.index))
         if f.kind == "output":
             ends.append((f.index, (-1, -1)))
+        copies: dict[int, list[int]] = {}  # input t -> the padded positions holding it
+        for q, t in enumerate(self.sources):
+            copies.setdefault(t, []).append(q)
         wpos, bpos, wch, bch = set(), set(), set(), set()
         for out, inp in ends:
             win, base = (inp, out) if self.transposed else (out, inp)
@@ -227,11 +230,7 @@ class _Rows:
                 wpos.add(win[1])
             if base[0] >= 0:
                 bch.add(base[0])
-                bpos |= (
-                    {q for q, t in enumerate(self.sources) if t == base[1]}
-                    if not self.transposed
-                    else {base[1] + self.left}
-                )
+                bpos |= set(copies.get(base[1], [])) if not self.transposed else {base[1] + self.left}
         if f.kind == "weight":
             spec = self.e.spec
             per = (spec.in_channels if not self.transposed else spec.out_channels) // spec.groups

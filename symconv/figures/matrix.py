@@ -99,7 +99,6 @@ def matrix_layout(e: Expansion, focus: Focus | None = None) -> MatrixLayout:
     )
     hl = tuple(_lit(cell, focus, n_out, n_in, shape) for cell in cells)
     colours, legend, title = _colour(e, cells, hl, focus is not None, n_out)
-    z, x = entries(e.z_symbols), entries(e.x)
     highlighted = marks.highlighted(entry=[(c.row, c.col) for c, h in zip(cells, hl) if h])
     return MatrixLayout(
         cells,
@@ -108,8 +107,8 @@ def matrix_layout(e: Expansion, focus: Focus | None = None) -> MatrixLayout:
         e.matrix_shape,
         elision.track(rows, total=e.matrix_shape[0]),
         elision.track(cols, total=e.matrix_shape[1]),
-        {r: symbol_label(z[r]) for r in rows},
-        {c: symbol_label(x[c]) for c in cols},
+        {r: symbol_label(e.z_symbols[r // n_out, r % n_out]) for r in rows},
+        {c: symbol_label(e.x[c // n_in, c % n_in]) for c in cols},
         legend,
         title,
         _sentence(out_ch, c_out, positions, n_out, in_ch, c_in, cols_t, n_in),
