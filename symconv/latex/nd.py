@@ -37,7 +37,7 @@ from symconv.latex.nd_structure import (
     kronecker_section,
     separability_section,
 )
-from symconv.latex.nd_text import Notation, grid, left_out, per_axis_limit
+from symconv.latex.nd_text import Notation, fitted_matrix, grid, left_out, per_axis_limit
 from symconv.latex.printing import CHECK, code, tex
 from symconv.latex.steps import Block, Claim, Section, Step, aligned
 
@@ -261,7 +261,7 @@ def _general(ctx: Context) -> str:
         )
     z = f"z_{{{_subscripts(ctx, 'o', n.out)}}}"
     w = f"w_{{{_subscripts(ctx, 'o,c', n.ker)}}}"
-    reads = ",\\; ".join(n.rule(a, flip) for a in range(e.ndim))
+    reads = " \\\\\n".join(f"{n.inp[a]} &= {n.rule(a, flip)}" for a in range(e.ndim))
     channel = "" if e.single_channel else ("\\gamma_o + c," if spec.groups > 1 else "c,")
     sums = ("" if e.single_channel else "\\sum_c ") + kernel_sums
     group = ""
@@ -273,8 +273,9 @@ def _general(ctx: Context) -> str:
     return (
         f"Output ${','.join(n.out)}$ reads, on every axis on its own, the input that the 1D rule gives "
         f"(stride $s$, dilation $d$, padding $p$ of that axis):{group}\n"
-        f"\\[\n{z} = {b + ' + ' if b else ''}{sums} {w}\\, x_{{{channel}{reads}}},\n\\]\n"
-        f"where an input with a subscript outside the input {outside}."
+        f"\\[\n{z} = {b + ' + ' if b else ''}{sums} {w}\\, x_{{{channel}{','.join(n.inp)}}},\n\\]\n"
+        f"where, axis by axis,\n\\begin{{align*}}\n{reads},\n\\end{{align*}}\n"
+        f"and an input with a subscript outside the input {outside}."
     )
 
 
@@ -400,8 +401,6 @@ class _RowView:
 
 def matrix_nd(ctx: Context) -> Section:
     """``vec(z) = W vec(x) + b`` with the C-order ``vec`` stated, the matrix shown (elided when big)."""
-    from symconv.latex.printing import matrix_tex
-
     e, n = ctx.e, Notation(ctx.e.ndim, ctx.base)
     section = Section("matrix", "The layer as one matrix")
     out_letters, in_letters = (n.inp, n.out) if is_transposed(ctx.spec) else (n.out, n.inp)
@@ -417,7 +416,8 @@ def matrix_nd(ctx: Context) -> Section:
         checks.append(Claim(sympy.expand(product + b_flat[r]), z_flat[r]))
     positions = [np.unravel_index(r, (ctx.spec.out_channels, *e.output_shape)) for r in shown_rows]
     checks += [Claim(z_flat[r], e.z[tuple(int(v) for v in p)]) for r, p in zip(shown_rows, positions)]
-    matrix = matrix_tex(_RowView(e), ctx.max_size, width=400.0)
+    view = _RowView(e)
+    matrix = fitted_matrix(lambda r, c: view[r, c], e.matrix_shape, ctx.max_size, 400.0)
     nnz = e.taps.nonzeros() if hasattr(e.taps, "nonzeros") else len(e.taps)
     section.add(
         Step(

@@ -15,7 +15,7 @@ from symconv.latex.context import Context
 from symconv.latex.listing import is_transposed
 from symconv.latex.nd_text import Notation
 from symconv.latex.printing import CHECK, tex
-from symconv.latex.steps import Block, Claim, Section, Step, aligned
+from symconv.latex.steps import Block, Claim, Section, Step
 
 
 def backprop_nd(ctx: Context) -> Section:
@@ -36,40 +36,42 @@ def backprop_nd(ctx: Context) -> Section:
     return section
 
 
-def _formula(ctx: Context, name: str) -> tuple[str, str]:
-    """The general formula of one gradient in the document's notation (LaTeX left and right sides)."""
+def _formula(ctx: Context, name: str) -> list[tuple[str, str]]:
+    """The general formula of one gradient in the document's notation: ``align*`` rows, the per-axis rules last."""
     e, n = ctx.e, Notation(ctx.e.ndim, ctx.base)
     spec = ctx.spec
     one = e.single_channel
     flip = bool(getattr(spec, "flip", False))
     transposed = is_transposed(spec)
-    # the forward rule reads input (rule) with output letters n.out and kernel letters n.ker; transposed swaps roles
-    out_l, in_l = (n.inp, n.out) if transposed else (n.out, n.inp)
+    out_l, in_l = (n.inp, n.out) if transposed else (n.out, n.inp)  # the letters of this layer's outputs, inputs
     delta = f"\\delta_{{{','.join(([] if one else ['o']) + list(out_l))}}}"
     if name == "bias gradient":
-        return f"\\frac{{\\partial L}}{{\\partial b{'' if one else '_o'}}}", f"\\sum_{{{','.join(out_l)}}} {delta}"
+        return [(f"\\frac{{\\partial L}}{{\\partial b{'' if one else '_o'}}}", f"\\sum_{{{','.join(out_l)}}} {delta}")]
     wsub = ",".join(([] if one else (["c", "o"] if transposed else ["o", "c"])) + list(n.ker))
-    reads = ",\\;".join(([] if one else ["c"]) + [n.rule(a, flip) for a in range(e.ndim)])
+    rules = [(n.inp[a], n.rule(a, flip and not transposed)) for a in range(e.ndim)]
+    x = f"x_{{{','.join(([] if one else ['c']) + list(in_l))}}}"
+    dw = f"\\frac{{\\partial L}}{{\\partial w_{{{wsub}}}}}"
+    dx = f"\\frac{{\\partial L}}{{\\partial {x}}}"
     if name == "weight gradient":
-        if transposed:
-            x = f"x_{{{','.join(([] if one else ['c']) + list(n.out))}}}"
-            at = ",\\;".join(([] if one else ["o"]) + [n.rule(a, False) for a in range(e.ndim)])
-            return (
-                f"\\frac{{\\partial L}}{{\\partial w_{{{wsub}}}}}",
-                f"\\sum_{{{','.join(n.out)}}} {x}\\, \\delta_{{{at}}}",
-            )
-        return (
-            f"\\frac{{\\partial L}}{{\\partial w_{{{wsub}}}}}",
-            f"\\sum_{{{','.join(n.out)}}} {delta}\\, x_{{{reads}}}",
+        rhs = (
+            f"\\sum_{{{','.join(n.out)}}} {x}\\, {delta}"
+            if transposed
+            else f"\\sum_{{{','.join(n.out)}}} {delta}\\, {x}"
         )
-    xsub = ",".join(([] if one else ["c"]) + list(in_l))
-    where = ",\\ ".join(f"{n.rule(a, flip)} = {n.inp[a]}" for a in range(e.ndim))
+        return [(dw, rhs), *_where(rules, "where")]
     if transposed:
-        at = ",\\;".join(([] if one else ["o"]) + [n.rule(a, False) for a in range(e.ndim)])
-        rhs = f"\\sum_{{{'o,' if not one else ''}{','.join(n.ker)}}} w_{{{wsub}}}\\, \\delta_{{{at}}}"
-        return f"\\frac{{\\partial L}}{{\\partial x_{{{xsub}}}}}", rhs
-    sums = ("" if one else "\\sum_o ") + f"\\sum_{{{','.join(n.ker + n.out)}\\,:\\ {where}}}"
-    return f"\\frac{{\\partial L}}{{\\partial x_{{{xsub}}}}}", f"{sums} w_{{{wsub}}}\\, {delta}"
+        rhs = f"\\sum_{{{'o,' if not one else ''}{','.join(n.ker)}}} w_{{{wsub}}}\\, {delta}"
+        return [(dx, rhs), *_where(rules, "where")]
+    pairs = ",\\,".join(f"({k}, {i})" for k, i in zip(n.ker, n.out))
+    rhs = ("" if one else "\\sum_o ") + f"\\sum_{{{pairs}}} w_{{{wsub}}}\\, {delta}"
+    return [(dx, rhs), *_where(rules, "over the pairs with")]
+
+
+def _where(rules: list[tuple[str, str]], lead: str) -> list[tuple[str, str]]:
+    """One row per axis: ``where t = ...``, then ``u = ...`` under it."""
+    first = f"\\text{{{lead} }} "
+    under = f"\\phantom{{\\text{{{lead} }}}}"
+    return [("", f"{under if a else first}{letter} = {rule}") for a, (letter, rule) in enumerate(rules)]
 
 
 WORDS = {
@@ -88,18 +90,18 @@ WORDS = {
 
 
 def _identity_step(ctx: Context, g: Any, identity: Any) -> Step:
-    lhs, rhs = _formula(ctx, identity.name)
+    formula = _formula(ctx, identity.name)
     role = {"bias gradient": "b", "weight gradient": "w", "input gradient": "x"}[identity.name]
     explicit = list(identity.explicit)
     shown = [0] if len(explicit) == 1 else [0, len(explicit) - 1]
     symbols = _symbols(ctx, role)
-    lines = [(lhs, rhs)]
+    lines = list(formula)
     for k in shown:
-        lines.append((f"\\frac{{\\partial L}}{{\\partial {tex(symbols[k])}}}", tex(explicit[k])))
+        lines.append((f"\\frac{{\\partial L}}{{\\partial {tex(symbols[k])}}}", tex(explicit[k], sum_width=250.0)))
     return Step(
         identity.name,
         WORDS[identity.name].rstrip(":") + " (the general formula, then the first and the last entry):",
-        aligned(lines),
+        " \\\\\n".join(f"{lhs} &= {rhs}" if lhs else f"&\\qquad {rhs}" for lhs, rhs in lines),
         f"The formula, summed at each of the {len(explicit)} entries, equals the gradient read off the taps "
         f"(every entry, not only the shown ones). {CHECK}",
         (Claim(tuple(identity.explicit), tuple(identity.closed)),),

@@ -26,8 +26,8 @@ from symconv.latex.nd_axes import (
     rule_labels,
     tap_labels,
 )
-from symconv.latex.nd_text import Notation
-from symconv.latex.printing import CHECK, elided_matrix, matrix_tex, matrix_width, tex, text_matrix
+from symconv.latex.nd_text import Notation, fitted_matrix
+from symconv.latex.printing import CHECK, matrix_tex, tex, text_matrix
 from symconv.latex.steps import Block, Claim, Section, Step, aligned
 
 #: The most block columns (and rows) the block pattern shows before eliding its middle.
@@ -130,10 +130,11 @@ def _block_rule_step(ctx: Context, blocks: Any) -> Step:
     checked = blocks.grid[0] * blocks.grid[1]
     lines: list[tuple[str, str]] = []
     for a, b in sorted(blocks.nonzero())[:6]:
-        printed = _fitting(blocks[a, b], ctx.max_size, 390.0)
-        if printed and len(lines) < 2:
+        block = blocks[a, b]
+        printed = fitted_matrix(_entry(block), block.shape, ctx.max_size, 390.0)
+        if len(lines) < 2:
             lines.append((f"\\text{{block }} ({a + ctx.base}, {b + ctx.base})", printed))
-    shown_words = " The first non-zero blocks:" if lines else " (Its blocks are too wide to print here.)"
+    shown_words = " The first non-zero blocks:"
     checks = [Claim(len(bad_blocks), 0), Claim(int(taps.sum()), int(rule_matrix.sum()))]
     return Step(
         "block rule",
@@ -193,13 +194,9 @@ def _block_kind_step(ctx: Context, blocks: Any) -> Step:
     )
 
 
-def _fitting(m: Any, max_size: int, width: float) -> str:
-    """``m`` printed elided to at most ``width`` points (down to three rows and columns), or ``''`` if it cannot."""
-    for size in range(max_size, 2, -1):
-        shown = elided_matrix(m, size)
-        if matrix_width(shown) <= width:
-            return tex(shown)
-    return ""
+def _entry(m: Any) -> Callable[[int, int], Any]:
+    """``(r, c) -> m[r, c]``."""
+    return lambda r, c: m[r, c]
 
 
 def _inner_toeplitz(blocks: Any, wrap: bool = False) -> bool:
@@ -326,7 +323,7 @@ def folded_section(ctx: Context) -> Section:
         listed.append(
             (
                 f"\\mathbf{{W}}_{{{r + ctx.base},{c + ctx.base}}}",
-                f"{tex(value)} \\quad (\\text{{output }} {z},\\ \\text{{input }} {tex(xs[c])})",
+                f"{tex(value, sum_width=200.0)} \\quad (\\text{{output }} {z},\\ \\text{{input }} {tex(xs[c])})",
             )
         )
     mode = ctx.spec.padding_mode

@@ -16,6 +16,7 @@ Examples:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,3 +116,46 @@ def left_out(shape: tuple[int, ...], shown: list[tuple[int, ...] | None]) -> int
     for n in shape:
         total *= n
     return total - sum(1 for s in shown if s is not None)
+
+
+def fitted_matrix(entry: Callable[[int, int], Any], shape: tuple[int, int], max_size: int, width: float) -> str:
+    """A ``bmatrix`` of ``entry(r, c)`` elided as :func:`~symconv.latex.printing.text_matrix`, with fewer rows and
+    columns shown (down to three) and long sums elided inside entries until it is about ``width`` points wide.
+
+    Examples:
+        >>> import sympy
+        >>> print(fitted_matrix(lambda r, c: sympy.Integer(r * 10 + c), (2, 5), 4, 400.0))
+        \\begin{bmatrix}0 & 1 & \\cdots & 4\\\\10 & 11 & \\cdots & 14\\end{bmatrix}
+    """
+    from symconv.latex.printing import tex, width_pt
+
+    rows, cols = shape
+    text = ""
+    for sum_width in (None, 160.0, 90.0):
+        for size in range(max_size, 2, -1):
+            shown_r, shown_c = kept(rows, size), kept(cols, size)
+            cells = {
+                (r, c): tex(entry(r, c), sum_width=sum_width or 330.0)
+                for r in shown_r
+                for c in shown_c
+                if r is not None and c is not None
+            }
+            columns = [
+                max((width_pt(cells[(r, c)]) for r in shown_r if r is not None), default=0.0)
+                for c in shown_c
+                if c is not None
+            ]
+            total = sum(columns) + 12.0 * len(shown_c) + 10.0
+            text = _matrix_text(cells, shown_r, shown_c)
+            if total <= width:
+                return text
+    return text
+
+
+def _matrix_text(cells: dict[tuple[int, int], str], rows: list[int | None], cols: list[int | None]) -> str:
+    def line(r: int | None) -> str:
+        if r is None:
+            return " & ".join(r"\ddots" if c is None else r"\vdots" for c in cols)
+        return " & ".join(r"\cdots" if c is None else cells[(r, c)] for c in cols)
+
+    return "\\begin{bmatrix}" + "\\\\".join(line(r) for r in rows) + "\\end{bmatrix}"
