@@ -7,6 +7,7 @@ exactly as sparse count matrices, weight by weight.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
