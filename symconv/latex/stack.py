@@ -91,6 +91,8 @@ def _rows(lhs: str, expr: Any, sep: str = "=") -> list[str]:
     if isinstance(expr, (sympy.Max, sympy.Min)):
         name = r"\max" if isinstance(expr, sympy.Max) else r"\min"
         parts = [_fit(a, LINE - 90) for a in _ordered_args(expr)]
+        if len(parts) > 5:
+            parts = [*parts[:3], f"\\overset{{\\text{{{len(parts) - 4} more}}}}{{\\dots}}", parts[-1]]
         return _pack(f"{lhs} &{sep} {name}\\bigl(", parts, ",", "\\bigr)")
     if expr.is_Add:
         terms = [_fit(term, LINE - 90) for term in _ordered_terms(expr)]
@@ -480,10 +482,10 @@ def _receptive(s: StackExpansion, m: int, rows: list[int], composed: list[Any]) 
         checks += _window_claims(s, axes, positions, fields_)
         formula = _window_formula(s, axes) + " \\\\[4pt]\n"
         words += (
-            ". Along each axis, output $i$ of the stack reads inputs among $J i - P, \\dots, J i - P + R - 1$, "
-            "where $J$ is the product of the strides (the step in the input between neighbouring outputs), each "
-            "layer adds $d (K - 1)$ steps of the layers before it to the size $R$, and its padding $p$ as many "
-            "to the offset $P$"
+            ". Along each axis, output $i$ of the stack reads inputs among $J i - P, \\dots, J i - P + R - 1$ "
+            "(those inside the input), with $J$, $R$ and $P$ built layer by layer from $J_0 = R_0 = 1$, $P_0 = 0$ "
+            "($s_l$, $d_l$, $K_l$, $p_l$: layer $l$'s stride, dilation, kernel size and left padding; an "
+            "activation leaves them unchanged)"
         )
     shown = []
     for j in kept(len(positions), m):
@@ -492,11 +494,12 @@ def _receptive(s: StackExpansion, m: int, rows: list[int], composed: list[Any]) 
         else:
             out = _show(s.output_symbols[positions[j][0], _flat(positions[j][1:], shape[1:])])
             shown.append(f"{out} &: {_field_tex(fields_[j], s.input_shape)}")
-    reason = (
-        "Read off the layers' connectivity; for the outputs shown, equal to the input symbols in the composed output"
-    )
+    reason = "Read off the layers' connectivity; for the outputs shown, the input symbols of the composed output"
     if axes is not None:
-        reason += "; for every output inside the window (equal to it where the window has no gap and reads no padding)"
+        reason += (
+            "; for every output, inside its window, and all of it where no layer's taps leave a gap "
+            "($d_l J_{l-1} \\le R_{l-1}$) and the window reads no padding"
+        )
     return Step(
         "receptive fields",
         words + ":",
@@ -518,7 +521,8 @@ def _window_formula(s: StackExpansion, axes: list[routes.ReceptiveAxis]) -> str:
     for a, axis in enumerate(axes):
         label = "" if len(axes) == 1 else f"\\text{{axis {a + 1}: }}"
         parts.append(f"{label}J = {axis.jump},\\ R = {axis.size},\\ P = {axis.offset}")
-    return "&" + ",\\qquad ".join(parts)
+    rule = "&J_l = s_l J_{l-1},\\quad R_l = R_{l-1} + d_l (K_l - 1) J_{l-1},\\quad P_l = P_{l-1} + p_l J_{l-1}"
+    return rule + " \\\\\n&" + ",\\qquad ".join(parts)
 
 
 def _window_claims(
