@@ -215,6 +215,17 @@ def test_layers_output_shapes_equal_torch_sequential(
     assert tuple(int(n) for n in shapes[-1].split(",")) == expected
 
 
+def test_a_stack_too_big_to_build_is_refused_at_once(capsys: pytest.CaptureFixture[str]) -> None:
+    text = "Conv2d(3, 8, 3, padding=1), ReLU(), MaxPool2d(2)"
+    line = usage_error(capsys, "explain", "--layers", text, "--input-shape", "64,64")
+    # the inputs; per conv output its taps (190 per axis and (o, c) pair: 3 per position, 2 fewer at the zero
+    # pads), its bias and its symbol; per ReLU an input and an output; per pool window 4 inputs and an output
+    terms = 3 * 64 * 64 + 8 * 3 * 190**2 + 8 * 64 * 64 * 2 + 8 * 64 * 64 * 2 + 8 * 32 * 32 * (4 + 1)
+    assert f"'--input-shape' 64,64: the stack has {terms} terms, above the 50000" in line
+    line = usage_error(capsys, "latex", "--torch", f"nn.Sequential({text})", "--input-shape", "64,64")
+    assert "'--input-shape' 64,64: the stack has" in line
+
+
 def test_layers_is_parsed_by_the_torch_parser(capsys: pytest.CaptureFixture[str]) -> None:
     text = "Conv1d(1, 2, 3, padding=1), ReLU(), MaxPool1d(2)"
     by_layers = run(capsys, "explain", "--layers", text, "--input-length", "6")

@@ -487,6 +487,34 @@ def _size(args: argparse.Namespace, what: str) -> Any:
     return args.input_length if args.input_length is not None else (shape[0] if len(shape) == 1 else shape)
 
 
+#: The most terms (:meth:`symconv.Sequential.terms`) the commands build a stack with: a stack is built whole,
+#: every stage's expressions, at about 1500 terms a second (a 2D stack on 16x16 inputs has 62304 terms, 44 s).
+STACK_TERMS = 50_000
+
+
+def expand_stack(stack: Any, size: Any, args: argparse.Namespace) -> Any:
+    """``stack.expand(size)``, refused with a usage error naming the size option above :data:`STACK_TERMS` terms.
+
+    Examples:
+        >>> from symconv import Conv1d, Sequential
+        >>> args = argparse.Namespace(input_length=10**6, input_shape=None)
+        >>> expand_stack(Sequential(Conv1d(1, 1, 3)), 10**6, args)
+        Traceback (most recent call last):
+        ...
+        ValueError: '--input-length' 1000000: the stack has 5999990 terms, above the 50000 the command line builds ...
+    """
+    terms = stack.terms(size)
+    if terms > STACK_TERMS:
+        option = "--input-length" if args.input_length is not None else "--input-shape"
+        value = args.input_length if args.input_length is not None else _show(tuple(args.input_shape))
+        raise ValueError(
+            f"'{option}' {value}: the stack has {terms} terms, above the {STACK_TERMS} the command line builds "
+            "(a stack is built whole, every stage's expressions, at about 1500 terms a second): give a smaller "
+            'input; one layer alone (--torch "nn.Conv2d(...)" or the layer options) is shown at any size.'
+        )
+    return stack.expand(size)
+
+
 def _from_layers(args: argparse.Namespace) -> tuple[Any, Any]:
     """``--layers "Conv1d(1, 2, 3), ReLU(), MaxPool1d(2)"``: the :class:`~symconv.Sequential` of those layers.
 
@@ -518,7 +546,7 @@ def _from_layers(args: argparse.Namespace) -> tuple[Any, Any]:
             f"'--layers' lists the layers of one stack; write them without Sequential(...) (got {args.layers!r})."
         )
     stack = Sequential(*layers)
-    return stack, stack.expand(_size(args, "--layers"))
+    return stack, expand_stack(stack, _size(args, "--layers"), args)
 
 
 def _from_mode(args: argparse.Namespace, x: Any, w: Any, b: Any) -> tuple[Any, Any]:
@@ -578,7 +606,7 @@ def _from_expression(args: argparse.Namespace, x: Any, w: Any, b: Any) -> tuple[
             raise ValueError(
                 "'--names' renames one layer's symbols; a stack names its own (x, h1, h2, ...): leave it out."
             )
-        return layer, layer.expand(size)
+        return layer, expand_stack(layer, size, args)
     if not isinstance(layer, TapsLayer):
         raise ValueError(
             f"'--torch': explain shows convolution layers and stacks; a lone {type(layer).__name__} has no "
