@@ -247,7 +247,11 @@ def test_layers_is_parsed_by_the_torch_parser(capsys: pytest.CaptureFixture[str]
         (["--layers", "__import__('os').system('true')", "--input-length", "3"], "expected a layer name"),
         (["--layers", "Conv1d(1, 1, len('ab'))", "--input-length", "3"], "every argument must be a literal"),
         (["--layers", "Conv1d(1, 1, 2), Bogus()", "--input-length", "3"], "unknown layer 'Bogus'"),
-        (["--layers", "Conv1d(1, 1, 2", "--input-length", "3"], "not a list of constructor calls"),
+        (["--layers", "Conv1d(1, 1, 2", "--input-length", "3"], "'--layers': not a list of constructor calls"),
+        (
+            ["--layers", "Conv1d(1, 2, 3), Conv1d(4, 1, 2)", "--input-length", "6"],
+            "'--layers' 'Conv1d(1, 2, 3), Conv1d(4, 1, 2)': layer 2 expects 4 channels but the stack gives 2.",
+        ),
     ],
 )
 def test_layers_refusals_name_the_option(capsys: pytest.CaptureFixture[str], options: list[str], message: str) -> None:

@@ -539,14 +539,22 @@ def _from_layers(args: argparse.Namespace) -> tuple[Any, Any]:
         raise ValueError(f"'--index-base' must be 0 for a stack (got {args.index_base}): its symbols count from 0.")
     if getattr(args, "names", None) is not None:
         raise ValueError("'--names' renames one layer's symbols; a stack names its own (x, h1, h2, ...): leave it out.")
-    layers = parse_layers(args.layers)
+    size = _size(args, "--layers")
+    try:
+        layers = parse_layers(args.layers)
+    except ValueError as exc:
+        raise ValueError(f"'--layers': {exc}") from None
     nested = [type(layer).__name__ for layer in layers if getattr(layer, "kind", None) is Kind.STACK]
     if nested:
         raise ValueError(
             f"'--layers' lists the layers of one stack; write them without Sequential(...) (got {args.layers!r})."
         )
-    stack = Sequential(*layers)
-    return stack, expand_stack(stack, _size(args, "--layers"), args)
+    try:
+        stack = Sequential(*layers)
+        stack.terms(size)  # the layers' shapes, checked in order
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"'--layers' {args.layers!r}: {exc}") from None
+    return stack, expand_stack(stack, size, args)
 
 
 def _from_mode(args: argparse.Namespace, x: Any, w: Any, b: Any) -> tuple[Any, Any]:
