@@ -139,6 +139,10 @@ def _fit(expr: Any, room: float) -> str:
         big = _fit(factors[-1], room - width_pt(small) - 20)
         return f"{small} \\left({big}\\right)" if factors[-1].is_Add else f"{small} {big}"
     if expr.is_Add:
+        for share in (0.85, 0.7, 0.55):  # the printer's widths are estimates: ask it for less
+            text = _show(expr, room * share)
+            if width_pt(text) <= room:
+                return text
         terms = [_fit(term, room / 3) for term in _ordered_terms(expr)]
         if len(terms) > 2:
             terms = [terms[0], f"\\overset{{\\text{{{len(terms) - 2} terms}}}}{{\\cdots}}", terms[-1]]
@@ -401,15 +405,15 @@ def _pool_general(stage: Stage, i_s: list[str], k_s: list[str], n_in: int, n_out
         return f"{lhs} &= \\max_{{{ranges}}} {arg}", note
     override = getattr(layer, "divisor_override", None)
     if override:
-        div = "divisor_override"
+        div = f"$= {override}$, as {code('divisor_override')} sets it"
     elif layer.count_include_pad:
-        div = "the window's size inside the padded input"
+        div = "the window's size inside the padded input (PyTorch's divisor)"
     else:
-        div = "the number of the window's positions inside the input"
+        div = "the number of the window's positions inside the input (PyTorch's divisor)"
     i_list = ",".join(i_s)
     return (
         f"{lhs} &= \\frac{{1}}{{D_{{{i_list}}}}} \\sum_{{{ranges}}} {arg}",
-        f"{note}, with $D_{{{i_list}}}$ {div} (PyTorch's divisor)",
+        f"{note}, with $D_{{{i_list}}}$ {div}",
     )
 
 
