@@ -16,7 +16,7 @@ import pytest
 import sympy
 import torch
 
-from symconv import Activation, Conv1d, ConvTranspose1d, MaxPool1d, Sequential
+from symconv import Activation, Conv1d, Conv2d, ConvTranspose1d, MaxPool1d, MaxPool2d, Sequential
 from symconv.base.symbols import entries
 from symconv.cli.app import main
 from symconv.figures import DRAW_LIMIT, connectivity_diagram, matrix_picture, receptive_field_diagram
@@ -242,7 +242,8 @@ def test_the_matrix_picture_at_32_keeps_its_labels_and_legend() -> None:
 
 def _stage_fields(s: Any, output: tuple[int, int]) -> list[set[tuple[int, int]]]:
     """Each stage's field by SymPy: the final output written in that stage's symbols, its free symbols."""
-    expr = s.stages[-1].outputs[output]
+    last = s.stages[-1]
+    expr = last.outputs[output[0], int(np.ravel_multi_index(output[1:], last.output_shape[1:]))]
     out = []
     for stage in reversed(s.stages):
         expr = expr.xreplace(dict(zip(entries(stage.outputs), entries(stage.local))))
@@ -264,9 +265,26 @@ def test_the_receptive_field_grows_stage_by_stage_as_sympy_says(net: Any, n: int
     s = net.expand(n)
     assert [set(f) for f in fig.fields] == _stage_fields(s, fig.output)
     assert sorted(fig.highlighted["input"]) == s.receptive_field(*fig.output)
-    kept = [{p for p in row.x} for row in fig.rows]
+    kept = [set(row.cells) for row in fig.rows]
     assert all(f <= k for f, k in zip(fig.fields, kept))  # elision never hides the field
     assert bool(fig.elided) == (n > 24)
+
+
+@pytest.mark.parametrize(
+    ("net", "shape", "output"),
+    [
+        (Sequential(Conv2d(1, 1, 3), Conv2d(1, 1, 3)), (7, 7), None),
+        (Sequential(Conv2d(1, 2, 3, padding=1), Activation("relu"), MaxPool2d(2)), (6, 6), (1, 1, 2)),
+        (Sequential(Conv2d(1, 1, 3, stride=2), Conv2d(1, 1, 3)), (32, 32), (2, 3)),
+    ],
+)
+def test_the_2d_receptive_field_grows_stage_by_stage_as_sympy_says(net: Any, shape: Any, output: Any) -> None:
+    fig = receptive_field_diagram(net, shape, output=output)
+    s = net.expand(shape)
+    assert [set(f) for f in fig.fields] == _stage_fields(s, fig.output)
+    assert sorted(fig.highlighted["input"]) == s.receptive_field(fig.output[0], fig.output[1:])
+    assert all(f <= set(row.cells) for f, row in zip(fig.fields, fig.rows))
+    assert bool(fig.elided) == (shape[0] > 9) and read_marks(fig.svg()) == dict(fig.highlighted)
 
 
 def test_receptive_field_arguments_are_validated() -> None:
@@ -295,6 +313,7 @@ def test_the_tikz_of_every_new_kind_compiles_without_overfull_boxes(tmp_path: Pa
         matrix_picture(Conv1d(2, 3, 3, stride=2), 9, from_input=(1, 4)),
         receptive_field_diagram(Sequential(Conv1d(1, 2, 3, padding=1), Activation("relu"), MaxPool1d(2)), 8),
         receptive_field_diagram(Sequential(Conv1d(1, 1, 3, dilation=2), Conv1d(1, 1, 3, stride=2)), 64),
+        receptive_field_diagram(Sequential(Conv2d(1, 1, 3, stride=2), Conv2d(1, 1, 3)), (32, 32)),
     ]
     body = "\n\n\\clearpage\n".join(f"\\noindent\n{p.tikz()}\n" for p in pictures)
     tex = tmp_path / "views.tex"
@@ -340,6 +359,9 @@ def test_cli_diagram_views_and_kinds(tmp_path: Path, capsys: pytest.CaptureFixtu
     stack = ["diagram", "--layers", "Conv1d(1, 2, 3, padding=1), ReLU(), MaxPool1d(2)", "--input-length", "8"]
     assert main([*stack, "--kind", "receptive", "--from-output", "1,2", "-o", str(out)]) == 0
     assert read_marks(out.read_text())["output"] == {(1, 2)}
+    grid = ["diagram", "--layers", "Conv2d(1, 1, 3), Conv2d(1, 1, 3)", "--input-shape", "7,7", "--kind", "receptive"]
+    assert main([*grid, "--from-output", "0,2,1", "-o", str(out)]) == 0
+    assert read_marks(out.read_text())["output"] == {(0, 2, 1)}
     assert main(["diagram", "--input-length", "9", "--kind", "window", "--outputs", "0,3", "-o", str(out)]) == 0
     assert read_marks(out.read_text())["output"] == {(0, 0), (0, 3)}
     assert main(["diagram", "--input-length", "64", "-o", str(tmp_path / "long.tex")]) == 0

@@ -1,12 +1,13 @@
-"""The receptive field growing through a stack (Goodfellow et al., fig. 9.4).
+"""The receptive field growing through a stack (Goodfellow et al., fig. 9.4), in 1D and 2D.
 
-One row per stage: the input, then each layer's output. The chosen final output is marked in
+One row per stage: the input, then each layer's output (in 2D a grid per channel). The chosen final output is marked in
 the top row; in every row below, the positions it depends on are shaded, and lines join each
 shaded position to the shaded positions below that it reads. Each stage's field is read off that
 stage: a convolution's taps (``taps.feeding``), any other layer's local equations (the symbols
 they hold), exactly as :meth:`~symconv.stack.sequential.StackExpansion.receptive_field` composes
-them. Rows past :data:`ROW_LIMIT` positions per channel keep the field (and one position around
-it) and the ends, with marked gaps; ``elided`` says what is left out.
+them. Rows past :data:`ROW_LIMIT` positions per channel (grid axes past :data:`GRID_LIMIT`) keep
+the field (and one position around it) and the ends, with marked gaps; ``elided`` says what is
+left out. In 2D no lines are drawn: the shaded grids show the growth.
 
 Examples:
     >>> from symconv import Activation, Conv1d, MaxPool1d, Sequential
@@ -33,6 +34,7 @@ from symconv.layers.protocol import Kind
 
 Position = tuple[int, ...]
 ROW_LIMIT = 24  # a stage with more positions per channel is drawn elided
+GRID_LIMIT = 9  # 2D: an axis longer than this keeps the field (one around it) and its two ends
 HL, HL_FILL, GREY = "D55E00", "FFE3C7", "F2F2F2"
 ROW_STEP = 1.9  # vertical distance between stage rows (cell units)
 NAMES_CM = 3.0  # room left of the rows for their names
@@ -40,14 +42,16 @@ NAMES_CM = 3.0  # room left of the rows for their names
 
 @dataclass(frozen=True)
 class Row:
-    """One stage drawn: its name, shape ``(C, n)``, field, and per channel the kept positions' x and cell width."""
+    """One stage drawn: its name, shape ``(C, *spatial)``, field, each kept position's lower-left corner,
+    the cell width, where the row's name goes and its gap markers."""
 
     name: str
-    shape: tuple[int, int]
+    shape: tuple[int, ...]
     field: frozenset[Position]
-    x: dict[Position, float]
+    cells: dict[Position, tuple[float, float]]
     width: float
-    gaps: tuple[tuple[float, int], ...]  # (x of the marker, positions it stands for)
+    name_at: tuple[float, float]
+    gaps: tuple[tuple[float, float, int, str], ...]  # (x, y, positions left out, "cdots" or "vdots")
 
 
 def _stack(stack: Any, shape: Any) -> Any:
@@ -66,9 +70,9 @@ def _stack(stack: Any, shape: Any) -> Any:
 def _reads(stage: Any, out: Position) -> set[Position]:
     """The inputs ``(c, t)`` of ``stage`` that its output ``out`` reads: from its taps, or its local equation."""
     if stage.expansion is not None:
-        return {tap.input for tap in stage.expansion.taps.feeding(out[0], out[1])}
+        return {tap.input for tap in stage.expansion.taps.feeding(out[0], out[1] if len(out) == 2 else out[1:])}
     index = {s: j for j, s in enumerate(entries(stage.inputs))}
-    expr = stage.local[out[0], out[1]]
+    expr = stage.local[out[0], int(np.ravel_multi_index(out[1:], stage.output_shape[1:]))]
     return {
         tuple(int(v) for v in np.unravel_index(index[s], stage.input_shape)) for s in expr.free_symbols & index.keys()
     }
@@ -85,27 +89,34 @@ def fields(s: Any, output: Position) -> list[frozenset[Position]]:
 
 
 def _output(s: Any, output: Any) -> Position:
-    c, n = s.shapes[-1]
+    """The final output ``(c, *i)``: validated, or the middle of channel 0."""
+    c, *sizes = s.shapes[-1]
     if output is None:
-        return (0, (n - 1) // 2)
+        return (0, *((n - 1) // 2 for n in sizes))
     value = output
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+    one = len(sizes) == 1
+    names = "(c, i)" if one else "(c, i, j)" if len(sizes) == 2 else "(c, i, j, k)"
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and one:
         if c != 1:
             raise ValueError(f"'output' must be (c, i) when the stack ends with {c} channels (got {value!r}).")
         value = (0, int(value))
+    if isinstance(value, (tuple, list)) and len(value) == len(sizes) and c == 1 and not one:
+        value = (0, *value)
     if (
         not isinstance(value, (tuple, list))
-        or len(value) != 2
+        or len(value) != 1 + len(sizes)
         or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) for v in value)
     ):
-        raise TypeError(f"'output' must be an int i or a pair (c, i) of ints (got {output!r}).")
-    if not (0 <= value[0] < c and 0 <= value[1] < n):
-        raise ValueError(f"'output' must be (c, i) with 0 <= c < {c} and 0 <= i < {n}, 0-based (got {tuple(value)!r}).")
-    return (int(value[0]), int(value[1]))
+        raise TypeError(f"'output' must be {'an int i or ' if one else ''}a tuple {names} of ints (got {output!r}).")
+    bounds = [c, *sizes]
+    if any(not 0 <= v < n for v, n in zip(value, bounds)):
+        ranges = " and ".join(f"0 <= {n} < {b}" for n, b in zip(names.strip("()").split(", "), bounds))
+        raise ValueError(f"'output' must be {names} with {ranges}, 0-based (got {tuple(value)!r}).")
+    return tuple(int(v) for v in value)
 
 
 class ReceptiveFieldDiagram(Figure):
-    """The receptive field of one final output through every stage of a 1D stack (see the module docstring).
+    """The receptive field of one final output through every stage of a 1D or 2D stack (see the module docstring).
 
     Attributes:
         fields: Per stage (input first), the frozenset of ``(c, t)`` the chosen output depends on.
@@ -116,18 +127,20 @@ class ReceptiveFieldDiagram(Figure):
     tight = True
 
     def __init__(self, s: Any, output: Position) -> None:
-        if any(len(shape) != 2 for shape in s.shapes):
-            raise ValueError(f"the receptive field diagram draws 1D stacks (shapes {s.shapes}); 2D is not drawn yet.")
+        if any(len(shape) not in (2, 3) for shape in s.shapes):
+            raise ValueError(f"the receptive field diagram draws 1D and 2D stacks (got shapes {s.shapes}).")
         self.stack, self.output = s, output
         self.fields = fields(s, output)
-        self.rows = self._rows()
+        self.rows = self._rows() if len(s.shapes[0]) == 2 else self._grids()
         self.highlighted = marks.highlighted(input=self.fields[0], output=[output])
         self.elided = self._sentence()
-        self.extent = max(max(r.x.values()) + r.width for r in self.rows)
-        self.unit = round(min(0.8, (tikz.MAX_WIDTH_CM - NAMES_CM) / self.extent), 3)
+        self.extent = max(x + r.width for r in self.rows for x, _ in r.cells.values())
+        self.top = max(y + 1 for r in self.rows for _, y in r.cells.values())
+        self.bottom = min(y for r in self.rows for _, y in r.cells.values())
+        self.unit = round(min(0.8, (tikz.MAX_WIDTH_CM - NAMES_CM) / self.extent, 18.0 / (self.top - self.bottom)), 3)
         self.width_cm = self.extent * self.unit + NAMES_CM + 1.2
         text = 0.5 * (1 + len(self.elided) * 0.17 // (self.width_cm - 1.2)) if self.elided else 0
-        self.height_cm = (ROW_STEP * len(self.rows) + 0.5) * self.unit + text + 1.5
+        self.height_cm = (self.top - self.bottom + 1.2) * self.unit + text + 1.5
 
     def _names(self) -> list[str]:
         names = ["input $x$"]
@@ -138,7 +151,7 @@ class ReceptiveFieldDiagram(Figure):
         return names
 
     def _rows(self) -> list[Row]:
-        rows = []
+        rows: list[Row] = []
         shapes = self.stack.shapes
         n0 = shapes[0][1]
         long = any(n > ROW_LIMIT for _, n in shapes)
@@ -148,49 +161,89 @@ class ReceptiveFieldDiagram(Figure):
             step = 1.0 if long else n0 / n
             track = elision.track(kept, step, total=n)
             block = track.width + step + 0.6
-            x: dict[Position, float] = {(ch, t): ch * block + track.x[t] for ch in range(c) for t in kept}
+            y = len(rows) * ROW_STEP
+            cells: dict[Position, tuple[float, float]] = {
+                (ch, t): (ch * block + track.x[t], y) for ch in range(c) for t in kept
+            }
             gaps = tuple(
-                (ch * block + gx, last - first + 1)
+                (ch * block + gx, y, last - first + 1, "cdots")
                 for ch in range(c)
                 for (first, last), gx in zip(track.gaps, track.gap_x)
             )
-            rows.append(Row(name, (c, n), field, x, step if not long else 1.0, gaps))
+            rows.append(Row(name, (c, n), field, cells, step if not long else 1.0, (-0.4, y + 0.5), gaps))
+        return rows
+
+    def _grids(self) -> list[Row]:
+        """2D: each stage a grid per channel (side by side), stages stacked upwards; long axes elided."""
+        rows: list[Row] = []
+        y0 = 0.0
+        for name, (c, h, w), field in zip(self._names(), self.stack.shapes, self.fields):
+            tracks = []
+            for axis, n in ((1, h), (2, w)):
+                around = {p[axis] + d for p in field for d in (-1, 0, 1)}
+                kept = elision.keep(n, GRID_LIMIT, 1, 1, around)
+                tracks.append(elision.track(kept, 1.0, total=n))
+            th, tw = tracks
+            block = tw.width + 1 + 1.0
+            height = th.width + 1
+            cells: dict[Position, tuple[float, float]] = {
+                (ch, i, j): (ch * block + tw.x[j], y0 + height - 1 - th.x[i])
+                for ch in range(c)
+                for i in th.kept
+                for j in tw.kept
+            }
+            gaps = [
+                (ch * block + gx, y0 + height / 2 - 0.5, last - first + 1, "cdots")
+                for ch in range(c)
+                for (first, last), gx in zip(tw.gaps, tw.gap_x)
+            ]
+            gaps += [
+                (ch * block + (tw.width + 1) / 2 - 0.5, y0 + height - 1 - gy, last - first + 1, "vdots")
+                for ch in range(c)
+                for (first, last), gy in zip(th.gaps, th.gap_x)
+            ]
+            rows.append(Row(name, (c, h, w), field, cells, 1.0, (-0.4, y0 + height / 2), tuple(gaps)))
+            y0 += height + 1.2
         return rows
 
     def _sentence(self) -> str:
         parts = []
         for row in self.rows:
-            kept = {t for _, t in row.x}
-            for run in elision.runs(set(range(row.shape[1])) - kept):
-                plain = re.sub(r"[${}_]", "", row.name.split(":")[0]).replace("input ", "")
-                parts.append(f"{plain} " + elision.count_text(run, "positions", row.shape[1]))
+            plain = re.sub(r"[${}_]", "", row.name.split(":")[0]).replace("input ", "")
+            for axis, n in enumerate(row.shape[1:], start=1):
+                kept = {p[axis] for p in row.cells}
+                what = "positions" if len(row.shape) == 2 else ("rows" if axis == 1 else "columns")
+                for run in elision.runs(set(range(n)) - kept):
+                    parts.append(f"{plain} " + elision.count_text(run, what, n))
         return elision.sentence(parts).replace(" (with their edges)", "") if parts else ""
 
     # -- drawing: boxes, lines and texts in cell units, y up ------------------------------------
     def _items(self) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
         boxes, lines, texts = [], [], []
         top = len(self.rows) - 1
+        one = len(self.rows[0].shape) == 2
         for j, row in enumerate(self.rows):
-            y = j * ROW_STEP
-            for (c, t), x in sorted(row.x.items()):
-                lit = (c, t) in row.field
+            for p, (x, y) in sorted(row.cells.items()):
+                lit = p in row.field
                 kind = "input" if j == 0 else ("output" if j == top else "")
-                mark = (kind, (c, t)) if lit and kind else None
-                label = f"{t}" if row.shape[0] == 1 else f"{c},{t}"
+                mark = (kind, p) if lit and kind else None
+                label = (f"{p[1]}" if row.shape[0] == 1 else f"{p[0]},{p[1]}") if one else ""
                 boxes.append((x, y, row.width, lit, label, mark))
-            for gx, count in row.gaps:
-                texts.append((gx + row.width / 2, y + 0.5, "$\\cdots$", "center", "normalsize"))
-                texts.append((gx + row.width / 2, y - 0.15, f"{count}", "north", "tiny"))
-            texts.append((-0.4, y + 0.5, row.name, "east", "scriptsize"))
-            if j:
+            for gx, gy, count, dots in row.gaps:
+                texts.append(
+                    (gx + row.width / 2, gy + 0.5, f"$\\{dots}$", "center", "normalsize" if one else "scriptsize")
+                )
+                if one:
+                    texts.append((gx + row.width / 2, gy - 0.15, f"{count}", "north", "tiny"))
+            texts.append((*row.name_at, row.name, "east", "scriptsize"))
+            if j and one:
                 below = self.rows[j - 1]
                 stage = self.stack.stages[j - 1]
                 for out in sorted(row.field):
                     for src in sorted(_reads(stage, out)):
-                        if out in row.x and src in below.x:
-                            a = (row.x[out] + row.width / 2, y)
-                            b = (below.x[src] + below.width / 2, y - ROW_STEP + 1)
-                            lines.append((a, b))
+                        if out in row.cells and src in below.cells:
+                            (ox, oy), (sx, sy) = row.cells[out], below.cells[src]
+                            lines.append(((ox + row.width / 2, oy), (sx + below.width / 2, sy + 1)))
         return boxes, lines, texts
 
     def caption(self) -> str:
@@ -229,7 +282,8 @@ class ReceptiveFieldDiagram(Figure):
         plt = raster._pyplot()
         boxes, lines, texts = self._items()
         width = self.extent + 0.5
-        fig, ax = plt.subplots(figsize=(min(18.0, 1.5 + width * 0.55), 0.8 + ROW_STEP * len(self.rows) * 0.55))
+        tall = self.top - self.bottom
+        fig, ax = plt.subplots(figsize=(min(18.0, 1.5 + width * 0.55), 0.8 + (tall + 0.6) * 0.55))
         for (ax_, ay), (bx, by) in lines:
             ax.plot([ax_, bx], [ay, by], color="#" + HL, lw=0.9, zorder=1)
         for j, (x, y, w, lit, label, mark) in enumerate(boxes):
@@ -245,7 +299,8 @@ class ReceptiveFieldDiagram(Figure):
             if mark is not None:
                 patch.set_gid(marks.gid(mark[0], mark[1], j))
             ax.add_patch(patch)
-            ax.text(x + w / 2, y + 0.5, label, ha="center", va="center", fontsize=7, zorder=3)
+            if label:
+                ax.text(x + w / 2, y + 0.5, label, ha="center", va="center", fontsize=7, zorder=3)
         sizes = {"normalsize": 11, "scriptsize": 8, "tiny": 6}
         align = {"center": ("center", "center"), "east": ("right", "center"), "north": ("center", "top")}
         for x, y, text, anchor, size in texts:
@@ -254,20 +309,26 @@ class ReceptiveFieldDiagram(Figure):
         if self.elided:
             ax.set_title(self.elided, fontsize=8, loc="left", y=-0.12, wrap=True)
         ax.set_xlim(-4.5, width)
-        ax.set_ylim(-0.8, ROW_STEP * (len(self.rows) - 1) + 1.3)
+        ax.set_ylim(self.bottom - 0.8, self.top + 0.3)
         ax.set_aspect("equal")
         ax.axis("off")
         return fig
 
 
 def receptive_field_diagram(stack: Any, shape: Any = None, output: Any = None) -> ReceptiveFieldDiagram:
-    """The receptive field of one final output drawn through every stage of a 1D stack.
+    """The receptive field of one final output drawn through every stage of a 1D or 2D stack.
 
     Args:
-        stack: A :class:`~symconv.Sequential` (with ``shape``, its input length) or its expansion.
-        shape: The input length; left out with an expanded stack.
-        output: The final output ``(c, i)`` (or ``i`` with one channel), 0-based; default the middle
-            output of channel 0.
+        stack: A :class:`~symconv.Sequential` (with ``shape``, its input length or 2D shape) or its expansion.
+        shape: The input length (1D) or ``(H, W)`` (2D); left out with an expanded stack.
+        output: The final output ``(c, i)`` (or ``i`` with one channel; 2D ``(c, i, j)`` or ``(i, j)``
+            with one channel), 0-based; default the middle output of channel 0.
+
+    Examples:
+        >>> from symconv import Conv2d, Sequential
+        >>> fig = receptive_field_diagram(Sequential(Conv2d(1, 1, 3), Conv2d(1, 1, 3)), (7, 7))
+        >>> fig.output, len(fig.fields[0]), len(fig.fields[1])
+        ((0, 1, 1), 25, 9)
 
     Raises:
         TypeError, ValueError: Naming the argument, the rule and the value.
