@@ -23,8 +23,8 @@ CDOTS, VDOTS, DDOTS = sympy.Symbol(r"\cdots"), sympy.Symbol(r"\vdots"), sympy.Sy
 
 
 #: The widest a printed sum may be, in points, before its middle terms are elided: a display line of the
-#: document is about 480pt, and the left side and the alignment take up to about 130pt.
-SUM_WIDTH = 330.0
+#: document is 500pt, and the left side and the alignment take up to about 100pt.
+SUM_WIDTH = 390.0
 
 _COMMAND = re.compile(r"\\(?:left|right|mathrm|operatorname|text|mathbf)\b")
 _SCRIPT = re.compile(r"[_^]\{([^{}]*)\}")
@@ -157,8 +157,8 @@ def tex(value: Any, sum_width: float | None = SUM_WIDTH) -> str:
         >>> deltas = sympy.symbols("delta_0:62")
         >>> printed = tex(sum(deltas))
         >>> printed.split(" + ")[-2:]
-        ['\\\\overset{\\\\text{48 terms}}{\\\\cdots}', '\\\\delta_{61}']
-        >>> printed.split(" + ")[:13] == [f"\\\\delta_{{{i}}}" for i in range(13)]
+        ['\\\\overset{\\\\text{46 terms}}{\\\\cdots}', '\\\\delta_{61}']
+        >>> printed.split(" + ")[:15] == [f"\\\\delta_{{{i}}}" for i in range(15)]
         True
         >>> z = sympy.Symbol("z")
         >>> print(tex(sympy.Heaviside(z, 0)), tex(sympy.Function("sigma")(z).diff(z)))

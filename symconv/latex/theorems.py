@@ -168,7 +168,7 @@ def _gram_tex(ctx: Context, size: int) -> tuple[str, dict[tuple[int, int], Any]]
     pairs = list(dict.fromkeys([(0, 0), (0, 1), (1, 1), (1, 2), (last, last)]))
     pairs = [(j, k) for j, k in pairs if k < n]
     entries = gram_entries(ctx.e.matrix, pairs)
-    lines = [f"(W^{{\\top}} W)_{{{ctx.sub(j, k)}}} &= {tex(entries[(j, k)])}" for j, k in pairs]
+    lines = [f"(W^{{\\top}} W)_{{{ctx.sub(j, k)}}} &= {tex(entries[(j, k)], sum_width=330.0)}" for j, k in pairs]
     return " \\\\\n".join(lines) + " \\\\\n" + r"W^{\top} W &\neq I", entries
 
 
