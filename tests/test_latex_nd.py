@@ -164,6 +164,8 @@ def test_options() -> None:
         symconv.derivation(layer, shape, sections=["nonsense"])
     with pytest.raises(ValueError, match="'activation'"):
         symconv.derivation(layer, shape, sections=["activation"])
+    with pytest.raises(ValueError, match="'activation'"):
+        symconv.derivation(layer, shape, activation="relu")
     with pytest.raises(ValueError, match="'proofs'"):
         symconv.derivation(layer, shape, proofs=True)
     d = symconv.derivation(layer, shape, names={"x": "u", "w": "k"})

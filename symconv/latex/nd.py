@@ -57,6 +57,11 @@ def nd_derivation(
     title: str,
 ) -> Derivation:
     """The derivation of an expansion with 2 or 3 spatial axes (called by :func:`symconv.latex.derivation`)."""
+    if options.activation is not None:
+        raise ValueError(
+            f"'activation' is derived for layers with one spatial axis (got {options.activation!r} for a layer with "
+            f"{e.ndim}); a 2D or 3D derivation stops at z and its gradients."
+        )
     ctx = Context(e, options)
     keys = nd_section_keys(sections, e.spec.padding_mode != "zeros")
     built = [ND_SECTIONS[key](ctx) for key in keys]
