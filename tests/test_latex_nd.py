@@ -209,3 +209,18 @@ def test_compile_2d_3d() -> None:
 def test_sparse_mismatch_helper() -> None:
     a = sp.csr_matrix(np.array([[1, 0], [0, 2]]))
     assert mismatches(a, a) == 0 and mismatches(a, a * 2) == 2 and mismatches(a, a[:1]) == -1
+
+
+def test_scipy_modes_print_scipy_numbers() -> None:
+    import scipy.signal
+
+    rng = np.random.default_rng(2)
+    x, w = rng.integers(-4, 5, size=(4, 5)), rng.integers(-3, 4, size=(3, 3))
+    for layer, ref in [
+        (symconv.convolve((3, 3), "same", "scipy"), scipy.signal.convolve(x, w, "same")),
+        (symconv.correlate((3, 3), "full", "scipy2d", boundary="wrap"), scipy.signal.correlate2d(x, w, "full", "wrap")),
+    ]:
+        d = symconv.derivation(layer, (4, 5), x=x, w=w)
+        assert "scipy.signal." in d.title
+        printed = _values(d.section("equations").steps[-1].math)
+        assert printed and all(value == ref[key] for key, value in printed.items())

@@ -131,7 +131,7 @@ def derivation(
         if as_bool("proofs", proofs):
             raise ValueError("'proofs' is written for layers with one spatial axis (got proofs=True for a 2D/3D layer).")
         e = _derivable(expanded)
-        return nd_derivation(e, options, sections, why, section_level, f"The layer \\texttt{{{_title(e)}}} made explicit")
+        return nd_derivation(e, options, sections, why, section_level)
     e = _derivable(expanded.one_axis("a derivation"))
     ctx = Context(e, options)
     built = [SECTIONS[key](ctx) for key in section_keys(sections, is_transposed(e.spec))]

