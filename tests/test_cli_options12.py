@@ -280,6 +280,20 @@ def test_max_size_elides_a_big_layer(capsys: pytest.CaptureFixture[str]) -> None
     assert "⋮  (481 more equations" in default and default.count("<-") == 15 * 8
 
 
+def test_max_size_fits_the_lines_to_120_columns(capsys: pytest.CaptureFixture[str]) -> None:
+    big = ["--in-channels", "8", "--out-channels", "8", "--input-length", "64", "--max-size", "16"]
+    lines = run(capsys, "explain", *big).splitlines()
+    equations = [line for line in lines if line.startswith("z_")]
+    weights = [line for line in lines if line.startswith("  w_")]
+    assert len(equations) == len(weights) == 15 and all(len(line) <= 120 for line in equations + weights)
+    assert {line.count(" + ") for line in equations} == {6} and {line.count("<-") for line in weights} == {6}
+    out = run(
+        capsys, "explain", "--in-channels", "2", "--out-channels", "2", "--input-length", "12", "--max-size", "24"
+    )
+    assert "(20 x 24: 216 characters wide, too wide to print here" in out
+    assert "⎡" in run(capsys, "explain", "--in-channels", "2", "--out-channels", "2", "--input-length", "12")
+
+
 def test_max_size_prints_a_small_matrix_and_elides_it_above(capsys: pytest.CaptureFixture[str]) -> None:
     assert "⎡w₀  w₁  w₂  0 ⎤" in run(capsys, "explain", "--max-size", "4")
     out = run(capsys, "explain", "--max-size", "3")

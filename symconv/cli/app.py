@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -25,11 +25,20 @@ from symconv.views import elision
 from symconv.views.expansion import Expansion
 
 
-def _matrix_block(e: Expansion, max_columns: int) -> str:
+def _matrix_block(e: Expansion, max_columns: int, max_width: int | None = None) -> str:
+    """The matrix pretty-printed, or a line saying why not: more than ``max_columns`` rows or columns, or
+    wider than ``max_width`` printed."""
     rows, cols = e.matrix_shape
     if cols > max_columns or rows > max_columns:
         return f"({rows} x {cols}: too large to print here; see `symconv latex`, or Expansion.matrix_row(r))"
-    return order.pretty(e.matrix, use_unicode=True)
+    text = order.pretty(e.matrix, use_unicode=True, wrap_line=False)
+    width = max(map(len, text.splitlines()), default=0)
+    if max_width is not None and width > max_width:
+        return (
+            f"({rows} x {cols}: {width} characters wide, too wide to print here; see `symconv latex`, "
+            "or Expansion.matrix_row(r))"
+        )
+    return text
 
 
 def _transposed_size(spec: Any, a: int | None, n: int, n_out: int) -> str:
@@ -101,7 +110,7 @@ def blocks_lines(e: Expansion, max_grid: int = 24) -> list[str]:
 
 @dataclass(frozen=True)
 class Sizes:
-    """How much of a large layer ``symconv explain`` prints (``--max-size N`` sets all four to ``N``).
+    """How much of a large layer ``symconv explain`` prints (``--max-size N`` sets all four to ``N``, and the width).
 
     ``rows``: equations, weights and activations before the elision line; ``terms``: terms per
     equation; ``pairs``: (output, input) pairs per weight; ``matrix``: the largest matrix printed whole.
@@ -111,11 +120,29 @@ class Sizes:
     terms: int = elision.MAX_SHOWN_TERMS
     pairs: int = elision.MAX_PAIRS
     matrix: int = 24
+    #: with a width, fewer terms and pairs are shown where the lines would be wider, and a wider matrix is not printed
+    width: int | None = None
 
     @classmethod
     def at_most(cls, n: int | None) -> Sizes:
-        """The defaults, or ``n`` for every view."""
-        return cls() if n is None else cls(n, n, n, n)
+        """The defaults, or ``n`` for every view and the lines fitted to :data:`WIDTH` columns."""
+        return cls() if n is None else cls(n, n, n, n, WIDTH)
+
+
+#: The width ``explain`` fits equations and tying groups to, eliding terms and pairs (never below :data:`FEWEST`).
+WIDTH = 120
+FEWEST = 3
+
+
+def _fitted(render: Callable[[int], list[str]], most: int, width: int | None) -> list[str]:
+    """``render(n)`` for the largest ``n <= most`` whose lines all fit ``width`` columns (at least
+    :data:`FEWEST`): the same number of terms (or pairs) on every line, as many as fit."""
+    n = most
+    lines = render(n)
+    while width is not None and n > FEWEST and max(map(len, lines), default=0) > width:
+        n -= 1
+        lines = render(n)
+    return lines
 
 
 def explain_text(
@@ -147,9 +174,9 @@ def explain_text(
             f"= {e.output_length}"
         )
     out.append("\nOne equation per output (z is a vector: one entry per output position and channel):")
-    out += elision.equation_lines(e, sizes.rows, sizes.terms)
+    out += _fitted(lambda terms: elision.equation_lines(e, sizes.rows, terms), sizes.terms, sizes.width)
     out.append("\nThe same layer as a weight-tied matrix, vec(z) = W vec(x) + b:")
-    out.append(_matrix_block(e, sizes.matrix))
+    out.append(_matrix_block(e, sizes.matrix, sizes.width))
     out += _connectivity_lines(e, sizes)
     if x is not None and w is not None:
         out += _numbers_block(e, x, w, b)
@@ -161,7 +188,7 @@ def _connectivity_lines(e: Expansion, sizes: Sizes) -> list[str]:
     counts = e.taps.counts()
     return [
         "\nWhich weight touches which input (each weight's tying group, as (output, input) pairs):",
-        *elision.tying_lines(e, sizes.rows, sizes.pairs),
+        *_fitted(lambda pairs: elision.tying_lines(e, sizes.rows, pairs), sizes.pairs, sizes.width),
         f"\nCounts: {counts.taps} taps, {counts.parameters} parameters, {counts.nonzeros} non-zero matrix "
         f"entries; a dense layer of the same shape has {counts.dense_parameters} parameters.",
         "\nThe nonlinearity is then applied elementwise, h = f(z):",
@@ -175,10 +202,10 @@ def _explain_nd(
     """``symconv explain`` for a 2D or 3D layer: the axes, equations, block structure, tying, counts, numbers."""
     out = [f"Layer: {e.spec.describe()}", *_axes_lines(e)]
     out.append("\nOne equation per output (z has shape (C_out, *output_shape); indices (channel, *position)):")
-    out += elision.equation_lines(e, sizes.rows, sizes.terms)
+    out += _fitted(lambda terms: elision.equation_lines(e, sizes.rows, terms), sizes.terms, sizes.width)
     rows, cols = e.matrix_shape
     out.append(f"\nThe same layer as a weight-tied {rows} x {cols} matrix, vec(z) = W vec(x) + b (C order):")
-    out.append(_matrix_block(e, sizes.matrix))
+    out.append(_matrix_block(e, sizes.matrix, sizes.width))
     out += blocks_lines(e, sizes.matrix)
     out += _connectivity_lines(e, sizes)
     if x is not None and w is not None:
@@ -277,8 +304,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help=(
             "elide large layers: print at most N equations, weights and activations, N terms per equation, "
-            "N pairs per weight, and the matrix only if it is at most N x N (default: 16 rows, 12 terms, "
-            "8 pairs, 24 x 24)"
+            f"N pairs per weight (fewer where a line would pass {WIDTH} columns), and the matrix only if it is "
+            f"at most N x N and {WIDTH} columns wide (default: 16 rows, 12 terms, 8 pairs, 24 x 24)"
         ),
     )
     add_check_command(sub)
