@@ -302,14 +302,15 @@ def _general(ctx: Context) -> str:
         z = f"z_{{{_subscripts(ctx, 'o', n.inp)}}}"
         w = f"w_{{{_subscripts(ctx, 'c,o', n.ker)}}}"
         x = f"x_{{{_subscripts(ctx, 'c', n.out)}}}"
-        where = ",\\ ".join(f"{n.rule(a, False)} = {n.inp[a]}" for a in range(e.ndim))
+        where = " \\\\\n".join(f"{n.inp[a]} &= {n.rule(a, False)}" for a in range(e.ndim))
         sums = ("" if e.single_channel else "\\sum_c ") + kernel_sums
         head = f"{z} = {b + ' + ' if b else ''}{sums} \\sum_{{{','.join(n.out)}}} {w}\\, {x}"
         return (
             "Each input position scatters the kernel into the output: output "
-            f"${','.join(n.inp)}$ collects every input ${','.join(n.out)}$ and kernel index ${','.join(n.ker)}$ "
-            "with, on every axis,\n"
-            f"\\[\n{where}:\n\\]\n\\[\n{head}.\n\\]\nThis is the matching convolution's rule read backwards "
+            f"$({', '.join(n.inp)})$ collects every input $({', '.join(n.out)})$ and kernel index "
+            f"$({', '.join(n.ker)})$ with, on every axis,\n"
+            f"\\begin{{align*}}\n{where}:\n\\end{{align*}}\n\\[\n{head}.\n\\]\n"
+            "This is the matching convolution's rule read backwards "
             "(its matrix is transposed in the matrix section)."
         )
     z = f"z_{{{_subscripts(ctx, 'o', n.out)}}}"
@@ -324,7 +325,7 @@ def _general(ctx: Context) -> str:
             "$\\gamma_o$ channels of the groups before it."
         )
     return (
-        f"Output ${','.join(n.out)}$ reads, on every axis on its own, the input that the 1D rule gives "
+        f"Output $({', '.join(n.out)})$ reads, on every axis on its own, the input that the 1D rule gives "
         f"(stride $s$, dilation $d$, padding $p$ of that axis):{group}\n"
         f"\\[\n{z} = {b + ' + ' if b else ''}{sums} {w}\\, x_{{{channel}{','.join(n.inp)}}},\n\\]\n"
         f"where, axis by axis,\n\\begin{{align*}}\n{reads},\n\\end{{align*}}\n"
