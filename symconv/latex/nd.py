@@ -38,7 +38,7 @@ from symconv.latex.nd_structure import (
     separability_section,
 )
 from symconv.latex.nd_text import Notation, fitted_matrix, grid, left_out, per_axis_limit
-from symconv.latex.printing import CHECK, code, tex
+from symconv.latex.printing import CHECK, code, tex, text_matrix
 from symconv.latex.steps import Block, Claim, Section, Step, aligned
 
 #: The sections of a 2D or 3D derivation, in document order.
@@ -427,11 +427,31 @@ def _numbers_step(ctx: Context) -> Step:
         bias = e.b[position[0]] if b is None and e.b is not None else (b[position[0]] if b is not None else 0)
         lines.append((tex(e.z_symbols[position]), tex(sympy.sympify(by_rule[r]) + sympy.sympify(bias))))
     unbiased = " (plus the bias, left as a symbol)" if b is None and e.b is not None else ""
+    flat_taps = [sympy.sympify(v) for v in np.asarray(taps).ravel().tolist()]
+    checks.append(Claim(sum(1 for u, v in zip(by_rule, flat_taps) if sympy.sympify(u) != v), 0))
+    words = f"With the given numbers put in, the shown outputs are{unbiased}:"
+    if e.ndim == 2 and not unbiased:
+        bias0 = 0 if b is None else b[0]
+        grid_values = [
+            [
+                tex(sympy.sympify(by_rule[i * e.output_shape[1] + j]) + sympy.sympify(bias0))
+                for j in range(e.output_shape[1])
+            ]
+            for i in range(e.output_shape[0])
+        ]
+        name = "z" if e.single_channel else f"z_{{{ctx.base},\\cdot,\\cdot}}"
+        lines.append((name, text_matrix(grid_values, ctx.max_size)))
+        words = (
+            "With the given numbers put in, the shown outputs are as follows, and the output grid"
+            + ("" if e.single_channel else " of the first channel")
+            + " is the last line:"
+        )
     return Step(
         "numbers",
-        f"With the given numbers put in, the shown outputs are{unbiased}:",
+        words,
         aligned(lines),
-        f"Each value is the index rule's sum of products, equal to the layer evaluated on the taps. {CHECK}",
+        f"Each value is the index rule's sum of products, equal to the layer evaluated on the taps (all "
+        f"{len(flat_taps)} outputs compared). {CHECK}",
         tuple(checks),
     )
 
