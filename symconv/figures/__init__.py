@@ -1,9 +1,13 @@
-"""Figures of a layer: the connectivity diagram and the matrix picture, as TikZ, SVG or PNG.
+"""Figures of a layer: the connectivity diagram, the matrix picture and a stack's receptive field, as TikZ, SVG or PNG.
 
-Both are computed once from the taps (:mod:`symconv.figures.layout`) and drawn by TikZ
-(:mod:`~symconv.figures.tikz`, inside a derivation or as a standalone document) or by
-matplotlib (:mod:`~symconv.figures.raster`). In Jupyter they display themselves
-(``_repr_svg_``).
+Each is computed once from the taps (:mod:`symconv.figures.layout`, :mod:`~symconv.figures.matrix`,
+:mod:`~symconv.figures.stack`) and drawn by TikZ (:mod:`~symconv.figures.tikz`, inside a
+derivation or as a standalone document) or by matplotlib (:mod:`~symconv.figures.raster`). In
+Jupyter they display themselves (``_repr_svg_``, ``_repr_png_``). Isolated views
+(:mod:`~symconv.figures.isolated`) highlight the taps of one input, one output or one weight;
+every figure says what it highlights (``.highlighted``, marked in its SVG: :mod:`~symconv.figures.marks`)
+and, when a layer is too long or has too many channels to draw whole, what it leaves out
+(``.elided``, :mod:`~symconv.figures.elision`): no figure is refused or dropped.
 
 Examples:
     >>> import symconv
@@ -77,6 +81,17 @@ class MatrixPicture(Figure):
         return raster.draw_matrix(self.layout)
 
 
+def _one_axis(e: Expansion, what: str) -> Expansion:
+    """``e`` if it has one spatial axis; else the refusal, naming the figures that draw 2D layers."""
+    try:
+        return e.one_axis(what)
+    except ValueError as exc:
+        raise ValueError(
+            f"{exc} For a 2D layer, window_diagram(layer, shape) draws the kernel over the padded grid and "
+            "block_matrix_picture(layer, shape) the block structure of W."
+        ) from None
+
+
 def connectivity_diagram(
     layer: Any, shape: int | None = None, from_input: Any = None, from_output: Any = None, weight: Any = None
 ) -> ConnectivityDiagram:
@@ -102,8 +117,7 @@ def connectivity_diagram(
         >>> connectivity_diagram(Conv1d(8, 8, 3), 128).elided.split(";")[0]
         'Left out (with their edges): input channels 1..7 of 8'
     """
-    e = as_expansion(layer, shape)
-    e.one_axis("the connectivity diagram")
+    e = _one_axis(as_expansion(layer, shape), "the connectivity diagram")
     return ConnectivityDiagram(e, focus(e, from_input, from_output, weight))
 
 
@@ -121,8 +135,7 @@ def matrix_picture(
         >>> sorted(matrix_picture(Conv1d(1, 1, 3), 5, weight=1).highlighted["entry"])
         [(0, 1), (1, 2), (2, 3)]
     """
-    e = as_expansion(layer, shape)
-    e.one_axis("the matrix picture")
+    e = _one_axis(as_expansion(layer, shape), "the matrix picture")
     return MatrixPicture(e, focus(e, from_input, from_output, weight))
 
 
