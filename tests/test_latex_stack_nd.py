@@ -43,6 +43,8 @@ def test_2d_stack_derivation_has_every_section_and_checks_each_step(d2: symconv.
     assert general + r"x_{i_1 + k_1 - 1,i_2 + k_2 - 1}" in text
     assert r"h^{(3)}_{c,i_1,i_2} &= \max_{0 \le k_1 < 2,\ 0 \le k_2 < 2} h^{(2)}_{c,2 i_1 + k_1,2 i_2 + k_2}" in text
     assert r"J = 2,\ R = 4,\ P = 1" in text
+    gradient = r"\frac{\partial L}{\partial w^{(1)}_{o,c,k_1,k_2}} &= \sum_{i_1,i_2} \delta^{(1)}_{o,i_1,i_2}\, "
+    assert gradient + r"x_{i_1 + k_1 - 1,i_2 + k_2 - 1}" in text
     assert r"h^{(3)}_{0,0,0} &: \{x_{t_1,t_2} : t_1 \in \{0, 1, 2\},\ t_2 \in \{0, 1, 2\}\}" in text
     assert r"\mathbf{1}\bigl[h^{(2)}_{0,0,0} = \max W^{(3)}_{0,0,0}\bigr]" in text
     assert r"Conv2d(\allowbreak{}1, 2, 3, padding=\allowbreak{}1)" in text
@@ -88,11 +90,20 @@ def test_a_false_2d_stage_or_gradient_rule_is_refused(monkeypatch: pytest.Monkey
     monkeypatch.undo()
     rule = stack._local_rule
 
-    def doubled(stage, delta):  # type: ignore[no-untyped-def]
+    def doubled_parameters(stage, delta):  # type: ignore[no-untyped-def]
         back, params = rule(stage, delta)
         return back, {key: [2 * v for v in values] for key, values in params.items()}
 
-    monkeypatch.setattr(stack, "_local_rule", doubled)
+    monkeypatch.setattr(stack, "_local_rule", doubled_parameters)
+    with pytest.raises(VerificationError, match="step 'back through stage 1' failed verification"):
+        derivation(NET_2D, (3, 3))
+
+    def doubled_pool(stage, delta):  # type: ignore[no-untyped-def]
+        back, params = rule(stage, delta)
+        return ([2 * v for v in back] if getattr(stage.layer, "takes_max", False) else back), params
+
+    # max pooling's rule has no second route of its own: the forward-mode check of every gradient catches it
+    monkeypatch.setattr(stack, "_local_rule", doubled_pool)
     with pytest.raises(VerificationError, match="step 'every gradient' failed verification"):
         derivation(NET_2D, (3, 3))
 

@@ -67,10 +67,22 @@ def _name(symbol: Any) -> str | None:
     return f"{base}^{{({stage})}}" + (f"_{{{index}}}" if index else "")
 
 
+#: The printer measures a stage symbol by its plain name (``w_{1 0,2}``), about this much wider than it prints
+#: (``w^{(1)}_{0,2}``: the stage stacked over the subscript).
+PLAIN_RATIO = 1.3
+
+
+def _width(latex: str) -> float:
+    """:func:`~symconv.latex.printing.width_pt` of printed LaTeX, a stage superscript stacked over its subscript."""
+    return width_pt(re.sub(r"\^\{\(\d+\)\}", "", latex))
+
+
 def _show(value: Any, sum_width: float | None = None) -> str:
-    """``tex`` in index order, with stage symbols written with a superscript (``h^{(1)}_{0}``)."""
+    """``tex`` in index order, with stage symbols written with a superscript (``h^{(1)}_{0}``); sums wider than
+    ``sum_width`` points (as printed) are elided in their middle."""
     expr = sympy.sympify(value)
-    text = tex(expr) if sum_width is None else tex(expr, sum_width)
+    staged = any(isinstance(v, sympy.Symbol) and _name(v) for v in expr.free_symbols)
+    text = tex(expr) if sum_width is None else tex(expr, sum_width * (PLAIN_RATIO if staged else 1.0))
     renames = [(tex(v), named) for v in expr.free_symbols if isinstance(v, sympy.Symbol) and (named := _name(v))]
     for plain, named in sorted(renames, key=lambda pair: -len(pair[0])):
         text = text.replace(plain, named)
@@ -83,10 +95,11 @@ def _rows(lhs: str, expr: Any, sep: str = "=") -> list[str]:
     each term, any part still too wide elided inside (:func:`_fit`). ``expr`` may be LaTeX already."""
     if isinstance(expr, str):
         return [f"{lhs} &{sep} {expr}"]
-    room = LINE - width_pt(lhs) - 30
-    full = _show(expr, room)
-    if width_pt(full) <= room:
-        return [f"{lhs} &{sep} {full}"]
+    room = LINE - _lhs_width(lhs) - 30
+    for share in (1.0, 0.85, 0.7):  # the printer's widths are estimates: ask it for less
+        full = _show(expr, room * share)
+        if _width(full) <= room:
+            return [f"{lhs} &{sep} {full}"]
     expr = sympy.sympify(expr)
     if isinstance(expr, (sympy.Max, sympy.Min)):
         name = r"\max" if isinstance(expr, sympy.Max) else r"\min"
@@ -100,6 +113,20 @@ def _rows(lhs: str, expr: Any, sep: str = "=") -> list[str]:
             terms = [*terms[:2], f"\\overset{{\\text{{{len(terms) - 3} terms}}}}{{\\cdots}}", terms[-1]]
         return _pack(f"{lhs} &{sep} ", terms, " +", "")
     return [f"{lhs} &{sep} {_fit(expr, room)}"]
+
+
+def _lhs_width(lhs: str) -> float:
+    """The width of a left side: a fraction ``dL/dv`` is as wide as ``v`` and a little (the printer's estimate
+    counts the fraction's two lines one after the other).
+
+    Examples:
+        >>> _lhs_width(r"\\frac{\\partial L}{\\partial x_{0,2}}") < 40
+        True
+    """
+    head = "\\frac{\\partial L}{\\partial "
+    if lhs.startswith(head) and lhs.endswith("}"):
+        return _width(lhs[len(head) : -1]) + 12
+    return _width(lhs)
 
 
 def _ordered_args(expr: Any) -> list[Any]:
@@ -122,7 +149,7 @@ def _fit(expr: Any, room: float) -> str:
         \\max\\left(0, x_{0} + ... + x_{19}, x_{20} + ... + x_{39}\\right)
     """
     text = _show(expr, room)
-    if width_pt(text) <= room or expr.is_Atom:
+    if _width(text) <= room or expr.is_Atom:
         return text
     if isinstance(expr, (sympy.Max, sympy.Min)):
         name = r"\max" if isinstance(expr, sympy.Max) else r"\min"
@@ -134,14 +161,14 @@ def _fit(expr: Any, room: float) -> str:
             shown.insert(1, f"\\overset{{\\text{{{len(args) - 2} more}}}}{{\\dots}}")
         return f"{name}\\left({', '.join(shown)}\\right)"
     if expr.is_Mul:
-        factors = sorted(expr.args, key=lambda f: width_pt(_show(f)))
+        factors = sorted(expr.args, key=lambda f: _width(_show(f)))
         small = " ".join(_show(f) for f in factors[:-1])
-        big = _fit(factors[-1], room - width_pt(small) - 20)
+        big = _fit(factors[-1], room - _width(small) - 20)
         return f"{small} \\left({big}\\right)" if factors[-1].is_Add else f"{small} {big}"
     if expr.is_Add:
         for share in (0.85, 0.7, 0.55):  # the printer's widths are estimates: ask it for less
             text = _show(expr, room * share)
-            if width_pt(text) <= room:
+            if _width(text) <= room:
                 return text
         terms = [_fit(term, room / 3) for term in _ordered_terms(expr)]
         if len(terms) > 2:
@@ -155,7 +182,7 @@ def _pack(head: str, parts: list[str], joint: str, tail: str) -> list[str]:
     rows, line = [], head
     for j, part in enumerate(parts):
         piece = part + (joint if j < len(parts) - 1 else tail)
-        if line not in (head, "&\\qquad ") and width_pt(line + piece) > LINE:
+        if line not in (head, "&\\qquad ") and _width(line + piece) > LINE:
             rows.append(line)
             line = "&\\qquad "
         line += piece + " "
@@ -608,7 +635,8 @@ def _delta_step(stage: Stage, delta: Any, rule: tuple[list[Any], dict[str, list[
     into = "x" if j == 0 else f"h^{{({j})}}"
     shown: list[Any] = _argmax_rule(stage, delta) if _wide_windows(stage) else back
     pairs: list[tuple[Any, Any]] = [(_partial(v), d) for v, d in zip(entries(stage.inputs), shown)]
-    lines = _lines(pairs, m)
+    general = _conv_back_general(stage)
+    lines = general.get("x", "") + _lines(pairs, m)
     if shown is not back:
         why_words = (
             f", where $W^{{({stage.index})}}_{{c,i}}$ is the window of output $(c, i)$ and "
@@ -619,11 +647,21 @@ def _delta_step(stage: Stage, delta: Any, rule: tuple[list[Any], dict[str, list[
         why_words = ""
     for key, values in params.items():
         param_pairs = [(_partial(v), d) for v, d in zip(entries(stage.params[key]), values)]
-        lines += " \\\\[4pt]\n" + _lines(param_pairs, m)
+        lines += " \\\\[4pt]\n" + general.get(key, "") + _lines(param_pairs, m)
     expected = _back_route(stage, delta)
-    checks = () if expected is None else (Claim(back, expected),)
+    checks: tuple[Claim, ...] = () if expected is None else (Claim(back, expected),)
+    if general:
+        rebuilt = routes.conv_parameter_gradients(stage, delta)
+        checks += (Claim([v for key in params for v in params[key]], [v for key in params for v in rebuilt[key]]),)
     why = (
-        "The same rule by a second route (" + _back_words(stage) + ")"
+        "The same rule by a second route ("
+        + _back_words(stage)
+        + ")"
+        + (
+            "; the parameters' gradients rebuilt from their general formulas by integer arithmetic per axis"
+            if general
+            else ""
+        )
         if checks
         else "Each entry passes the upstream gradient to its window's maximum (the first one on ties, as PyTorch)"
     )
@@ -638,6 +676,37 @@ def _delta_step(stage: Stage, delta: Any, rule: tuple[list[Any], dict[str, list[
         f"{why}; all the rules composed are checked in the last step. {CHECK}",
         checks,
     )
+
+
+def _conv_back_general(stage: Stage) -> dict[str, str]:
+    """A convolution stage's backward rules in general form (``align*`` rows ending in a line break), keyed
+    ``'x'`` (the input's gradient), ``'w'`` and ``'b'``; empty for other stages and beyond 3D."""
+    layer, ndim = stage.layer, len(stage.input_shape) - 1
+    if layer.kind is not Kind.CONVOLUTION or stage.expansion is None or ndim not in INDEX:
+        return {}
+    i_s, k_s = INDEX[ndim], KERNEL[ndim]
+    n_in, n_out = _count(entries(stage.inputs)[0]), _count(entries(stage.outputs)[0])
+    axes = routes.conv_axes(layer, ndim)
+    w_count = _count(entries(stage.params["w"])[0])
+    ks = [f"{ax[0] - 1} - {k}" for ax, k in zip(axes, k_s)] if layer.flip else k_s
+    channel = "c" if layer.groups == 1 else "g_o + c"
+    t_s = ["t"] if ndim == 1 else [f"t_{a + 1}" for a in range(ndim)]
+    reads = [_read(s, d, pl, i, k) for (_, s, d, pl, _), i, k in zip(axes, i_s, k_s)]
+    delta = _indexed(f"\\delta^{{({stage.index})}}", ["o", *i_s], n_out)
+    weight = _indexed(f"w^{{({stage.index})}}", ["o", "c", *ks], w_count)
+    x_in = _indexed(_stage_name(stage, "in"), [channel, *reads], n_in)
+    over_i = "\\sum_{" + ",".join(i_s) + "}"
+    constraint = ",\\ ".join(f"{r} = {t}" for r, t in zip(reads, t_s))
+    x_lhs = _indexed(_stage_name(stage, "in"), ["c", *t_s], n_in)
+    out = {
+        "x": f"\\frac{{\\partial L}}{{\\partial {x_lhs}}} &= \\sum_{{o}} \\sum_{{{constraint}}} {weight}\\, {delta}"
+        " \\\\[4pt]\n",
+        "w": f"\\frac{{\\partial L}}{{\\partial {weight}}} &= {over_i} {delta}\\, {x_in} \\\\[4pt]\n",
+    }
+    if "b" in stage.params:
+        bias = _indexed(f"b^{{({stage.index})}}", ["o"], _count(entries(stage.params["b"])[0]))
+        out["b"] = f"\\frac{{\\partial L}}{{\\partial {bias}}} &= {over_i} {delta} \\\\[4pt]\n"
+    return out
 
 
 def _wide_windows(stage: Stage) -> bool:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,18 +77,16 @@ def _ravel(position: tuple[int, ...], spatial: tuple[int, ...]) -> int:
     return flat
 
 
-def conv_equations(stage: Stage) -> list[Any]:
-    """A convolution stage's outputs from the general formula ``b_o + sum_c sum_k w_{o,c,k} h_{c, s i + d k - p}``
-    (kernel reversed when ``flip``), padded positions folded by the padding mode; C order."""
-    layer, h = stage.layer, stage.inputs
+def conv_reads(stage: Stage) -> Iterator[tuple[int, int, tuple[int, ...], int, int]]:
+    """Every tap of a convolution stage by its general formula: ``(o, r, k, c, t)`` for output channel ``o``
+    at flat position ``r`` reading weight ``w[o, c', *k]`` (kernel reversed when ``flip``) times input channel
+    ``c`` at flat position ``t = s i + d k - p`` per axis, folded by the padding mode (zero pads left out)."""
+    layer = stage.layer
     spatial, out_spatial = stage.input_shape[1:], stage.output_shape[1:]
     axes = conv_axes(layer, len(spatial))
-    w, b = stage.params["w"], stage.params.get("b")
     cg, og = layer.in_channels // layer.groups, layer.out_channels // layer.groups
-    out = []
     for o in range(layer.out_channels):
-        for position in itertools.product(*(range(n) for n in out_spatial)):
-            terms = [b[o]] if b is not None else []
+        for r, position in enumerate(itertools.product(*(range(n) for n in out_spatial))):
             for c in range(cg):
                 for ks in itertools.product(*(range(ax[0]) for ax in axes)):
                     read = [
@@ -97,8 +96,33 @@ def conv_equations(stage: Stage) -> list[Any]:
                     if None in read:
                         continue
                     kk = tuple(ax[0] - 1 - k for ax, k in zip(axes, ks)) if layer.flip else ks
-                    terms.append(w[(o, c, *kk)] * h[(o // og) * cg + c, _ravel(tuple(read), spatial)])  # type: ignore[arg-type]
-            out.append(sympy.Add(*terms))
+                    yield o, r, (c, *kk), (o // og) * cg + c, _ravel(tuple(read), spatial)  # type: ignore[arg-type]
+
+
+def conv_equations(stage: Stage) -> list[Any]:
+    """A convolution stage's outputs from the general formula ``b_o + sum_c sum_k w_{o,c,k} h_{c, s i + d k - p}``
+    (:func:`conv_reads`); C order."""
+    w, b, h = stage.params["w"], stage.params.get("b"), stage.inputs
+    n = math.prod(stage.output_shape[1:])
+    terms: list[list[Any]] = [
+        [b[o]] if b is not None else [] for o in range(stage.layer.out_channels) for _ in range(n)
+    ]
+    for o, r, k, c, t in conv_reads(stage):
+        terms[o * n + r].append(w[(o, *k)] * h[c, t])
+    return [sympy.Add(*parts) for parts in terms]
+
+
+def conv_parameter_gradients(stage: Stage, delta: Any) -> dict[str, list[Any]]:
+    """``dL/dw_{o,c,k} = sum_i delta_{o,i} h_{c, s i + d k - p}`` and ``dL/db_o = sum_i delta_{o,i}`` by the
+    general formula (:func:`conv_reads`), for ``delta = dL/d(output)`` (a ``(C_out, N)`` matrix); C order."""
+    w = stage.params["w"]
+    shape, n = tuple(w.shape), math.prod(stage.output_shape[1:])
+    terms: dict[tuple[int, ...], list[Any]] = {index: [] for index in itertools.product(*(range(m) for m in shape))}
+    for o, r, k, c, t in conv_reads(stage):
+        terms[(o, *k)].append(delta[o, r] * stage.inputs[c, t])
+    out = {"w": [sympy.Add(*terms[index]) for index in itertools.product(*(range(m) for m in shape))]}
+    if "b" in stage.params:
+        out["b"] = [sympy.Add(*[delta[o, r] for r in range(n)]) for o in range(stage.layer.out_channels)]
     return out
 
 
