@@ -24,6 +24,8 @@ DIFF_LIMIT = 3000  # layers with at most this many taps are also checked against
 
 ROLES = {"bias gradient": "b", "weight gradient": "w", "input gradient": "x"}
 
+_AT = sympy.Symbol("_z_at")  # where f' is taken, replaced by each z
+
 
 def backprop_section(ctx: Context) -> Section:
     """Section 6: ``delta`` through ``f``, then ``dL/db``, ``dL/dw`` and ``dL/dx = W^T delta``."""
@@ -42,7 +44,8 @@ def _chain_step(ctx: Context) -> Step:
     ga = gradients(e, activation=chosen)
     upstream = entries(e.output_symbols("g"))
     deltas = entries(e.output_symbols("delta"))
-    shown = [derivative(name, fn, z) * u for z, u in zip(ctx.vec_z_symbols, upstream)]
+    slope = derivative(name, fn, _AT)  # f' once, then put at each z (for an unspecified f, one diff, not 992)
+    shown = [slope.xreplace({_AT: z}) * u for z, u in zip(ctx.vec_z_symbols, upstream)]
     # entry i depends on z_i alone: one substitution each (a dict of every z made this quadratic)
     expanded = [s.subs(z, value) for s, z, value in zip(shown, ctx.vec_z_symbols, ctx.vec_z)]
     pairs = list(zip(deltas, shown))

@@ -73,9 +73,11 @@ class Context:
     def matvec(self, m: Any, v: list[Any]) -> list[sympy.Expr]:
         """``m * v`` from the non-zero entries of a sparse matrix, in time linear in them."""
         terms: list[list[Any]] = [[] for _ in range(m.shape[0])]
+        folded = False  # an entry that is a sum of weights needs expanding; products of symbols do not
         for (r, c), value in m.todok().items():
             terms[r].append(value * v[c])
-        return [sympy.expand(sympy.Add(*row)) for row in terms]
+            folded = folded or isinstance(value, sympy.Add) or isinstance(v[c], sympy.Add)
+        return [sympy.expand(sympy.Add(*row)) if folded else sympy.Add(*row) for row in terms]
 
     def numbers(self, shown: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
         """The caller's ``x``, ``w``, ``b`` as object arrays shaped like the symbols, or None.
