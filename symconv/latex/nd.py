@@ -508,7 +508,55 @@ def matrix_nd(ctx: Context) -> Section:
     )
     if is_transposed(ctx.spec):
         section.add(_transpose_step(ctx))
+    if ctx.options.figures:
+        section.add(Block(_figures(ctx)))
     return section
+
+
+#: The page's text block (cm): figures wider or taller are scaled down to fit it.
+TEXT_WIDTH_CM, TEXT_HEIGHT_CM = 17.0, 21.0
+
+
+def fitted(figure: Any) -> str:
+    """A figure's ``tikzpicture``, scaled down (``\\resizebox``) when it is wider or taller than the page's text."""
+    picture = figure.tikz()
+    if figure.width_cm <= TEXT_WIDTH_CM and figure.height_cm <= TEXT_HEIGHT_CM:
+        return str(picture)
+    if figure.width_cm / TEXT_WIDTH_CM >= figure.height_cm / TEXT_HEIGHT_CM:
+        return f"\\resizebox{{\\linewidth}}{{!}}{{%\n{picture}}}"
+    return f"\\resizebox{{!}}{{{TEXT_HEIGHT_CM:g}cm}}{{%\n{picture}}}"
+
+
+def _figures(ctx: Context) -> str:
+    """A 2D layer's pictures: its matrix with the blocks visible, and the kernel over the padded input (a
+    transposed layer: as a convolution over its zero-inserted input); a 3D layer's are not drawn, and the text
+    says so."""
+    if ctx.e.ndim != 2:
+        return (
+            "No figure is drawn for a layer with three spatial axes; "
+            "\\texttt{symconv.window\\_diagram} draws any 2D slice of it (the same layer on an input of depth 1)."
+        )
+    from symconv.figures.blocks2d import block_matrix_picture
+
+    blocks = block_matrix_picture(ctx.e)
+    if is_transposed(ctx.spec):
+        from symconv.figures.zero_inserted2d import zero_inserted_grid
+
+        second, what = zero_inserted_grid(ctx.e.layer, ctx.e.input_shape), (
+            "the layer as a stride-1 convolution with the flipped kernel over its zero-inserted, padded input"
+        )
+    else:
+        from symconv.figures.window import window_diagram
+
+        second, what = window_diagram(ctx.e), "the kernel over the padded input at a few outputs"
+    return (
+        f"Figure~\\ref{{fig:blocks}} draws $\\mathbf{{W}}$ with its blocks, and Figure~\\ref{{fig:window}} {what}.\n"
+        f"\\begin{{figure}}[htbp]\n\\centering\n{fitted(blocks)}\n"
+        "\\caption{The matrix $\\mathbf{W}$ in blocks, each entry coloured by the weight it holds.}"
+        "\\label{fig:blocks}\n\\end{figure}\n"
+        f"\\begin{{figure}}[htbp]\n\\centering\n{fitted(second)}\n"
+        f"\\caption{{{what[0].upper() + what[1:]}.}}\\label{{fig:window}}\n\\end{{figure}}"
+    )
 
 
 def _transpose_step(ctx: Context) -> Step:
