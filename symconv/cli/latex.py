@@ -102,8 +102,10 @@ def add_latex_commands(sub: Any) -> None:
         "--kind",
         choices=DIAGRAM_KINDS,
         default="connectivity",
-        help="which figure: connectivity (default), matrix (the weight-tied W), window (the kernel over the "
-        "padded input at --outputs), receptive (a stack's receptive field through every stage)",
+        help="which figure: connectivity (default), matrix (the weight-tied W; of a 2D layer with its blocks), "
+        "window (the kernel over the padded input at --outputs), transposed (a transposed layer as a "
+        "convolution over its zero-inserted input, with the overlap counts), receptive (a stack's receptive "
+        "field through every stage)",
     )
     view = diagram.add_argument_group("isolated views (connectivity, matrix; --from-output also for receptive)")
     view.add_argument(
@@ -193,7 +195,7 @@ def _stack_derivation(layer: Any, e: Any, args: argparse.Namespace) -> Any:
         ) from None
 
 
-DIAGRAM_KINDS = ("connectivity", "matrix", "window", "receptive")
+DIAGRAM_KINDS = ("connectivity", "matrix", "window", "transposed", "receptive")
 VIEW_OPTIONS = (("from_input", "--from-input"), ("from_output", "--from-output"), ("weight", "--weight"))
 
 
@@ -228,6 +230,17 @@ def _diagram(args: argparse.Namespace, layer: Any, e: Any) -> Any:
     views = _views(args)
     if args.outputs is not None and args.kind != "window":
         raise ValueError(f"'--outputs' chooses the panels of --kind window (got --kind {args.kind}).")
+    ndim = getattr(getattr(e, "spec", None), "ndim", 1)
+    if args.kind in ("connectivity", "matrix") and ndim == 2 and getattr(layer, "kind", None) is not Kind.STACK:
+        if args.kind == "connectivity" or views:
+            raise ValueError(
+                f"'--kind {args.kind}'{' with an isolated view' if views else ''} draws layers with one spatial "
+                "axis; for a 2D layer use --kind matrix (W with its blocks), --kind window (the kernel over the "
+                "padded grid) or, for a transposed one, --kind transposed."
+            )
+        from symconv.figures.blocks2d import block_matrix_picture
+
+        return block_matrix_picture(e)
     if args.kind in ("connectivity", "matrix"):
         draw = connectivity_diagram if args.kind == "connectivity" else matrix_picture
         try:
@@ -246,6 +259,12 @@ def _diagram(args: argparse.Namespace, layer: Any, e: Any) -> Any:
     if args.kind == "window":
         from symconv.figures.window import window_diagram
 
+        if getattr(layer, "kind", None) is Kind.TRANSPOSED:
+            raise ValueError(
+                "'--kind window' draws a convolution's window; a transposed layer is drawn as the convolution "
+                "over its zero-inserted input: --kind transposed."
+            )
+
         outputs: Any = None
         if args.outputs is not None and e.spec.ndim == 1:  # 1D: i,j,... one output per panel
             outputs = [indices("--outputs", part) for part in args.outputs.split(",")]
@@ -255,6 +274,19 @@ def _diagram(args: argparse.Namespace, layer: Any, e: Any) -> Any:
             return window_diagram(e, outputs=outputs)
         except (ValueError, TypeError) as exc:
             raise type(exc)(str(exc).replace("'outputs'", "'--outputs'")) from None
+    if args.kind == "transposed":
+        if getattr(layer, "kind", None) is not Kind.TRANSPOSED:
+            raise ValueError(
+                "'--kind transposed' draws a transposed layer as a convolution over its zero-inserted input: "
+                f"add --transposed (got {type(layer).__name__})."
+            )
+        if ndim == 2:
+            from symconv.figures.zero_inserted2d import zero_inserted_grid
+
+            return zero_inserted_grid(layer, e.input_shape)
+        from symconv.figures.zero_inserted import zero_inserted_diagram
+
+        return zero_inserted_diagram(e)
     if getattr(layer, "kind", None) is not Kind.STACK:
         raise ValueError(
             f"'--kind receptive' draws a stack: give it with --layers or --torch \"nn.Sequential(...)\" "
