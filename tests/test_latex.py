@@ -49,6 +49,14 @@ CASES = {
         {"sections": [1, 2, 3], "listing": False, "max_size": 5},
         False,
     ),
+    "big_elided.tex": (
+        Conv1d(8, 8, 3, padding=1),
+        64,
+        {"sections": ["index", "equations", "backprop"], "listing": False, "why": False},
+        False,
+    ),
+    "conv2d.tex": (symconv.Conv2d(1, 1, 2, stride=(1, 2), padding=1), (3, 4), {"figures": False}, True),
+    "conv3d_base1.tex": (symconv.Conv3d(1, 2, 2), (2, 2, 3), {"index_base": 1, "figures": False}, False),
 }
 
 
