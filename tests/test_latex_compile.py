@@ -16,9 +16,10 @@ import pytest
 import symconv
 from symconv import Conv1d
 from symconv.latex import LatexError, compile_pdf, derivation
+from symconv.latex.compile import overfull_boxes
 from symconv.latex.document import PREAMBLE, THEOREMS
 
-SWEEP: dict[str, tuple[Any, int, dict[str, Any]]] = {
+SWEEP: dict[str, tuple[Any, Any, dict[str, Any]]] = {
     "motivating": (Conv1d(1, 1, 3), 4, {"x": [1, 2, 3, 4], "w": [5, 6, 7]}),
     "zeros-base1": (Conv1d(1, 1, 3, padding=1), 5, {"index_base": 1}),
     "same-even": (Conv1d(1, 1, 4, padding="same"), 7, {}),
@@ -36,12 +37,39 @@ SWEEP: dict[str, tuple[Any, int, dict[str, Any]]] = {
     "causal-elided": (Conv1d(1, 1, 3, padding="causal"), 12, {"max_size": 5}),
     "wide-elided": (Conv1d(1, 1, 3, stride=2), 30, {"max_size": 14}),
     "numpy-same": (symconv.convolve(3, "same"), 5, {}),
+    "symmetric": (Conv1d(1, 2, 3, padding=2, padding_mode="symmetric"), 4, {"activation": "relu"}),
+    "wrap-dilation": (Conv1d(1, 1, 2, dilation=2, padding=(1, 2), padding_mode="wrap"), 5, {"index_base": 1}),
+    "big-reflect-base1": (
+        Conv1d(4, 6, 3, stride=2, padding=2, padding_mode="reflect"),
+        40,
+        {"index_base": 1, "activation": "relu"},
+    ),
+    "big-groups": (Conv1d(8, 8, 5, groups=4, padding="same"), 48, {"max_size": 6}),
     "tf-same": (Conv1d(1, 1, 6, stride=5, padding="tf_same"), 13, {"max_size": 6}),
     "transposed": (symconv.ConvTranspose1d(1, 1, 3, stride=2, padding=1), 3, {"x": [1, 2, 3], "w": [1, 2, -1]}),
     "transposed-groups": (
         symconv.ConvTranspose1d(2, 4, 3, groups=2, stride=2, dilation=2, output_padding=1),
         3,
         {"index_base": 1},
+    ),
+    "conv2d-stride-pad": (symconv.Conv2d(1, 1, 3, stride=2, padding=1), (5, 5), {}),
+    "conv2d-reflect-groups-base1": (
+        symconv.Conv2d(2, 2, (2, 3), groups=2, dilation=(1, 2), padding=1, padding_mode="reflect"),
+        (4, 5),
+        {"index_base": 1},
+    ),
+    "conv2d-big": (symconv.Conv2d(3, 4, 3, padding="same", padding_mode="circular"), (12, 12), {"why": False}),
+    "conv3d": (symconv.Conv3d(1, 1, 2, padding=(1, 0, 0)), (3, 3, 3), {}),
+    "convtranspose2d": (symconv.ConvTranspose2d(1, 1, 3, stride=2, padding=1, output_padding=1), (3, 3), {}),
+    "stack-2d": (
+        symconv.Sequential(symconv.Conv2d(1, 2, 3, padding=1), symconv.Activation("relu"), symconv.MaxPool2d(2)),
+        (4, 4),
+        {},
+    ),
+    "stack-big-1d": (
+        symconv.Sequential(Conv1d(2, 4, 3, padding=1), symconv.Activation("relu"), symconv.MaxPool1d(2)),
+        32,
+        {},
     ),
     "stack-maxpool": (
         symconv.Sequential(Conv1d(1, 1, 2, bias=False), symconv.Activation("relu"), symconv.MaxPool1d(2)),
@@ -77,6 +105,9 @@ COMPLETE = (
     "reflect",
     "transposed",
     "stack-dense",
+    "conv2d-stride-pad",
+    "conv3d",
+    "stack-2d",
 )  # compiled as they are; the rest share one document
 
 
@@ -102,6 +133,7 @@ def test_sweep_compiles(tmp_path: Path) -> None:
         assert pdf.stat().st_size > 1000
         log = pdf.with_suffix(".log").read_text(errors="replace")
         assert "undefined" not in log.lower() and "\n! " not in log
+        assert overfull_boxes(log) == [], (pdf.name, overfull_boxes(log))
 
 
 def test_errors_and_undefined_references_are_reported(tmp_path: Path) -> None:
