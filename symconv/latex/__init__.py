@@ -75,10 +75,16 @@ def derivation(
 ) -> Derivation:
     """A textbook-style derivation of ``layer`` on ``input_length`` inputs, verified step by step.
 
+    The general index formula comes first, then a window of explicit entries (``max_size``), long sums
+    elided with the number of terms left out; every step is checked over the whole layer when it is built.
+
     Args:
-        layer: A :class:`~symconv.Conv1d` (or any spec with ``expand``), or an
-            :class:`~symconv.views.expansion.Expansion` (then leave ``input_length`` out).
-        input_length: ``L``.
+        layer: A :class:`~symconv.Conv1d`, ``ConvTranspose1d``, a NumPy/SciPy mode, a ``Conv2d``/``Conv3d``/
+            ``ConvTranspose2d``/``ConvTranspose3d`` (sections of :data:`symconv.latex.nd.ND_SECTIONS`: the size
+            per axis, the equations over the output grid, ``vec`` in C order, the block structure, the Kronecker
+            form, folded entries, backprop per axis, separability), a :class:`~symconv.Sequential` stack (1D
+            to 3D), or an :class:`~symconv.views.expansion.Expansion` (then leave ``input_length`` out).
+        input_length: ``L``, or the input shape ``(H, W)`` / ``(D, H, W)`` of a 2D or 3D layer.
         sections: Keys of :data:`SECTIONS` or their numbers (1-based, in document order:
             setting, index, equations, matrix, activation, backprop, theorems); all by default.
         index_base: 0 or 1, for the subscripts.
