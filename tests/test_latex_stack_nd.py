@@ -39,11 +39,11 @@ def test_2d_stack_derivation_has_every_section_and_checks_each_step(d2: symconv.
     # max pooling's rule has no second route of its own: the last step checks all rules composed
     assert [s.name for s in d2.steps if not s.verified] == ["back through stage 3"]
     text = d2.document()
-    general = r"h^{(1)}_{o,i_1,i_2} &= b^{(1)}_{o} + \sum_{k_1=0}^{2}\sum_{k_2=0}^{2} w^{(1)}_{o,c,k_1,k_2} "
+    general = r"h^{(1)}_{o,i_1,i_2} &= b^{(1)}_{o} + \sum_{k_1=0}^{2}\sum_{k_2=0}^{2} w^{(1)}_{o,0,k_1,k_2} "
     assert general + r"x_{i_1 + k_1 - 1,i_2 + k_2 - 1}" in text
     assert r"h^{(3)}_{c,i_1,i_2} &= \max_{0 \le k_1 < 2,\ 0 \le k_2 < 2} h^{(2)}_{c,2 i_1 + k_1,2 i_2 + k_2}" in text
     assert r"J = 2,\ R = 4,\ P = 1" in text
-    gradient = r"\frac{\partial L}{\partial w^{(1)}_{o,c,k_1,k_2}} &= \sum_{i_1,i_2} \delta^{(1)}_{o,i_1,i_2}\, "
+    gradient = r"\frac{\partial L}{\partial w^{(1)}_{o,0,k_1,k_2}} &= \sum_{i_1,i_2} \delta^{(1)}_{o,i_1,i_2}\, "
     assert gradient + r"x_{i_1 + k_1 - 1,i_2 + k_2 - 1}" in text
     assert r"h^{(3)}_{0,0,0} &: \{x_{t_1,t_2} : t_1 \in \{0, 1, 2\},\ t_2 \in \{0, 1, 2\}\}" in text
     assert r"\mathbf{1}\bigl[h^{(2)}_{0,0,0} = \max W^{(3)}_{0,0,0}\bigr]" in text

@@ -391,11 +391,11 @@ def _conv_general(stage: Stage, i_s: list[str], k_s: list[str], n_in: int, n_out
     cg = layer.in_channels // layer.groups
     w_count = _count(entries(stage.params["w"])[0])
     ks = [f"{ax[0] - 1} - {k}" for ax, k in zip(axes, k_s)] if layer.flip else k_s
-    channel = "c" if layer.groups == 1 else "g_o + c"
+    w_c, channel = _channel_indices(layer)
     reads = [_read(s, d, pl, i, k) for (_, s, d, pl, _), i, k in zip(axes, i_s, k_s)]
     lhs = _indexed(_stage_name(stage, "out"), ["o", *i_s], n_out)
     term = (
-        _indexed(f"w^{{({stage.index})}}", ["o", "c", *ks], w_count)
+        _indexed(f"w^{{({stage.index})}}", ["o", w_c, *ks], w_count)
         + " "
         + _indexed(_stage_name(stage, "in"), [channel, *reads], n_in)
     )
@@ -415,9 +415,24 @@ def _conv_general(stage: Stage, i_s: list[str], k_s: list[str], n_in: int, n_out
             else f" (an index outside the input is read through the {code(mode)} fold)"
         )
     if layer.groups > 1:
-        per_group = layer.out_channels // layer.groups
-        note += f", where $g_o = {cg} \\lfloor o / {per_group} \\rfloor$ is the first channel of $o$'s group"
+        note += f", where ${_group_start(layer)}$ is the first input channel of $o$'s group"
     return f"{lhs} &= {bias}{sums} {term}", note
+
+
+def _channel_indices(layer: Any) -> tuple[str, str]:
+    """The channel subscripts of a convolution's general formula: the weight's (``c``, or 0 with one input
+    channel per group) and the input's (``c``, ``g_o + c`` with groups, or ``g_o``, or 0)."""
+    cg = layer.in_channels // layer.groups
+    if layer.groups == 1:
+        return ("c", "c") if cg > 1 else ("0", "0")
+    return ("c", "g_o + c") if cg > 1 else ("0", "g_o")
+
+
+def _group_start(layer: Any) -> str:
+    """``g_o = C_g floor(o / O_g)``, simplified (``g_o = o`` for a depthwise layer)."""
+    cg, og = layer.in_channels // layer.groups, layer.out_channels // layer.groups
+    group = "o" if og == 1 else f"\\lfloor o / {og} \\rfloor"
+    return f"g_o = {group}" if cg == 1 else f"g_o = {cg} {group}"
 
 
 def _pool_general(stage: Stage, i_s: list[str], k_s: list[str], n_in: int, n_out: int) -> tuple[str, str]:
@@ -689,20 +704,26 @@ def _conv_back_general(stage: Stage) -> dict[str, str]:
     axes = routes.conv_axes(layer, ndim)
     w_count = _count(entries(stage.params["w"])[0])
     ks = [f"{ax[0] - 1} - {k}" for ax, k in zip(axes, k_s)] if layer.flip else k_s
-    channel = "c" if layer.groups == 1 else "g_o + c"
+    w_c, channel = _channel_indices(layer)
     t_s = ["t"] if ndim == 1 else [f"t_{a + 1}" for a in range(ndim)]
     reads = [_read(s, d, pl, i, k) for (_, s, d, pl, _), i, k in zip(axes, i_s, k_s)]
     delta = _indexed(f"\\delta^{{({stage.index})}}", ["o", *i_s], n_out)
-    weight = _indexed(f"w^{{({stage.index})}}", ["o", "c", *ks], w_count)
+    weight = _indexed(f"w^{{({stage.index})}}", ["o", w_c, *ks], w_count)
     x_in = _indexed(_stage_name(stage, "in"), [channel, *reads], n_in)
     over_i = "\\sum_{" + ",".join(i_s) + "}"
     constraint = ",\\ ".join(f"{r} = {t}" for r, t in zip(reads, t_s))
     x_lhs = _indexed(_stage_name(stage, "in"), ["c", *t_s], n_in)
-    out = {
-        "x": f"\\frac{{\\partial L}}{{\\partial {x_lhs}}} &= \\sum_{{o}} \\sum_{{{constraint}}} {weight}\\, {delta}"
-        " \\\\[4pt]\n",
-        "w": f"\\frac{{\\partial L}}{{\\partial {weight}}} &= {over_i} {delta}\\, {x_in} \\\\[4pt]\n",
-    }
+    cg = layer.in_channels // layer.groups
+    over_o, w_back = "\\sum_{o}", weight
+    if layer.groups > 1:  # the outputs of c's group, and c's place in it
+        over_o = "\\sum_{o:\\, g_o = c}" if cg == 1 else f"\\sum_{{o:\\, g_o \\le c < g_o + {cg}}}"
+        w_back = _indexed(f"w^{{({stage.index})}}", ["o", "0" if cg == 1 else "c - g_o", *ks], w_count)
+    out = {"w": f"\\frac{{\\partial L}}{{\\partial {weight}}} &= {over_i} {delta}\\, {x_in} \\\\[4pt]\n"}
+    if layer.padding_mode == "zeros":  # folded pads add further terms, left to the entries
+        out["x"] = (
+            f"\\frac{{\\partial L}}{{\\partial {x_lhs}}} &= {over_o} \\sum_{{{constraint}}} {w_back}\\, {delta}"
+            " \\\\[4pt]\n"
+        )
     if "b" in stage.params:
         bias = _indexed(f"b^{{({stage.index})}}", ["o"], _count(entries(stage.params["b"])[0]))
         out["b"] = f"\\frac{{\\partial L}}{{\\partial {bias}}} &= {over_i} {delta} \\\\[4pt]\n"
