@@ -177,22 +177,8 @@ def _stack_derivation(layer: Any, e: Any, args: argparse.Namespace) -> Any:
             f"{'it' if len(given) == 1 else 'them'} out with a stack."
         )
     size = e.input_shape[1:]
-    length: Any = size[0] if len(size) == 1 else tuple(size)  # a 2D stack: derivation() says what it takes
-    try:
-        return derivation(
-            layer,
-            length,
-            max_size=args.max_size,
-            why=not args.no_why,
-            section_level=args.section_level,
-        )
-    except (ValueError, TypeError) as exc:
-        if len(size) == 1:
-            raise
-        raise ValueError(
-            f"'--input-shape' {','.join(map(str, size))}: a stack's derivation takes a 1D input (--input-length L); "
-            f"derivation() says: {exc}"
-        ) from None
+    length: Any = size[0] if len(size) == 1 else tuple(size)  # 1D: L; 2D/3D: the input shape
+    return derivation(layer, length, max_size=args.max_size, why=not args.no_why, section_level=args.section_level)
 
 
 DIAGRAM_KINDS = ("connectivity", "matrix", "window", "transposed", "receptive")

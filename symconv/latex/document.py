@@ -94,8 +94,15 @@ class Derivation:
         marked = " marked $\\checkmark$" if self.why else ""
         return (
             f"Every equality{marked} below was checked by SymPy when this document was generated "
-            f"({self.claims} checks in {len(self.steps)} steps)."
+            f"({self.claims} checks in {len(self.steps)} steps{self._exact_note()})."
         )
+
+    def _exact_note(self) -> str:
+        """Where a step was checked by exact arithmetic at random rational points instead (a big stack's
+        gradients), the intro says so."""
+        if any("random rational points" in step.reason for step in self.steps):
+            return "; where a step says so, by exact rational arithmetic at random points"
+        return ""
 
     def _body(self) -> str:
         return "\n\n".join(render_section(s, self.why, self.section_level) for s in self.sections)
