@@ -149,7 +149,8 @@ def _convert(layer: Any, where: str) -> Any:
             raise ValueError(
                 f"'{where}': {name} with padding='same' and a pool_size at least 2 below the strides: "
                 "TensorFlow's 3D pooling kernel does not clamp the negative padding that gives, and shifts its "
-                "windows (its 1D and 2D kernels, and symconv's 'same', clamp it); not read."
+                "windows, unless it runs through oneDNN (it depends on the CPU and TF_ENABLE_ONEDNN_OPTS; its 1D "
+                "and 2D kernels, and symconv's 'same', clamp it); not read."
             )
         if name in MAX_POOLS:  # TensorFlow's 'same': padded positions never win a maximum
             return MAX_POOLS[name](pool, stride, "same")
