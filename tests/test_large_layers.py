@@ -309,7 +309,9 @@ def test_explain_of_many_channels_shows_the_first_and_last_terms_of_each_equatio
     assert "z_0,0 = w_0,0,0⋅x_0,0 + w_0,0,1⋅x_0,1" in out and "+ … + w_0,63,2⋅x_63,2  (192 terms)" in out
 
 
-def test_diagram_of_a_long_layer_is_drawn_elided_saying_so(capsys: pytest.CaptureFixture[str], tmp_path: object) -> None:
+def test_diagram_of_a_long_layer_is_drawn_elided_saying_so(
+    capsys: pytest.CaptureFixture[str], tmp_path: object
+) -> None:
     target = tmp_path / "c.tex"  # type: ignore[operator]
     assert main(["diagram", "--input-length", "3000", "-o", str(target)]) == 0
     assert "input positions 6--2995 of 3000" in target.read_text()  # the figure says what it leaves out

@@ -135,7 +135,9 @@ def derivation(
         from symconv.latex.nd import nd_derivation
 
         if as_bool("proofs", proofs):
-            raise ValueError("'proofs' is written for layers with one spatial axis (got proofs=True for a 2D/3D layer).")
+            raise ValueError(
+                "'proofs' is written for layers with one spatial axis (got proofs=True for a 2D/3D layer)."
+            )
         e = _derivable(expanded)
         return nd_derivation(e, options, sections, why, section_level)
     e = _derivable(expanded.one_axis("a derivation"))

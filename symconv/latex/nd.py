@@ -539,11 +539,13 @@ def _figures(ctx: Context) -> str:
     from symconv.figures.blocks2d import block_matrix_picture
 
     blocks = block_matrix_picture(ctx.e)
+    second: Any
     if is_transposed(ctx.spec):
         from symconv.figures.zero_inserted2d import zero_inserted_grid
 
-        second, what = zero_inserted_grid(ctx.e.layer, ctx.e.input_shape), (
-            "the layer as a stride-1 convolution with the flipped kernel over its zero-inserted, padded input"
+        second, what = (
+            zero_inserted_grid(ctx.e.layer, ctx.e.input_shape),
+            ("the layer as a stride-1 convolution with the flipped kernel over its zero-inserted, padded input"),
         )
     else:
         from symconv.figures.window import window_diagram

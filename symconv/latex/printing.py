@@ -109,7 +109,8 @@ class _TextbookLatexPrinter(order.IndexOrderLatexPrinter):
             return "".join(sign + text for sign, text, _ in pieces)
         last = pieces[-1]
         room = budget - last[2] - 40.0  # the dots and their label
-        head, used = [], 0.0
+        head: list[tuple[str, str, float]] = []
+        used = 0.0
         for piece in pieces[:-2]:
             if head and used + piece[2] > room:
                 break
@@ -132,7 +133,7 @@ class _TextbookLatexPrinter(order.IndexOrderLatexPrinter):
 
     def _print_Subs(self, subs: Any) -> str:
         derivative, (variable,), (point,) = subs.args[0], subs.variables, subs.point
-        inner = getattr(derivative, "expr", None)
+        inner: Any = getattr(derivative, "expr", None)
         if (
             isinstance(derivative, sympy.Derivative)
             and _is_f(getattr(inner, "func", None))
