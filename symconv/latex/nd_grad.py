@@ -36,6 +36,11 @@ def backprop_nd(ctx: Context) -> Section:
     return section
 
 
+#: The group offsets, as the notation table defines them (a transposed layer's counts output channels).
+GAMMA = "\\text{with } \\gamma_o = \\lfloor o / (C_{\\mathrm{out}}/G) \\rfloor \\, C_{\\mathrm{in}}/G"
+GAMMA_TRANSPOSED = "\\text{with } \\gamma'_c = \\lfloor c / (C_{\\mathrm{in}}/G) \\rfloor \\, C_{\\mathrm{out}}/G"
+
+
 def _formula(ctx: Context, name: str) -> list[tuple[str, str]]:
     """The general formula of one gradient in the document's notation: ``align*`` rows, the per-axis rules last."""
     e, n = ctx.e, Notation(ctx.e.ndim, ctx.base)
@@ -44,27 +49,48 @@ def _formula(ctx: Context, name: str) -> list[tuple[str, str]]:
     flip = bool(getattr(spec, "flip", False))
     transposed = is_transposed(spec)
     out_l, in_l = (n.inp, n.out) if transposed else (n.out, n.inp)  # the letters of this layer's outputs, inputs
-    delta = f"\\delta_{{{','.join(([] if one else ['o']) + list(out_l))}}}"
+    grouped = getattr(spec, "groups", 1) > 1
+    # with groups, a weight's channel index counts within its group (the notation table): the input channel of
+    # w_{o,c,...} is gamma_o + c; a transposed layer's output channel of w_{c,o,...} is gamma'_c + o
+    out_channel = "\\gamma'_c + o" if grouped and transposed else "o"
+    delta = f"\\delta_{{{','.join(([] if one else [out_channel]) + list(out_l))}}}"
     if name == "bias gradient":
+        delta = f"\\delta_{{{','.join(([] if one else ['o']) + list(out_l))}}}"
         return [(f"\\frac{{\\partial L}}{{\\partial b{'' if one else '_o'}}}", f"\\sum_{{{','.join(out_l)}}} {delta}")]
     wsub = ",".join(([] if one else (["c", "o"] if transposed else ["o", "c"])) + list(n.ker))
     rules = [(n.inp[a], n.rule(a, flip and not transposed)) for a in range(e.ndim)]
     x = f"x_{{{','.join(([] if one else ['c']) + list(in_l))}}}"
     dw = f"\\frac{{\\partial L}}{{\\partial w_{{{wsub}}}}}"
     dx = f"\\frac{{\\partial L}}{{\\partial {x}}}"
+    groups_rows: list[tuple[str, str]] = []
+    if grouped and transposed:
+        groups_rows = [
+            ("", "\\text{with } \\gamma'_c = \\lfloor c / (C_{\\mathrm{in}}/G) \\rfloor \\, C_{\\mathrm{out}}/G")
+        ]
+    elif grouped:
+        groups_rows = [
+            ("", "\\text{with } \\gamma_o = \\lfloor o / (C_{\\mathrm{out}}/G) \\rfloor \\, C_{\\mathrm{in}}/G")
+        ]
     if name == "weight gradient":
+        if grouped and not transposed:  # the input channel a weight of o's group reads
+            x = "x_{" + ",".join(["\\gamma_o + c", *in_l]) + "}"
         rhs = (
             f"\\sum_{{{','.join(n.out)}}} {x}\\, {delta}"
             if transposed
             else f"\\sum_{{{','.join(n.out)}}} {delta}\\, {x}"
         )
-        return [(dw, rhs), *_where(rules, "where")]
+        return [(dw, rhs), *_where(rules, "where"), *groups_rows]
     if transposed:
         rhs = f"\\sum_{{{'o,' if not one else ''}{','.join(n.ker)}}} w_{{{wsub}}}\\, {delta}"
-        return [(dx, rhs), *_where(rules, "where")]
+        return [(dx, rhs), *_where(rules, "where"), *groups_rows]
     pairs = ",\\,".join(f"({k}, {i})" for k, i in zip(n.ker, n.out))
-    rhs = ("" if one else "\\sum_o ") + f"\\sum_{{{pairs}}} w_{{{wsub}}}\\, {delta}"
-    return [(dx, rhs), *_where(rules, "over the pairs with")]
+    if grouped:  # the output channels of c's group, each through its weight for c within the group
+        wsub = ",".join(["o", "c - \\gamma_o", *n.ker])
+        outputs = "\\sum_{o:\\, \\gamma_o \\le c < \\gamma_o + C_{\\mathrm{in}}/G} "
+    else:
+        outputs = "" if one else "\\sum_o "
+    rhs = outputs + f"\\sum_{{{pairs}}} w_{{{wsub}}}\\, {delta}"
+    return [(dx, rhs), *_where(rules, "over the pairs with"), *groups_rows]
 
 
 def _where(rules: list[tuple[str, str]], lead: str) -> list[tuple[str, str]]:

@@ -117,6 +117,8 @@ class _TextbookLatexPrinter(order.IndexOrderLatexPrinter):
             head.append(piece)
             used += piece[2]
         left_out = len(pieces) - len(head) - 1
+        if left_out < 2:  # dots for one term save nothing
+            return "".join(sign + text for sign, text, _ in pieces)
         dots = rf" + \overset{{\text{{{left_out} terms}}}}{{\cdots}}"
         return "".join(sign + text for sign, text, _ in head) + dots + last[0] + last[1]
 
