@@ -224,3 +224,18 @@ def test_scipy_modes_print_scipy_numbers() -> None:
         assert "scipy.signal." in d.title
         printed = _values(d.section("equations").steps[-1].math)
         assert printed and all(value == ref[key] for key, value in printed.items())
+
+
+def test_grouped_gradient_formulas_name_the_group_offset() -> None:
+    """With groups, w_{o,c,...} reads input channel gamma_o + c (the notation table); a transposed layer's
+    w_{c,o,...} feeds output channel gamma'_c + o. The printed first and last entries agree with the rule."""
+    conv = symconv.derivation(symconv.Conv2d(4, 2, 2, groups=2), (3, 3), sections=["backprop"]).fragment()
+    assert r"x_{\gamma_o + c,t,u}" in conv and r"w_{o,c - \gamma_o,k,l}" in conv
+    # w_{1,1,1,1}: o = 1 starts at gamma_1 = 2, so it reads input channel 3
+    assert r"\frac{\partial L}{\partial w_{1,1,1,1}} &= \delta_{1,0,0} x_{3,1,1}" in conv
+    transposed = symconv.derivation(
+        symconv.ConvTranspose2d(4, 2, 2, groups=2, stride=2), (3, 3), sections=["backprop"]
+    ).fragment()
+    assert r"\delta_{\gamma'_c + o,t,u}" in transposed
+    # w_{3,0,...}: input channel 3 is in the second group, whose output channels start at gamma'_3 = 1
+    assert r"\frac{\partial L}{\partial x_{3,2,2}} &= \delta_{1,4,4} w_{3,0,0,0}" in transposed
