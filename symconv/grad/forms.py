@@ -172,8 +172,9 @@ def _input_form(g: GradientParts, delta: list[list[Any]]) -> Identity:
         sympy.Sum(w[o, channel, k] * d_up[o, u - dil * j], (k, 0, size - 1), (o, first, last)),
     )
     statement = (
-        "the input gradient W^T delta is a transposed convolution: delta with "
-        f"{s - 1} zero(s) inserted between entries (delta_up), fully convolved with the kernel"
+        "the input gradient W^T delta is a transposed convolution: delta"
+        + (f" with {s - 1} zero{'s' if s > 2 else ''} inserted between entries (delta_up)," if s > 1 else " (delta_up)")
+        + " fully convolved with the kernel"
         f"{' (dilation ' + str(dil) + ')' if dil > 1 else ''}, the padding cropped"
         + ("" if spec.padding_mode == "zeros" else f" and folded back ({spec.padding_mode})")
     )

@@ -191,7 +191,7 @@ def _parameters(ctx: Context) -> str:
     )
     channels = (
         f"$C_{{\\mathrm{{in}}}} = {spec.in_channels}$ input and $C_{{\\mathrm{{out}}}} = {spec.out_channels}$ output "
-        f"channels in $G = {spec.groups}$ group(s)"
+        f"channels in $G = {spec.groups}$ group{'' if spec.groups == 1 else 's'}"
     )
     bias = "a bias per output channel" if spec.bias else "no bias"
     return (

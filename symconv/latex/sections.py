@@ -125,11 +125,30 @@ def _padded_step(ctx: Context) -> Step:
     }[mode]
     return Step(
         "padded input",
-        f"The padded input adds ${left}$ position(s) on the left and ${right}$ on the right, filled with {fill} "
-        f"({code(f'padding_mode={mode!r}')}):",
+        _padding_words(left, right, fill, code(f"padding_mode={mode!r}")),
         aligned(lines),
         f"Its length is $L + p_\\ell + p_r = {e.input_length + left + right}$. {CHECK}",
         tuple(Claim(len(row), e.input_length + left + right) for row in ctx.xpad),
+    )
+
+
+def _positions(n: int) -> str:
+    return f"${n}$ position" + ("" if n == 1 else "s")
+
+
+def _padding_words(left: int, right: int, fill: str, mode: str) -> str:
+    """The padded input in words: ``2 positions on the left and 1 on the right, filled with ...``.
+
+    Examples:
+        >>> print(_padding_words(0, 0, "zeros", "mode"))
+        There is no padding: the padded input is the input itself.
+        >>> print(_padding_words(1, 2, "zeros", "mode"))
+        The padded input adds $1$ position on the left and $2$ on the right, filled with zeros (mode):
+    """
+    if left == right == 0:
+        return "There is no padding: the padded input is the input itself."
+    return (
+        f"The padded input adds {_positions(left)} on the left and ${right}$ on the right, filled with {fill} ({mode}):"
     )
 
 
