@@ -144,7 +144,7 @@ def _input_form(g: GradientParts, delta: np.ndarray, sources: list[np.ndarray]) 
     )
     zeros = ", ".join(str(s - 1) for s in strides)
     statement = (
-        f"the input gradient W^T delta is a transposed convolution over every axis: delta with ({zeros}) zero(s) "
+        f"the input gradient W^T delta is a transposed convolution over every axis: delta with ({zeros}) zeros "
         f"inserted between entries per axis (delta_up), fully convolved with the kernel"
         f"{' (dilation ' + str(tuple(dilations)) + ')' if math.prod(dilations) > 1 else ''}, the padding cropped"
         + ("" if spec.padding_mode == "zeros" else f" and folded back per axis ({spec.padding_mode})")
