@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from symconv import Conv1d, Conv2d, derivation
+from symconv import Conv1d, Conv2d, connectivity_diagram, derivation
 from symconv.cli.app import main
 from symconv.figures.marks import read_marks
 
@@ -93,3 +93,29 @@ def test_too_many_taps_refusal_names_the_2d_shape() -> None:
     message = str(info.value)
     assert "L=120" not in message
     assert "(6, 20)" in message or "6x20" in message or "6 x 20" in message or "6×20" in message
+
+
+def test_window_diagram_refuses_a_float_output_naming_outputs() -> None:
+    """window_diagram(e, outputs=[1.5]) fails with Python's own "'float' object is not iterable"
+    instead of a TypeError/ValueError naming 'outputs' (an int output does work: its window is the
+    taps' inputs)."""
+    from symconv import window_diagram
+
+    e = Conv1d(2, 2, 3, stride=2).expand(9)
+    fig = window_diagram(e, outputs=[1])
+    rows, cols, _ = e.taps.triples()
+    n_out, n_in = e.output_length, e.input_length
+    # output channel 0, position 1, reads (c, t) for every input channel c
+    expected = {divmod(int(c), n_in) for r, c in zip(rows.tolist(), cols.tolist()) if r == 0 * n_out + 1}
+    assert set(fig.highlighted["input"]) == {(0, t) for c, t in expected if c == 0}
+    with pytest.raises((TypeError, ValueError), match="'outputs'"):
+        window_diagram(e, outputs=[1.5])
+
+
+@pytest.mark.parametrize("shape", [None, 0, "5"])
+def test_figure_errors_name_its_shape_parameter(shape: object) -> None:
+    """connectivity_diagram(layer, shape) with a missing or bad shape says "'input_length' is
+    required/must be a positive int": the figure has no parameter input_length, it is 'shape'."""
+    with pytest.raises((TypeError, ValueError)) as info:
+        connectivity_diagram(Conv1d(1, 1, 3), shape)  # type: ignore[arg-type]
+    assert "'shape'" in str(info.value)
