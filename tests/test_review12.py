@@ -67,14 +67,24 @@ if __name__ == "__main__":  # pragma: no cover
     raise SystemExit(pytest.main([__file__, "-q"]))
 
 
-def test_padded_input_with_wide_padding_fits_the_page(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("layer", "length", "base"),
+    [
+        (Conv1d(1, 1, 3, padding=20), 10, 0),
+        (Conv1d(2, 2, 15, padding=7, padding_mode="reflect"), 16, 1),  # 56pt too wide
+    ],
+    ids=["zeros-20", "reflect-7-1based"],
+)
+def test_padded_input_with_wide_padding_fits_the_page(tmp_path: Path, layer: Conv1d, length: int, base: int) -> None:
     """The 'setting' section prints xpad with every padding zero (20 + 20 of them for
     Conv1d(1, 1, 3, padding=20) on 10; 25 + 25 with 3 channels, 1-based: 626pt too wide), while the
     inputs between them are elided: the line runs far past the margin (issue 12: no line past the
     margin at any size)."""
     from symconv.latex.compile import compile_pdf, overfull_boxes
 
-    d = derivation(Conv1d(1, 1, 3, padding=20), 10, sections=["setting"], figures=False, listing=False)
+    d = derivation(layer, length, sections=["setting"], index_base=base, figures=False, listing=False)
+    e = layer.expand(length)
+    assert e.taps.triples()[0].size > 0  # a valid layer: its taps exist
     tex = tmp_path / "d.tex"
     tex.write_text(d.document())
     compile_pdf(tex)
