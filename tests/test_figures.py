@@ -98,11 +98,11 @@ def test_save_by_suffix(tmp_path: Path) -> None:
 def test_bad_arguments() -> None:
     with pytest.raises(TypeError, match="'layer' must be a layer spec"):
         symconv.connectivity_diagram([1, 2, 3], 4)
-    with pytest.raises(ValueError, match="'input_length' is required"):
+    with pytest.raises(ValueError, match="'shape' is required"):
         symconv.matrix_picture(Conv1d(1, 1, 3))
     e = Conv1d(1, 1, 3).expand(4)
     assert symconv.connectivity_diagram(e).expansion is e
-    with pytest.raises(ValueError, match="'input_length' must be left out"):
+    with pytest.raises(ValueError, match="'shape' must be left out"):
         symconv.matrix_picture(e, 4)
 
 

@@ -107,7 +107,9 @@ def add_latex_commands(sub: Any) -> None:
         "convolution over its zero-inserted input, with the overlap counts), receptive (a stack's receptive "
         "field through every stage)",
     )
-    view = diagram.add_argument_group("isolated views (connectivity, matrix; --from-output also for receptive)")
+    view = diagram.add_argument_group(
+        "isolated views (connectivity, matrix; --from-output also for receptive); indices count from --index-base"
+    )
     view.add_argument(
         "--from-input", metavar="C,T", help="highlight the outputs input (c, t) feeds (t alone: one channel)"
     )
@@ -205,8 +207,37 @@ def indices(option: str, text: str | None) -> int | tuple[int, ...] | None:
     return values[0] if len(values) == 1 else values
 
 
+def from_base(option: str, value: Any, base: int) -> Any:
+    """An index (or a tuple of them) given in the figure's subscripts (``--index-base``) as the 0-based position
+    the figure functions take.
+
+    Examples:
+        >>> from_base("--from-output", 4, 1), from_base("--weight", (1, 1, 3), 1)
+        (3, (0, 0, 2))
+        >>> from_base("--from-output", 0, 1)
+        Traceback (most recent call last):
+        ...
+        ValueError: '--from-output' counts from 1, as the figure's subscripts do with --index-base 1 (got 0).
+    """
+    if not base or value is None:
+        return value
+    values = value if isinstance(value, tuple) else (value,)
+    if any(v < base for v in values):
+        raise ValueError(
+            f"'{option}' counts from {base}, as the figure's subscripts do with --index-base {base} (got "
+            f"{','.join(map(str, values))})."
+        )
+    moved = tuple(v - base for v in values)
+    return moved if isinstance(value, tuple) else moved[0]
+
+
 def _views(args: argparse.Namespace) -> dict[str, Any]:
-    return {name: indices(flag, getattr(args, name)) for name, flag in VIEW_OPTIONS if getattr(args, name) is not None}
+    base = getattr(args, "index_base", 0)
+    return {
+        name: from_base(flag, indices(flag, getattr(args, name)), base)
+        for name, flag in VIEW_OPTIONS
+        if getattr(args, name) is not None
+    }
 
 
 def _diagram(args: argparse.Namespace, layer: Any, e: Any) -> Any:
@@ -252,10 +283,11 @@ def _diagram(args: argparse.Namespace, layer: Any, e: Any) -> Any:
             )
 
         outputs: Any = None
+        base = getattr(args, "index_base", 0)
         if args.outputs is not None and e.spec.ndim == 1:  # 1D: i,j,... one output per panel
-            outputs = [indices("--outputs", part) for part in args.outputs.split(",")]
+            outputs = [from_base("--outputs", indices("--outputs", part), base) for part in args.outputs.split(",")]
         elif args.outputs is not None:  # 2D: i,j;k,l
-            outputs = [indices("--outputs", part) for part in args.outputs.split(";")]
+            outputs = [from_base("--outputs", indices("--outputs", part), base) for part in args.outputs.split(";")]
         try:
             return window_diagram(e, outputs=outputs)
         except (ValueError, TypeError) as exc:

@@ -117,7 +117,7 @@ def connectivity_diagram(
         >>> connectivity_diagram(Conv1d(8, 8, 3), 128).elided.split(";")[0]
         'Left out (with their edges): input channels 1..7 of 8'
     """
-    e = _one_axis(as_expansion(layer, shape), "the connectivity diagram")
+    e = _one_axis(as_expansion(layer, shape, parameter="shape"), "the connectivity diagram")
     return ConnectivityDiagram(e, focus(e, from_input, from_output, weight))
 
 
@@ -135,7 +135,7 @@ def matrix_picture(
         >>> sorted(matrix_picture(Conv1d(1, 1, 3), 5, weight=1).highlighted["entry"])
         [(0, 1), (1, 2), (2, 3)]
     """
-    e = _one_axis(as_expansion(layer, shape), "the matrix picture")
+    e = _one_axis(as_expansion(layer, shape, parameter="shape"), "the matrix picture")
     return MatrixPicture(e, focus(e, from_input, from_output, weight))
 
 

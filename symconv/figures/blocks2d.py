@@ -268,7 +268,7 @@ def block_matrix_picture(
     Raises:
         ValueError: A layer without two spatial axes, or a channel out of range.
     """
-    e = as_expansion(layer, shape)
+    e = as_expansion(layer, shape, parameter="shape")
     if e.ndim != 2:
         raise ValueError(
             f"block_matrix_picture draws a layer with 2 spatial axes (got {type(e.spec).__name__} with {e.ndim}); "

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import sympy
 
 from symconv.figures import Figure, marks
@@ -385,17 +386,27 @@ def _outputs(e: Expansion, outputs: Any) -> list[Position]:
             if p not in chosen:
                 chosen.append(p)
         return chosen
-    if isinstance(outputs, int) or (isinstance(outputs, tuple) and all(isinstance(v, int) for v in outputs)):
+
+    def whole(v: Any) -> bool:  # an int (NumPy's too), not a bool
+        return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+    if whole(outputs) or (isinstance(outputs, tuple) and all(whole(v) for v in outputs)):
         outputs = [outputs]
+    if not isinstance(outputs, (list, tuple)):
+        raise TypeError(f"'outputs' must be an output position or a list of them (got {outputs!r}).")
     result = []
     for p in outputs:
-        p = (p,) if isinstance(p, int) else tuple(p)
-        if len(p) != len(shape) or any(not isinstance(v, int) or not 0 <= v < n for v, n in zip(p, shape)):
+        if not whole(p) and not isinstance(p, (tuple, list)):
+            raise TypeError(
+                f"'outputs' must hold output positions: an int per spatial axis (got {p!r} of type {type(p).__name__})."
+            )
+        p = (int(p),) if whole(p) else tuple(p)
+        if len(p) != len(shape) or any(not whole(v) or not 0 <= v < n for v, n in zip(p, shape)):
             raise ValueError(
                 f"'outputs' must hold output positions inside the output shape {shape} (one int per spatial axis; "
                 f"got {p!r})."
             )
-        result.append(p)
+        result.append(tuple(int(v) for v in p))
     if not result:
         raise ValueError("'outputs' must name at least one output position (got an empty list).")
     return result
@@ -424,7 +435,7 @@ def window_diagram(
         >>> len(fig.highlighted["input"]), len(fig.highlighted["pad"])
         (4, 5)
     """
-    e = as_expansion(layer, shape)
+    e = as_expansion(layer, shape, parameter="shape")
     if not isinstance(e.taps, Taps):
         raise ValueError(
             f"window_diagram draws a convolution's window; {type(e.spec).__name__} is transposed: draw it with "

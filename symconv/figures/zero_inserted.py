@@ -333,7 +333,7 @@ def channels_and_expansion(
 ) -> tuple[Expansion, int, int]:
     """The expansion of a transposed layer with ``ndim`` spatial axes, the input channel and the output channel
     (default: the first that ``channel`` feeds), checked."""
-    e = as_expansion(layer, shape)
+    e = as_expansion(layer, shape, parameter="shape")
     if not isinstance(e.taps, TransposedTaps) or e.ndim != ndim:
         what = (
             "zero_inserted_diagram draws a ConvTranspose1d"

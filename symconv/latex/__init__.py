@@ -160,12 +160,17 @@ def _derivable(e: Expansion) -> Expansion:
     taps = len(e.taps)
     if taps > MAX_TAPS:
         raise ValueError(
-            f"a derivation of {e.layer!r} on L={e.input_length} would check all of its {taps} taps with SymPy, "
+            f"a derivation of {e.layer!r} on {_size(e)} would check all of its {taps} taps with SymPy, "
             f"above the limit of {MAX_TAPS} (symconv.latex.MAX_TAPS); derive a shorter input or fewer channels "
             "(the derivation shows a few rows of each view, and their pattern is the same at every length), "
             "or build single equations with layer.expand(L).equations[r]."
         )
     return e
+
+
+def _size(e: Expansion) -> str:
+    """The input size as the caller gave it: ``L=64``, or ``input shape (6, 20)``."""
+    return f"L={e.input_length}" if e.ndim == 1 else f"input shape {tuple(e.input_shape)}"
 
 
 def section_keys(sections: Sequence[str | int] | None, transposed: bool = False) -> list[str]:

@@ -48,6 +48,33 @@ def reference_source(spec: Any) -> str:
     return f"def z({args}):\n    return {body}\n"
 
 
+#: Identifiers a caller's name may not take in the generated code (besides those the code itself uses).
+_CODE_NAMES = frozenset({"z", "xpad", "i", "o", "u", "g", "q", "c", "k", "C", "K", "L", "s", "d", "p", "sum", "range"})
+
+
+def named_source(spec: Any, names: Any = None) -> str:
+    """:func:`reference_source` with the input, weight and bias named as the caller named them (``names``,
+    as an expansion's ``names``), so that the listing reads in the document's notation; a name that is one of
+    the code's own identifiers (or not an identifier) leaves that role's default.
+
+    Examples:
+        >>> from symconv import Conv1d
+        >>> print(named_source(Conv1d(1, 1, 3), {"x": "u", "w": "q", "b": "beta"}))
+        def z(xpad, q, beta, i, K, s, d):
+            return beta + sum(q[k] * xpad[s * i + d * k] for k in range(K))
+    """
+    import re
+
+    source = reference_source(spec)
+    taken = set(re.findall(r"[A-Za-z_]\w*", source)) | _CODE_NAMES - {"q", "u"}
+    for role in ("w", "b", "x"):
+        new = (names or {}).get(role, role)
+        if new == role or not new.isidentifier() or new in taken:
+            continue
+        source = re.sub(rf"\b{role}\b", new, source)
+    return source
+
+
 def is_transposed(spec: Any) -> bool:
     """Whether ``spec`` is a transposed convolution (``ConvTranspose1d``)."""
     return bool(spec.kind is Kind.TRANSPOSED)
@@ -66,9 +93,10 @@ def _transposed_source(spec: Any) -> str:
     return f"def z({args}):\n    return {bias}sum(\n        {body}\n    )\n"
 
 
-def reference_function(spec: Any) -> Callable[..., Any]:
-    """The compiled reference function, its source registered for :mod:`inspect` (and latexify)."""
-    source = reference_source(spec)
+def reference_function(spec: Any, names: Any = None) -> Callable[..., Any]:
+    """The compiled reference function, its source registered for :mod:`inspect` (and latexify); with
+    ``names``, its parameters named as :func:`named_source` names them."""
+    source = named_source(spec, names)
     filename = _FILENAME.format(zlib.crc32(source.encode()))
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     namespace: dict[str, Any] = {}
@@ -109,7 +137,7 @@ def reference_outputs(e: Expansion) -> sympy.ImmutableMatrix:
     return sympy.ImmutableMatrix(c_out, e.output_length, rows)
 
 
-def listing_latex(spec: Any) -> str:
+def listing_latex(spec: Any, names: Any = None) -> str:
     """latexify-py's rendering of the reference function (one display line).
 
     Raises:
@@ -122,4 +150,4 @@ def listing_latex(spec: Any) -> str:
             "the algorithm listing needs latexify-py, which is not installed (it supports Python < 3.14); "
             "install it with `pip install latexify-py`, or leave out the listing with listing=False."
         ) from exc
-    return str(latexify.get_latex(reference_function(spec), use_math_symbols=True))
+    return str(latexify.get_latex(reference_function(spec, names), use_math_symbols=True))

@@ -37,7 +37,7 @@ from symconv.latex.nd_structure import (
     kronecker_section,
     separability_section,
 )
-from symconv.latex.nd_text import Notation, fitted_matrix, grid, left_out, per_axis_limit
+from symconv.latex.nd_text import Notation, fitted_matrix, grid, left_out, per_axis_limit, role
 from symconv.latex.printing import CHECK, code, tex, text_matrix
 from symconv.latex.steps import Block, Claim, Section, Step, aligned
 
@@ -299,9 +299,9 @@ def _general(ctx: Context) -> str:
     }.get(mode, f"is folded back by the padding mode {code(mode)}")
     kernel_sums = " ".join(f"\\sum_{{{k}}}" for k in n.ker)
     if is_transposed(spec):
-        z = f"z_{{{_subscripts(ctx, 'o', n.inp)}}}"
-        w = f"w_{{{_subscripts(ctx, 'c,o', n.ker)}}}"
-        x = f"x_{{{_subscripts(ctx, 'c', n.out)}}}"
+        z = f"{role(ctx, 'z')}_{{{_subscripts(ctx, 'o', n.inp)}}}"
+        w = f"{role(ctx, 'w')}_{{{_subscripts(ctx, 'c,o', n.ker)}}}"
+        x = f"{role(ctx, 'x')}_{{{_subscripts(ctx, 'c', n.out)}}}"
         where = " \\\\\n".join(f"{n.inp[a]} &= {n.rule(a, False)}" for a in range(e.ndim))
         sums = ("" if e.single_channel else "\\sum_c ") + kernel_sums
         head = f"{z} = {b + ' + ' if b else ''}{sums} \\sum_{{{','.join(n.out)}}} {w}\\, {x}"
@@ -313,8 +313,8 @@ def _general(ctx: Context) -> str:
             "This is the matching convolution's rule read backwards "
             "(its matrix is transposed in the matrix section)."
         )
-    z = f"z_{{{_subscripts(ctx, 'o', n.out)}}}"
-    w = f"w_{{{_subscripts(ctx, 'o,c', n.ker)}}}"
+    z = f"{role(ctx, 'z')}_{{{_subscripts(ctx, 'o', n.out)}}}"
+    w = f"{role(ctx, 'w')}_{{{_subscripts(ctx, 'o,c', n.ker)}}}"
     reads = " \\\\\n".join(f"{n.inp[a]} &= {n.rule(a, flip)}" for a in range(e.ndim))
     channel = "" if e.single_channel else ("\\gamma_o + c," if spec.groups > 1 else "c,")
     sums = ("" if e.single_channel else "\\sum_c ") + kernel_sums
@@ -327,7 +327,7 @@ def _general(ctx: Context) -> str:
     return (
         f"Output $({', '.join(n.out)})$ reads, on every axis on its own, the input that the 1D rule gives "
         f"(stride $s$, dilation $d$, padding $p$ of that axis):{group}\n"
-        f"\\[\n{z} = {b + ' + ' if b else ''}{sums} {w}\\, x_{{{channel}{','.join(n.inp)}}},\n\\]\n"
+        f"\\[\n{z} = {b + ' + ' if b else ''}{sums} {w}\\, {role(ctx, 'x')}_{{{channel}{','.join(n.inp)}}},\n\\]\n"
         f"where, axis by axis,\n\\begin{{align*}}\n{reads},\n\\end{{align*}}\n"
         f"and an input with a subscript outside the input {outside}."
     )

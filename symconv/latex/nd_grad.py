@@ -13,7 +13,7 @@ from typing import Any
 from symconv.grad.gradients import gradients
 from symconv.latex.context import Context
 from symconv.latex.listing import is_transposed
-from symconv.latex.nd_text import Notation
+from symconv.latex.nd_text import Notation, role
 from symconv.latex.printing import CHECK, tex
 from symconv.latex.steps import Block, Claim, Section, Step
 
@@ -59,8 +59,9 @@ def _formula(ctx: Context, name: str) -> list[tuple[str, str]]:
         return [(f"\\frac{{\\partial L}}{{\\partial b{'' if one else '_o'}}}", f"\\sum_{{{','.join(out_l)}}} {delta}")]
     wsub = ",".join(([] if one else (["c", "o"] if transposed else ["o", "c"])) + list(n.ker))
     rules = [(n.inp[a], n.rule(a, flip and not transposed)) for a in range(e.ndim)]
-    x = f"x_{{{','.join(([] if one else ['c']) + list(in_l))}}}"
-    dw = f"\\frac{{\\partial L}}{{\\partial w_{{{wsub}}}}}"
+    x_name, w_name = role(ctx, "x"), role(ctx, "w")
+    x = f"{x_name}_{{{','.join(([] if one else ['c']) + list(in_l))}}}"
+    dw = f"\\frac{{\\partial L}}{{\\partial {w_name}_{{{wsub}}}}}"
     dx = f"\\frac{{\\partial L}}{{\\partial {x}}}"
     groups_rows: list[tuple[str, str]] = []
     if grouped and transposed:
@@ -73,7 +74,7 @@ def _formula(ctx: Context, name: str) -> list[tuple[str, str]]:
         ]
     if name == "weight gradient":
         if grouped and not transposed:  # the input channel a weight of o's group reads
-            x = "x_{" + ",".join(["\\gamma_o + c", *in_l]) + "}"
+            x = x_name + "_{" + ",".join(["\\gamma_o + c", *in_l]) + "}"
         rhs = (
             f"\\sum_{{{','.join(n.out)}}} {x}\\, {delta}"
             if transposed
@@ -81,7 +82,7 @@ def _formula(ctx: Context, name: str) -> list[tuple[str, str]]:
         )
         return [(dw, rhs), *_where(rules, "where"), *groups_rows]
     if transposed:
-        rhs = f"\\sum_{{{'o,' if not one else ''}{','.join(n.ker)}}} w_{{{wsub}}}\\, {delta}"
+        rhs = f"\\sum_{{{'o,' if not one else ''}{','.join(n.ker)}}} {w_name}_{{{wsub}}}\\, {delta}"
         return [(dx, rhs), *_where(rules, "where"), *groups_rows]
     pairs = ",\\,".join(f"({k}, {i})" for k, i in zip(n.ker, n.out))
     if grouped:  # the output channels of c's group, each through its weight for c within the group
@@ -89,7 +90,7 @@ def _formula(ctx: Context, name: str) -> list[tuple[str, str]]:
         outputs = "\\sum_{o:\\, \\gamma_o \\le c < \\gamma_o + C_{\\mathrm{in}}/G} "
     else:
         outputs = "" if one else "\\sum_o "
-    rhs = outputs + f"\\sum_{{{pairs}}} w_{{{wsub}}}\\, {delta}"
+    rhs = outputs + f"\\sum_{{{pairs}}} {w_name}_{{{wsub}}}\\, {delta}"
     return [(dx, rhs), *_where(rules, "over the pairs with"), *groups_rows]
 
 

@@ -27,7 +27,7 @@ from symconv.latex.nd_axes import (
     rule_labels,
     tap_labels,
 )
-from symconv.latex.nd_text import Notation, fitted_matrix
+from symconv.latex.nd_text import Notation, fitted_matrix, role
 from symconv.latex.printing import CHECK, matrix_tex, tex, text_matrix
 from symconv.latex.steps import Block, Claim, Section, Step, aligned
 
@@ -93,7 +93,7 @@ def _block_rule_step(ctx: Context, blocks: Any) -> Step:
     pair = ("c,o," if transposed else "o,c,") if not e.single_channel else ""
     r_name = f"R_{{{pair}{kernel_row}}}"
     one_d = (
-        f"${r_name} = \\sum_{{{n.ker[-1]}}} w_{{{pair}{','.join(n.ker)}}}\\, "
+        f"${r_name} = \\sum_{{{n.ker[-1]}}} {role(ctx, 'w')}_{{{pair}{','.join(n.ker)}}}\\, "
         f"S^{{({last})}}_{{{n.ker[-1]}}} P^{{({last})}}$"
     )
     folded = ctx.spec.padding_mode != "zeros"
@@ -275,7 +275,7 @@ def _kronecker_step(ctx: Context) -> Step:
     channels = "" if e.single_channel else "o,c,"
     channel_factor = "" if e.single_channel else "E_{o,c} \\otimes "
     sum_over = ",".join(["o,c", *n.ker] if not e.single_channel else n.ker)
-    w = f"w_{{{'c,o,' if transposed and channels else channels}{','.join(n.ker)}}}"
+    w = f"{role(ctx, 'w')}_{{{'c,o,' if transposed and channels else channels}{','.join(n.ker)}}}"
     inner = f"\\sum_{{{sum_over}}} {w} \\left({channel_factor}{product}\\right)"
     formula = f"\\left({inner}\\right)^{{\\!\\top}}" if transposed else inner
     note = (

@@ -159,3 +159,18 @@ def _matrix_text(cells: dict[tuple[int, int], str], rows: list[int | None], cols
         return " & ".join(r"\cdots" if c is None else cells[(r, c)] for c in cols)
 
     return "\\begin{bmatrix}" + "\\\\".join(line(r) for r in rows) + "\\end{bmatrix}"
+
+
+def role(ctx: Any, name: str) -> str:
+    """The LaTeX of a role's symbol name as the caller chose it (``names=``): ``x``, ``w``, ``z``, ...
+
+    Examples:
+        >>> from types import SimpleNamespace
+        >>> role(SimpleNamespace(e=SimpleNamespace(names={"w": "theta"})), "w")
+        '\\\\theta'
+    """
+    import sympy
+
+    from symconv.latex.printing import tex
+
+    return tex(sympy.Symbol(ctx.e.names[name]))

@@ -18,7 +18,7 @@ from symconv.base.symbols import entries
 from symconv.geometry.padding import PADDING_NAMES
 from symconv.latex import transposed
 from symconv.latex.context import Context, numeric
-from symconv.latex.listing import is_transposed, listing_latex, reference_outputs, reference_source
+from symconv.latex.listing import is_transposed, listing_latex, named_source, reference_outputs
 from symconv.latex.numbers import result_tex, results_tex
 from symconv.latex.printing import CHECK, code, equation_lines, kept, matrix_tex, row_tex, tex, text_matrix, text_row
 from symconv.latex.steps import Block, Claim, Section, Step, aligned, claims
@@ -107,13 +107,31 @@ def _symbols_step(ctx: Context) -> Step:
     )
 
 
+def padded_row(values: list[Any], left: int, right: int, max_size: int) -> str:
+    """A padded input row, elided part by part: each padding run and the input itself (as :func:`kept` elides
+    a row), so that wide padding cannot push the line past the margin.
+
+    Examples:
+        >>> x = sympy.symbols("x_0:10")
+        >>> print(padded_row([0] * 20 + list(x) + [0] * 20, 20, 20, 5))
+        \\left(0, \\cdots, 0, x_{0}, x_{1}, x_{2}, \\cdots, x_{9}, 0, \\cdots, 0\\right)
+    """
+    n = len(values) - left - right
+
+    def run(start: int, length: int, size: int) -> list[int | None]:
+        return [None if j is None else start + j for j in kept(length, size)]
+
+    shown = run(0, left, 3) + run(left, n, max_size) + run(left + n, right, 3)
+    return r"\left(" + ", ".join(r"\cdots" if j is None else tex(values[j]) for j in shown) + r"\right)"
+
+
 def _padded_step(ctx: Context) -> Step:
     e, (left, right) = ctx.e, ctx.e.padding
     mode = ctx.spec.padding_mode
     rows = [r"\mathrm{xpad}" + ("" if e.single_channel else f"_{{{ctx.sub(c)}}}") for c in range(len(ctx.xpad))]
     shown = kept(len(rows), min(ctx.max_size, 4))
     lines = [
-        (r"\vdots\;", "") if c is None else (rows[c], row_tex(ctx.xpad[c], ctx.max_size + left + right)) for c in shown
+        (r"\vdots\;", "") if c is None else (rows[c], padded_row(ctx.xpad[c], left, right, ctx.max_size)) for c in shown
     ]
     fill = {
         "zeros": "zeros",
@@ -217,12 +235,12 @@ def _indexing(ctx: Context) -> str:
 
 
 def _listing(ctx: Context) -> str:
-    source = reference_source(ctx.spec)
+    source = named_source(ctx.spec, ctx.e.names)
     return (
         "\\begin{listing}[The defining code]\nThe layer as one Python function "
         f"({_indexing(ctx)}):\n"
         f"\\begin{{verbatim}}\n{source}\\end{{verbatim}}\n"
-        f"rendered by latexify-py:\n\\[\n{listing_latex(ctx.spec)}\n\\]\n\\end{{listing}}"
+        f"rendered by latexify-py:\n\\[\n{listing_latex(ctx.spec, ctx.e.names)}\n\\]\n\\end{{listing}}"
     )
 
 

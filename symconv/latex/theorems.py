@@ -61,18 +61,24 @@ def _equivariance(ctx: Context) -> Step:
     where = runs_tex([i + ctx.base for i in inner]) if inner else r"\text{none at this length}"
     fails = f" It fails at the border, e.g. at $i = {border[0] + ctx.base}$." if border else ""
     first, second, reads, moved_reads = _conditions(ctx.base)
+    x, z = _names(ctx)
     return Step(
         "translation equivariance",
-        f"Let $(S x)_t = x_{{t+{s}}}$ (the input moved left by the stride $s = {s}$, zeros past the end). Then "
-        f"$z_i(S x) = z_{{i+1}}(x)$ for every output whose window, and the next one, lie inside the input "
-        f"(subscripts from {ctx.base}: ${first}$ and ${second}$):",
-        f"z_i(S x) &= z_{{i+1}}(x) \\quad \\text{{for }} i \\in \\{{{where}\\}}",
-        f"Output $i$ reads $x_{{{reads}}}$, so on $S x$ it reads $x_{{{moved_reads}}}$, "
-        f"which output $i+1$ reads on $x$, as long as no padding is involved.{fails} Checked for every "
+        f"Let $(S {x})_t = {x}_{{t+{s}}}$ (the input moved left by the stride $s = {s}$, zeros past the end). "
+        f"Then ${z}_i(S {x}) = {z}_{{i+1}}({x})$ for every output whose window, and the next one, lie inside the "
+        f"input (subscripts from {ctx.base}: ${first}$ and ${second}$):",
+        f"{z}_i(S {x}) &= {z}_{{i+1}}({x}) \\quad \\text{{for }} i \\in \\{{{where}\\}}",
+        f"Output $i$ reads ${x}_{{{reads}}}$, so on $S {x}$ it reads ${x}_{{{moved_reads}}}$, "
+        f"which output $i+1$ reads on ${x}$, as long as no padding is involved.{fails} Checked for every "
         f"such $i$ and channel. {CHECK}",
         tuple(checks),
         kind="theorem",
     )
+
+
+def _names(ctx: Context) -> tuple[str, str]:
+    """The LaTeX of the input's and the output's names, as the caller chose them."""
+    return tex(sympy.Symbol(ctx.e.names["x"])), tex(sympy.Symbol(ctx.e.names["z"]))
 
 
 def _conditions(base: int) -> tuple[str, str, str, str]:
@@ -111,14 +117,15 @@ def _circular(ctx: Context) -> Step:
         moved = _shifted(ctx, r, wrap=True)
         rolled = sympy.Matrix(z.shape[0], n, [z[o, (i + r) % n] for o in range(z.shape[0]) for i in range(n)])
         checks.append(Claim(moved, rolled))
+    x, z_name = _names(ctx)
     return Step(
         "translation equivariance",
         "With circular padding and stride $1$ the layer commutes with every cyclic shift "
-        "$(S^r x)_t = x_{(t + r) \\bmod L}$:",
-        "z(S^r x) &= S^r z(x) \\quad \\text{for all } r",
-        "Output $i$ reads $x_{(i + d k - p_\\ell) \\bmod L}$; "
-        "on $S^r x$ it reads $x_{(i + r + d k - p_\\ell) \\bmod L}$, "
-        f"which output $(i + r) \\bmod L$ reads on $x$. Checked for $r = {', '.join(map(str, shifts))}$. {CHECK}",
+        f"$(S^r {x})_t = {x}_{{(t + r) \\bmod L}}$:",
+        f"{z_name}(S^r {x}) &= S^r {z_name}({x}) \\quad \\text{{for all }} r",
+        f"Output $i$ reads ${x}_{{(i + d k - p_\\ell) \\bmod L}}$; "
+        f"on $S^r {x}$ it reads ${x}_{{(i + r + d k - p_\\ell) \\bmod L}}$, "
+        f"which output $(i + r) \\bmod L$ reads on ${x}$. Checked for $r = {', '.join(map(str, shifts))}$. {CHECK}",
         tuple(checks),
         kind="theorem",
     )

@@ -66,8 +66,11 @@ def _size(value: Any, ndim: int) -> int | tuple[int, ...]:
     return tuple(as_int(f"input_shape[{a}]", n, minimum=1) for a, n in enumerate(value))
 
 
-def as_expansion(layer: Any, input_length: int | None, **options: Any) -> Expansion:
+def as_expansion(layer: Any, input_length: int | None, *, parameter: str = "input_length", **options: Any) -> Expansion:
     """``layer`` itself if it is an :class:`Expansion`, else ``layer.expand(input_length, **options)``.
+
+    Args:
+        parameter: The name the caller gives ``input_length`` (a figure's ``shape``), used in error messages.
 
     Raises:
         ValueError: An input length with an Expansion, or none with a spec.
@@ -75,15 +78,21 @@ def as_expansion(layer: Any, input_length: int | None, **options: Any) -> Expans
     """
     if isinstance(layer, Expansion):
         if input_length is not None:
-            raise ValueError(f"'input_length' must be left out when 'layer' is an Expansion (got {input_length!r}).")
+            raise ValueError(f"'{parameter}' must be left out when 'layer' is an Expansion (got {input_length!r}).")
         return layer
     if not isinstance(layer, TapsLayer):
         stack = getattr(layer, "kind", None) is Kind.STACK
         what = type(layer).__name__ + (", a stack; pass one of its layers" if stack else "")
         raise TypeError(f"'layer' must be a layer spec such as Conv1d, or an Expansion (got {what}).")
     if input_length is None:
-        raise ValueError("'input_length' is required when 'layer' is a spec (got None).")
-    return layer.expand(input_length, **options)  # type: ignore[no-any-return]
+        raise ValueError(f"'{parameter}' is required when 'layer' is a spec (got None).")
+    try:
+        return layer.expand(input_length, **options)  # type: ignore[no-any-return]
+    except (ValueError, TypeError) as exc:
+        if parameter == "input_length":
+            raise
+        renamed = str(exc).replace("'input_length'", f"'{parameter}'").replace("'input_shape'", f"'{parameter}'")
+        raise type(exc)(renamed) from None
 
 
 #: The explorer's renderers, which this floor cannot import (``symconv.explore`` is above it): ``symconv`` sets
