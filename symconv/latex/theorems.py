@@ -61,15 +61,15 @@ def _equivariance(ctx: Context) -> Step:
     where = runs_tex([i + ctx.base for i in inner]) if inner else r"\text{none at this length}"
     fails = f" It fails at the border, e.g. at $i = {border[0] + ctx.base}$." if border else ""
     first, second, reads, moved_reads = _conditions(ctx.base)
-    x, z = _names(ctx)
+    xn, zn = _names(ctx)
     return Step(
         "translation equivariance",
-        f"Let $(S {x})_t = {x}_{{t+{s}}}$ (the input moved left by the stride $s = {s}$, zeros past the end). "
-        f"Then ${z}_i(S {x}) = {z}_{{i+1}}({x})$ for every output whose window, and the next one, lie inside the "
+        f"Let $(S {xn})_t = {xn}_{{t+{s}}}$ (the input moved left by the stride $s = {s}$, zeros past the end). "
+        f"Then ${zn}_i(S {xn}) = {zn}_{{i+1}}({xn})$ for every output whose window, and the next one, lie inside the "
         f"input (subscripts from {ctx.base}: ${first}$ and ${second}$):",
-        f"{z}_i(S {x}) &= {z}_{{i+1}}({x}) \\quad \\text{{for }} i \\in \\{{{where}\\}}",
-        f"Output $i$ reads ${x}_{{{reads}}}$, so on $S {x}$ it reads ${x}_{{{moved_reads}}}$, "
-        f"which output $i+1$ reads on ${x}$, as long as no padding is involved.{fails} Checked for every "
+        f"{zn}_i(S {xn}) &= {zn}_{{i+1}}({xn}) \\quad \\text{{for }} i \\in \\{{{where}\\}}",
+        f"Output $i$ reads ${xn}_{{{reads}}}$, so on $S {xn}$ it reads ${xn}_{{{moved_reads}}}$, "
+        f"which output $i+1$ reads on ${xn}$, as long as no padding is involved.{fails} Checked for every "
         f"such $i$ and channel. {CHECK}",
         tuple(checks),
         kind="theorem",
