@@ -29,8 +29,8 @@ from typing import Any
 import sympy
 
 from symconv.base.symbols import entries
-from symconv.figures import Figure, marks
-from symconv.figures.canvas import LIGHT, Canvas, distinct_colours
+from symconv.figures import marks
+from symconv.figures.canvas import LIGHT, Canvas, CanvasFigure, distinct_colours
 from symconv.views.expansion import Expansion, as_expansion
 
 MAX_CELLS = 48  # entries drawn along each side, at most
@@ -40,7 +40,7 @@ DISTINCT_BLOCKS = 5  # distinct blocks drawn, at most
 LABELLED = 30  # entries labelled with their weight while the matrix has at most this many columns
 
 
-class BlockMatrixPicture(Figure):
+class BlockMatrixPicture(CanvasFigure):
     """The matrix of one channel pair of a 2D layer, block grid drawn, entries coloured by weight.
 
     Attributes:
@@ -246,12 +246,6 @@ class BlockMatrixPicture(Figure):
         if self.elided:
             parts.append(self.elided)
         return " ".join(parts)
-
-    def _tikz(self) -> str:
-        return self.canvas.tikz()
-
-    def _draw(self) -> Any:
-        return self.canvas.draw()
 
 
 def block_matrix_picture(

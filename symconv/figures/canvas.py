@@ -26,6 +26,7 @@ from typing import Any
 
 from symconv.base.extras import require
 from symconv.figures import marks, raster
+from symconv.figures.base import Figure
 from symconv.figures.layout import PALETTE
 
 MAX_WIDTH_CM = 15.5
@@ -319,4 +320,37 @@ def _mpl_text(ax: Any, t: Text, unit_in: float, serial: int) -> None:
         artist.set_gid(marks.gid(kind, index, serial, panel))
 
 
-__all__ = ["Box", "Canvas", "Line", "Text", "distinct_colours", "text_size", "visible"]
+class CanvasFigure(Figure):
+    """A figure drawn from one :class:`Canvas` (``self.canvas``), by TikZ and by matplotlib alike."""
+
+    canvas: Canvas
+
+    def _tikz(self) -> str:
+        return self.canvas.tikz()
+
+    def _draw(self) -> Any:
+        return self.canvas.draw()
+
+
+def drawn_channels(spec: Any, channel: int, out_channel: int) -> str:
+    """The sentence a figure of one channel pair of a multi-channel layer adds to its caption (``''`` for one
+    channel)."""
+    if spec.in_channels == 1 and spec.out_channels == 1:
+        return ""
+    return (
+        f"Input channel {channel} of {spec.in_channels} and output channel {out_channel} of {spec.out_channels} "
+        "are drawn."
+    )
+
+
+__all__ = [
+    "Box",
+    "Canvas",
+    "CanvasFigure",
+    "Line",
+    "Text",
+    "distinct_colours",
+    "drawn_channels",
+    "text_size",
+    "visible",
+]

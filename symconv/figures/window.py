@@ -30,8 +30,19 @@ from typing import Any
 import numpy as np
 import sympy
 
-from symconv.figures import Figure, marks
-from symconv.figures.canvas import FONT_PT, KERNEL, LIGHT, MARK, MAX_UNIT_CM, MAX_WIDTH_CM, Canvas, visible
+from symconv.figures import marks
+from symconv.figures.canvas import (
+    FONT_PT,
+    KERNEL,
+    LIGHT,
+    MARK,
+    MAX_UNIT_CM,
+    MAX_WIDTH_CM,
+    Canvas,
+    CanvasFigure,
+    drawn_channels,
+    visible,
+)
 from symconv.geometry.axis import Axis
 from symconv.geometry.kernel import padded_sources
 from symconv.geometry.taps import Taps
@@ -87,7 +98,7 @@ class Panel:
     highlighted: dict[str, frozenset[Position]]
 
 
-class WindowDiagram(Figure):
+class WindowDiagram(CanvasFigure):
     """The kernel over the padded input at one or several outputs (see the module docstring).
 
     Attributes:
@@ -359,21 +370,12 @@ class WindowDiagram(Figure):
             parts.append(f"Dashed cells: padding; {rule}.")
         if not one:
             parts.append("The margins give the input index $t$ of each row and column.")
-        spec = self.expansion.spec
-        if spec.in_channels > 1 or spec.out_channels > 1:
-            parts.append(
-                f"Input channel {self.channel} of {spec.in_channels} and output channel {self.out_channel} "
-                f"of {spec.out_channels} are drawn."
-            )
+        channels = drawn_channels(self.expansion.spec, self.channel, self.out_channel)
+        if channels:
+            parts.append(channels)
         if self.elided:
             parts.append(self.elided)
         return " ".join(parts)
-
-    def _tikz(self) -> str:
-        return self.canvas.tikz()
-
-    def _draw(self) -> Any:
-        return self.canvas.draw()
 
 
 def _outputs(e: Expansion, outputs: Any) -> list[Position]:

@@ -30,8 +30,18 @@ from typing import Any
 import numpy as np
 import sympy
 
-from symconv.figures import Figure, marks
-from symconv.figures.canvas import FONT_PT, LIGHT, MARK, MAX_WIDTH_CM, Canvas, distinct_colours, visible
+from symconv.figures import marks
+from symconv.figures.canvas import (
+    FONT_PT,
+    LIGHT,
+    MARK,
+    MAX_WIDTH_CM,
+    Canvas,
+    CanvasFigure,
+    distinct_colours,
+    drawn_channels,
+    visible,
+)
 from symconv.figures.window import Track, track
 from symconv.geometry.axis import Axis
 from symconv.geometry.transposed_taps import TransposedTaps
@@ -94,7 +104,7 @@ def zero_inserted_conv(layer: Any, x: np.ndarray, w: np.ndarray, b: np.ndarray |
     return z
 
 
-class ZeroInsertedDiagram(Figure):
+class ZeroInsertedDiagram(CanvasFigure):
     """The scatter view above, the zero-inserted direct convolution below (see the module docstring).
 
     Attributes:
@@ -295,21 +305,12 @@ class ZeroInsertedDiagram(Figure):
         ]
         if int(self.conv_axis.padding[0]):
             parts.append("Crossed cells: outputs the padding crops.")
-        spec = self.expansion.spec
-        if spec.in_channels > 1 or spec.out_channels > 1:
-            parts.append(
-                f"Input channel {self.channel} of {spec.in_channels} and output channel {self.out_channel} of "
-                f"{spec.out_channels} are drawn."
-            )
+        channels = drawn_channels(self.expansion.spec, self.channel, self.out_channel)
+        if channels:
+            parts.append(channels)
         if self.elided:
             parts.append(self.elided)
         return " ".join(parts)
-
-    def _tikz(self) -> str:
-        return self.canvas.tikz()
-
-    def _draw(self) -> Any:
-        return self.canvas.draw()
 
 
 def _affine(s: int, d: int, p: int) -> str:

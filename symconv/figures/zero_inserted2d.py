@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 import sympy
 
-from symconv.figures import Figure, marks
-from symconv.figures.canvas import KERNEL, LIGHT, MARK, Canvas
+from symconv.figures import marks
+from symconv.figures.canvas import KERNEL, LIGHT, MARK, Canvas, CanvasFigure
 from symconv.figures.window import ELIDE_2D, Track, track
 from symconv.figures.zero_inserted import channels_and_expansion
 from symconv.geometry.axis import Axis
@@ -33,7 +33,7 @@ from symconv.views.expansion import Expansion
 Position = tuple[int, ...]
 
 
-class ZeroInsertedGrid(Figure):
+class ZeroInsertedGrid(CanvasFigure):
     """The zero-inserted, padded input grid with the flipped kernel at one output, and the overlap counts.
 
     Attributes:
@@ -184,12 +184,6 @@ class ZeroInsertedGrid(Figure):
         if self.elided:
             parts.append(self.elided)
         return " ".join(parts)
-
-    def _tikz(self) -> str:
-        return self.canvas.tikz()
-
-    def _draw(self) -> Any:
-        return self.canvas.draw()
 
 
 def _dots(canvas: Canvas, rows: Track, cols: Track, x0: float, top: float) -> None:
