@@ -38,3 +38,16 @@ def torch_warn_always() -> Iterator[None]:
         yield
     finally:
         torch.set_warn_always(before)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Debian's chromium driven by Playwright, one per test module (the explorer's browser tests); Playwright is
+    imported only by the modules that ask for it."""
+    from playwright.sync_api import sync_playwright
+    from test_explore_browser import chromium_path
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
+        yield b
+        b.close()

@@ -24,7 +24,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
 from symconv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from symconv.explore import Highlights, page_html, read_page
@@ -69,14 +69,6 @@ def axe_source() -> str:
             part.write_bytes(member.read())  # running side by side never read half a file
             os.replace(part, target)
     return target.read_text(encoding="utf-8")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
-        yield b
-        b.close()
 
 
 class Loaded:

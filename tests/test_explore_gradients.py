@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 import sympy
 from test_explore import layers, reference_conv, reference_transposed
-from test_explore_browser import KINDS, WCAG, Loaded, axe_source, browser, selector, write  # noqa: F401
+from test_explore_browser import KINDS, WCAG, Loaded, axe_source, selector, write
 
 from symconv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from symconv.base.symbols import entries
@@ -228,7 +228,7 @@ def check_panel(loaded: Loaded, h: Highlights, output: str | None) -> int:
     return sum(len(rows) for rows in listed)
 
 
-def test_gradient_panel_in_chromium(browser, tmp_path) -> None:  # noqa: F811
+def test_gradient_panel_in_chromium(browser, tmp_path) -> None:
     """Click an output: the panel lists the entries of L = z_r with their closed forms and values, and hovering one
     marks exactly its taps; Enter on a focused output chooses it; the sum of the outputs lists every entry; axe-core
     finds no WCAG 2.1 AA violation with an entry hovered; no request leaves the page, no console error."""
@@ -269,7 +269,7 @@ def test_gradient_panel_in_chromium(browser, tmp_path) -> None:  # noqa: F811
         loaded.close()
 
 
-def test_gradient_screenshot(browser, tmp_path) -> None:  # noqa: F811
+def test_gradient_screenshot(browser, tmp_path) -> None:
     """The figure: a strided layer with reflect padding, an output chosen and a dL/dx entry with a folded term
     hovered. ``SYMCONV_WRITE_FIGURES=1`` writes it to ``docs/figures/explore-gradients.png``."""
     root = Path(__file__).resolve().parent.parent
@@ -287,7 +287,7 @@ def test_gradient_screenshot(browser, tmp_path) -> None:  # noqa: F811
     loaded.close()
 
 
-def test_show_more_lists_every_entry(browser, tmp_path) -> None:  # noqa: F811
+def test_show_more_lists_every_entry(browser, tmp_path) -> None:
     """Under the sum of the outputs, a layer with more than 48 inputs: the button adds the rest, in order."""
     layer, size = Conv2d(1, 1, 3), (8, 9)
     path, h = write(tmp_path, layer, size)

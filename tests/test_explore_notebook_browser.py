@@ -16,9 +16,7 @@ import json
 import math
 from pathlib import Path
 
-import pytest
-from playwright.sync_api import Page, sync_playwright
-from test_explore_browser import chromium_path
+from playwright.sync_api import Page
 from test_explore_notebook import torch_output_shape
 
 from symconv import Conv1d, Conv2d, ConvTranspose1d
@@ -27,14 +25,6 @@ from symconv.explore.notebook import read_fragments
 from symconv.explore.widget import widget_esm
 
 KINDS = ("output", "input", "weight", "entry", "pad")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
-        yield b
-        b.close()
 
 
 class Loaded:
