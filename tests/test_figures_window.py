@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import sympy
+import torch
 
 from symconv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d
 from symconv.base.symbols import entries
@@ -175,7 +176,6 @@ def test_overlap_counts_are_the_taps_counts() -> None:
 
 
 def test_zero_inserted_convolution_equals_torch() -> None:
-    torch = pytest.importorskip("torch")
     rng = np.random.default_rng(12)
     layers = [(layer, n) for layer, n in TRANSPOSED[::7]]
     layers += [(ConvTranspose1d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2, dilation=2), 5)]
@@ -240,7 +240,6 @@ GRID_LAYERS = [
 
 @pytest.mark.parametrize(("layer", "shape"), GRID_LAYERS, ids=lambda v: repr(v))
 def test_zero_inserted_grid_counts_and_windows_equal_torch(layer: ConvTranspose2d, shape: tuple[int, int]) -> None:
-    torch = pytest.importorskip("torch")
     e = layer.expand(shape)
     fig = zero_inserted_grid(e, channel=layer.in_channels - 1)
     rows, _, _ = e.taps.triples()

@@ -9,6 +9,7 @@ import re
 import numpy as np
 import pytest
 import scipy.sparse as sp
+import torch
 
 import symconv
 from symconv.latex import VerificationError, compile_pdf
@@ -16,7 +17,6 @@ from symconv.latex.compile import overfull_boxes
 from symconv.latex.document import PREAMBLE, THEOREMS
 from symconv.latex.nd_axes import factors, kronecker_labels, mismatches, numbers_matrix, rule_labels, tap_labels
 
-torch = pytest.importorskip("torch")
 F = torch.nn.functional
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import sympy
+import torch
 
 import symconv
 from symconv import Activation, Conv1d, Conv2d, Conv3d, MaxPool1d, MaxPool2d, MaxPool3d, Sequential
@@ -18,8 +19,6 @@ from symconv.base.symbols import entries
 from symconv.latex import VerificationError, compile_pdf, derivation
 from symconv.latex.printing import kept
 from symconv.latex.stack_routes import compose, receptive_axes
-
-torch = pytest.importorskip("torch")
 
 NET_2D = Sequential(Conv2d(1, 2, 3, padding=1), Activation("relu"), MaxPool2d(2))
 
