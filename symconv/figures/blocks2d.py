@@ -30,7 +30,7 @@ import sympy
 
 from symconv.base.symbols import entries
 from symconv.figures import marks
-from symconv.figures.canvas import LIGHT, Canvas, CanvasFigure, distinct_colours
+from symconv.figures.canvas import LIGHT, Canvas, CanvasFigure, distinct_colours, partner_channel
 from symconv.views.expansion import Expansion, as_expansion
 
 MAX_CELLS = 48  # entries drawn along each side, at most
@@ -268,16 +268,8 @@ def block_matrix_picture(
             f"block_matrix_picture draws a layer with 2 spatial axes (got {type(e.spec).__name__} with {e.ndim}); "
             "draw a 1D layer with matrix_picture."
         )
-    channels = e.taps.channels
-    if not 0 <= out_channel < channels.out_channels:
-        raise ValueError(f"'out_channel' must be in [0, {channels.out_channels}) (got {out_channel!r}).")
-    first = (out_channel // channels.out_per_group) * channels.in_per_group
-    in_channel = first if in_channel is None else in_channel
-    if not first <= in_channel < first + channels.in_per_group:
-        raise ValueError(
-            f"'in_channel' must be an input channel that output channel {out_channel} reads, in "
-            f"[{first}, {first + channels.in_per_group}) (got {in_channel!r})."
-        )
+    words = ("input", "output", "reads")
+    in_channel = partner_channel(e.taps.channels, out_channel, "out_channel", in_channel, "in_channel", words)
     return BlockMatrixPicture(e, out_channel, in_channel)
 
 

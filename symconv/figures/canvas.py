@@ -332,6 +332,34 @@ class CanvasFigure(Figure):
         return self.canvas.draw()
 
 
+def partner_channel(
+    channels: Any, chosen: int, chosen_name: str, partner: int | None, partner_name: str, words: tuple[str, str, str]
+) -> int:
+    """The channel drawn with ``chosen``: ``partner`` checked to be in ``chosen``'s group, or the group's first.
+
+    ``channels`` maps each ``chosen`` channel to the group of partner channels it meets
+    (:class:`~symconv.geometry.geometry.Channels`: an output channel to the input channels it reads; its
+    ``swapped()`` for an input channel of a transposed layer and the outputs it feeds); ``words`` names them in
+    the errors: ``("input", "output", "reads")`` or ``("output", "input", "feeds")``.
+
+    Examples:
+        >>> from symconv.geometry.geometry import Channels
+        >>> partner_channel(Channels(4, 2, groups=2), 1, "out_channel", None, "channel", ("input", "output", "reads"))
+        2
+    """
+    if not 0 <= chosen < channels.out_channels:
+        raise ValueError(f"'{chosen_name}' must be in [0, {channels.out_channels}) (got {chosen!r}).")
+    first = channels.first_input(chosen)
+    partner = first if partner is None else partner
+    if not first <= partner < first + channels.in_per_group:
+        kind, chosen_kind, verb = words
+        raise ValueError(
+            f"'{partner_name}' must be an {kind} channel that {chosen_kind} channel {chosen} {verb}, in "
+            f"[{first}, {first + channels.in_per_group}) (got {partner!r})."
+        )
+    return partner
+
+
 def drawn_channels(spec: Any, channel: int, out_channel: int) -> str:
     """The sentence a figure of one channel pair of a multi-channel layer adds to its caption (``''`` for one
     channel)."""
@@ -351,6 +379,7 @@ __all__ = [
     "Text",
     "distinct_colours",
     "drawn_channels",
+    "partner_channel",
     "text_size",
     "visible",
 ]

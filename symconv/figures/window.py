@@ -41,6 +41,7 @@ from symconv.figures.canvas import (
     Canvas,
     CanvasFigure,
     drawn_channels,
+    partner_channel,
     visible,
 )
 from symconv.geometry.axis import Axis
@@ -448,17 +449,8 @@ def window_diagram(
             f"window_diagram draws 1D rows and 2D grids; {type(e.spec).__name__} has {e.ndim} spatial axes: "
             "draw a 2D slice (the same layer as Conv2d on two of its axes)."
         )
-    taps = e.taps
-    if not 0 <= out_channel < taps.out_channels:
-        raise ValueError(f"'out_channel' must be in [0, {taps.out_channels}) (got {out_channel!r}).")
-    first = (out_channel // taps.out_per_group) * taps.in_per_group
-    if channel is None:
-        channel = first
-    if not first <= channel < first + taps.in_per_group:
-        raise ValueError(
-            f"'channel' must be an input channel that output channel {out_channel} reads, in "
-            f"[{first}, {first + taps.in_per_group}) (got {channel!r})."
-        )
+    words = ("input", "output", "reads")
+    channel = partner_channel(e.taps.channels, out_channel, "out_channel", channel, "channel", words)
     return WindowDiagram(e, _outputs(e, outputs), channel, out_channel)
 
 

@@ -40,6 +40,7 @@ from symconv.figures.canvas import (
     CanvasFigure,
     distinct_colours,
     drawn_channels,
+    partner_channel,
     visible,
 )
 from symconv.figures.window import Track, track
@@ -345,16 +346,8 @@ def channels_and_expansion(
             f"{what} (got {type(e.spec).__name__} with {e.ndim} spatial axes); draw a convolution's window with "
             "window_diagram, a ConvTranspose1d with zero_inserted_diagram, a ConvTranspose2d with zero_inserted_grid."
         )
-    channels = e.taps.channels
-    if not 0 <= channel < channels.in_channels:
-        raise ValueError(f"'channel' must be in [0, {channels.in_channels}) (got {channel!r}).")
-    first = (channel // channels.in_per_group) * channels.out_per_group
-    out_channel = first if out_channel is None else out_channel
-    if not first <= out_channel < first + channels.out_per_group:
-        raise ValueError(
-            f"'out_channel' must be an output channel that input channel {channel} feeds, in "
-            f"[{first}, {first + channels.out_per_group}) (got {out_channel!r})."
-        )
+    feeds = e.taps.channels.swapped()  # input channel -> the output channels it feeds
+    out_channel = partner_channel(feeds, channel, "channel", out_channel, "out_channel", ("output", "input", "feeds"))
     return e, channel, out_channel
 
 
