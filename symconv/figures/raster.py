@@ -62,18 +62,7 @@ def draw_connectivity(d: Diagram) -> Any:
         y = gap.y + (0.45 if above else -0.45)
         ax.text(gap.x, y, f"{gap.count} {gap.what}", fontsize=6.5, ha="center", va="bottom" if above else "top")
     handles = [plt.Line2D([], [], color="#" + col, lw=2.5, label=f"${name}$") for col, name in d.legend]
-    chars = max(40, int(width_in * 11))
-    title = "\n".join(textwrap.fill(line, chars) for line in [*d.caption_lines(), d.legend_title])
-    ax.legend(
-        handles=handles,
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.02),
-        ncol=max(1, min(len(handles), 8)),
-        frameon=False,
-        fontsize=9,
-        title=title,
-        title_fontsize=8,
-    )
+    _legend(ax, handles, [*d.caption_lines(), d.legend_title], width_in, fontsize=9)
     ax.set_xlim(-0.8, d.width + 0.8)
     ax.set_ylim(-0.6, d.height + 0.6)
     ax.axis("off")
@@ -157,18 +146,7 @@ def draw_matrix(m: MatrixLayout) -> Any:
     for side in ax.spines.values():
         side.set_visible(False)
     handles = [plt.Rectangle((0, 0), 1, 1, color="#" + col, alpha=0.55, label=f"${name}$") for col, name in m.legend]
-    chars = max(40, int((cols * size + 1.6) * 11))
-    title = "\n".join(textwrap.fill(line, chars) for line in [*lines, m.legend_title])
-    ax.legend(
-        handles=handles,
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.02),
-        ncol=max(1, min(len(handles), 8)),
-        frameon=False,
-        fontsize=8,
-        title=title,
-        title_fontsize=8,
-    )
+    _legend(ax, handles, [*lines, m.legend_title], cols * size + 1.6, fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -188,3 +166,19 @@ def render(fig: Any, fmt: str, tight: bool = False) -> bytes:
     fig.savefig(buffer, format=fmt, dpi=100, metadata=metadata, **extra)
     plt.close(fig)
     return buffer.getvalue()
+
+
+def _legend(ax: Any, handles: list[Any], lines: list[str], width_in: float, fontsize: float) -> None:
+    """The legend under a figure: one entry per colour drawn, up to 8 a row, titled by ``lines`` (the caption
+    and the legend's title) wrapped to the figure's width (``width_in`` inches)."""
+    chars = max(40, int(width_in * 11))
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.02),
+        ncol=max(1, min(len(handles), 8)),
+        frameon=False,
+        fontsize=fontsize,
+        title="\n".join(textwrap.fill(line, chars) for line in lines),
+        title_fontsize=8,
+    )
