@@ -14,7 +14,7 @@ import sympy
 
 from symconv.latex.context import Context
 from symconv.latex.listing import is_transposed
-from symconv.latex.printing import CDOTS, CHECK, DDOTS, VDOTS, kept, runs_tex, tex, width_pt
+from symconv.latex.printing import CHECK, elided_matrix, kept, matrix_width, runs_tex, tex
 from symconv.latex.steps import Claim, Section, Step
 from symconv.latex.transposed import output_padding_theorem
 
@@ -145,6 +145,16 @@ def gram_entries(w_matrix: Any, pairs: list[tuple[int, int]]) -> dict[tuple[int,
     return out
 
 
+class _Entries:
+    """Some entries of an ``n x n`` matrix, read as the matrix (for :func:`elided_matrix`)."""
+
+    def __init__(self, entries: dict[tuple[int, int], Any], n: int) -> None:
+        self.entries, self.shape = entries, (n, n)
+
+    def __getitem__(self, key: tuple[int, int]) -> Any:
+        return self.entries[key]
+
+
 def _gram_tex(ctx: Context, size: int) -> tuple[str, dict[tuple[int, int], Any]]:
     """``W^T W`` as an elided ``bmatrix`` of factored entries, as many rows and columns as fit the page (at least
     five), else a few entries one per line; and the entries shown."""
@@ -153,20 +163,9 @@ def _gram_tex(ctx: Context, size: int) -> tuple[str, dict[tuple[int, int], Any]]
         shown = kept(n, size)
         pairs = [(j, k) for j in shown if j is not None for k in shown if k is not None]
         entries = gram_entries(ctx.e.matrix, pairs)
-
-        def cell(j: int | None, k: int | None, entries: dict[tuple[int, int], Any] = entries) -> Any:
-            if j is None and k is None:
-                return DDOTS
-            if j is None:
-                return VDOTS
-            if k is None:
-                return CDOTS
-            return entries[(j, k)]
-
-        rows = [[cell(j, k) for k in shown] for j in shown]
-        width = sum(max(width_pt(tex(row[c])) for row in rows) + 12.0 for c in range(len(shown)))
-        if width <= 400.0:
-            return f"W^{{\\top}} W &= {tex(sympy.Matrix(rows))} \\neq I", entries
+        matrix = elided_matrix(_Entries(entries, n), size)  # the entries computed are the ones it reads
+        if matrix_width(matrix) <= 410.0:  # 400pt of columns, and the brackets
+            return f"W^{{\\top}} W &= {tex(matrix)} \\neq I", entries
         if size <= 5:
             break
         size -= 1
