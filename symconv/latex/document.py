@@ -114,7 +114,7 @@ class Derivation:
         """The sections alone, to paste into a document that loads amsmath, amssymb, amsthm and tikz
         (sectioned with ``\\section`` or, with ``section_level='subsection'``, ``\\subsection``)."""
         body = self._body()
-        from symconv.latex.general import MACROS
+        from symconv.proofs.tex import MACROS
 
         needs = "% Needs \\usepackage{amsmath,amssymb,amsthm,tikz} and these environments:\n"
         proofs = MACROS if any(s.key == "proofs" for s in self.sections) else ""
@@ -124,7 +124,7 @@ class Derivation:
     def document(self) -> str:
         """A complete, compilable LaTeX document (article, amsmath, amssymb, amsthm, tikz)."""
         body = self._body()
-        from symconv.latex.general import MACROS
+        from symconv.proofs.tex import MACROS
 
         extra = MACROS if any(s.key == "proofs" for s in self.sections) else ""
         return (

@@ -17,16 +17,6 @@ from symconv.latex.steps import Block, Section
 CONVOLUTION = ("output_length", "bounds", "matrix_entry", "gradients")
 TRANSPOSED = ("adjoint",)
 
-#: What the theorems' LaTeX needs in the preamble (the booklet's own definitions).
-MACROS = r"""\usepackage{graphicx}
-\newsavebox{\fitbox}
-\newcommand{\fit}[1]{\sbox{\fitbox}{$\displaystyle #1$}%
-  \ifdim\wd\fitbox>\linewidth\resizebox{\linewidth}{!}{\usebox{\fitbox}}\else\usebox{\fitbox}\fi}
-\newcommand{\step}[2]{\par\noindent\hspace*{1.5em}\parbox{\dimexpr\linewidth-1.5em}{\small\textit{#1}\par
-  \centering\fit{#2}\par}\par}
-\newtheorem*{statement}{Statement}
-"""
-
 
 def names_for(spec: object) -> tuple[str, ...]:
     """The theorems that generalise this layer's sections (zero padding adds ``bounds``)."""
