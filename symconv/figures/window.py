@@ -371,12 +371,8 @@ class WindowDiagram(CanvasFigure):
             parts.append(f"Dashed cells: padding; {rule}.")
         if not one:
             parts.append("The margins give the input index $t$ of each row and column.")
-        channels = drawn_channels(self.expansion.spec, self.channel, self.out_channel)
-        if channels:
-            parts.append(channels)
-        if self.elided:
-            parts.append(self.elided)
-        return " ".join(parts)
+        tail = [drawn_channels(self.expansion.spec, self.channel, self.out_channel), self.elided]
+        return " ".join(part for part in [*parts, *tail] if part)
 
 
 def _outputs(e: Expansion, outputs: Any) -> list[Position]:

@@ -306,12 +306,8 @@ class ZeroInsertedDiagram(CanvasFigure):
         ]
         if int(self.conv_axis.padding[0]):
             parts.append("Crossed cells: outputs the padding crops.")
-        channels = drawn_channels(self.expansion.spec, self.channel, self.out_channel)
-        if channels:
-            parts.append(channels)
-        if self.elided:
-            parts.append(self.elided)
-        return " ".join(parts)
+        tail = [drawn_channels(self.expansion.spec, self.channel, self.out_channel), self.elided]
+        return " ".join(part for part in [*parts, *tail] if part)
 
 
 def _affine(s: int, d: int, p: int) -> str:
