@@ -100,7 +100,7 @@ class Derivation:
     def _exact_note(self) -> str:
         """Where a step was checked by exact arithmetic at random rational points instead (a big stack's
         gradients), the intro says so."""
-        if any("random rational points" in step.reason for step in self.steps):
+        if any(step.sampled for step in self.steps):
             return "; where a step says so, by exact rational arithmetic at random points"
         return ""
 

@@ -44,6 +44,8 @@ class Step:
         reason: Why it holds (LaTeX text mode).
         claims: The equalities the step asserts; all are checked when the step is built.
         kind: ``'step'``, or ``'theorem'`` (rendered as a theorem with the reason as its proof).
+        sampled: The claims compare numbers at random points (exact rational arithmetic) instead of
+            expressions; the document's introduction says so.
 
     Raises:
         VerificationError: If SymPy refutes a claim; the message names the step.
@@ -65,6 +67,7 @@ class Step:
     reason: str
     claims: tuple[Claim, ...] = field(default=())
     kind: str = "step"
+    sampled: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in ("step", "theorem"):
