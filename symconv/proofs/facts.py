@@ -93,7 +93,7 @@ class _Z3:
     def _opaque(self, e: sympy.Basic) -> Any:
         """A fresh int standing for the nonlinear term ``e`` (the same one for each occurrence)."""
         if e not in self.opaque:
-            for s in e.free_symbols:
+            for s in sorted(e.free_symbols, key=str):
                 self.var(s)
             self.opaque[e] = self._new("t")
         return self.opaque[e]
@@ -179,10 +179,12 @@ class _Z3:
             return z3.BoolVal(True)
         if c is sympy.false:
             return z3.BoolVal(False)
+        # And/Or keep their arguments as a set, in an order that changes with Python's hash seed: sorted, the
+        # problem z3 gets (and so the time it takes) is the same in every run
         if isinstance(c, sympy.And):
-            return z3.And([self.cond(a) for a in c.args])
+            return z3.And([self.cond(a) for a in sorted(c.args, key=sympy.default_sort_key)])
         if isinstance(c, sympy.Or):
-            return z3.Or([self.cond(a) for a in c.args])
+            return z3.Or([self.cond(a) for a in sorted(c.args, key=sympy.default_sort_key)])
         if isinstance(c, sympy.Not):
             return z3.Not(self.cond(c.args[0]))
         if isinstance(c, sympy.Implies):
